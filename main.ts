@@ -1,6 +1,66 @@
 /**
- * Composition root: every function of the app (HTTP triggers, orchestrators, activities) is registered here,
- * with its dependencies wired from configuration. Azure's Node worker loads this module (package.json `main`);
- * the local runtime captures the same registrations.
+ * Composition root: every function of the app (HTTP triggers, orchestrators, activities) is registered here, with
+ * its dependencies wired from configuration. Azure's Node worker loads this module (package.json `main`); the
+ * local runtime captures the very same registrations.
  */
-export {};
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+import type { RegisteredOrchestration } from "durable-functions";
+import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
+import { makeCheckPods } from "./activities/checkPods.js";
+import { makeCheckQueues } from "./activities/checkQueues.js";
+import { makeNotify } from "./activities/notify.js";
+import { makeObserveDataUpgrade } from "./activities/observeDataUpgrade.js";
+import { makeObserveVerify } from "./activities/observeVerify.js";
+import { makePollCommand } from "./activities/pollCommand.js";
+import { makePrepareValues } from "./activities/prepareValues.js";
+import { makeReadCurrentRelease } from "./activities/readCurrentRelease.js";
+import { makeRequestDecision } from "./activities/requestDecision.js";
+import { makeRunPreChecks } from "./activities/runPreChecks.js";
+import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
+import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
+import { makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
+import { makePlan } from "./functions/plans.js";
+import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
+import { services } from "./lib/services.js";
+import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
+import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
+import { ORCHESTRATIONS } from "./orchestrators/names.js";
+import { makeUpgradeOrchestrator } from "./orchestrators/upgrade.js";
+
+const activity = (name: string, handler: (input: unknown) => Promise<unknown>) => df.app.activity(name, { handler });
+
+const activities = {
+  readCurrentRelease: activity("readCurrentRelease", makeReadCurrentRelease(services)),
+  prepareValues: activity("prepareValues", makePrepareValues(services)),
+  runPreChecks: activity("runPreChecks", makeRunPreChecks(services)),
+  requestDecision: activity("requestDecision", makeRequestDecision(services)),
+  notify: activity("notify", makeNotify(services)),
+  startHelmUpgrade: activity("startHelmUpgrade", makeStartHelmUpgrade(services)),
+  startHelmRollback: activity("startHelmRollback", makeStartHelmRollback(services)),
+  applyDataUpgrade: activity("applyDataUpgrade", makeApplyDataUpgrade(services)),
+  pollCommand: activity("pollCommand", makePollCommand(services)),
+  checkPods: activity("checkPods", makeCheckPods(services)),
+  checkQueues: activity("checkQueues", makeCheckQueues(services)),
+  observeDataUpgrade: activity("observeDataUpgrade", makeObserveDataUpgrade(services)),
+  observeVerify: activity("observeVerify", makeObserveVerify(services)),
+};
+
+const monitor = df.app.orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
+// The upgrade orchestration calls itself for each hop of a chain, so its handle is read lazily.
+let upgrade: RegisteredOrchestration | undefined;
+const upgradeHandle = (): RegisteredOrchestration => {
+  if (!upgrade) throw new Error("the upgrade orchestration is not registered");
+  return upgrade;
+};
+upgrade = df.app.orchestration(ORCHESTRATIONS.upgrade, makeUpgradeOrchestrator({ activities, monitor, hop: upgradeHandle }));
+df.app.orchestration(ORCHESTRATIONS.clusterLock, makeClusterLockOrchestrator(upgradeHandle));
+
+// Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
+df.app.client.http("startUpgrade", { route: "upgrades", methods: ["POST"], authLevel: "function", handler: makeStartUpgrade(services) });
+df.app.client.http("listUpgrades", { route: "upgrades", methods: ["GET"], authLevel: "function", handler: makeListUpgrades() });
+df.app.client.http("getUpgrade", { route: "upgrades/{id}", methods: ["GET"], authLevel: "function", handler: makeGetUpgrade() });
+df.app.client.http("cancelUpgrade", { route: "upgrades/{id}/cancel", methods: ["POST"], authLevel: "function", handler: makeCancelUpgrade(services) });
+df.app.client.http("approvalPage", { route: "approvals/{token}", methods: ["GET"], authLevel: "anonymous", handler: makeApprovalPage(services) });
+df.app.client.http("approvalDecision", { route: "approvals/{token}", methods: ["POST"], authLevel: "anonymous", handler: makeApprovalDecision(services) });
+app.http("plan", { route: "plans", methods: ["POST"], authLevel: "function", handler: makePlan(services) });

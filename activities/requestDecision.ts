@@ -1,0 +1,73 @@
+/**
+ * Asks people for a decision: one signed, expiring link per person, sent by e-mail. The links are made here and
+ * never returned, so orchestration history cannot be used to approve; only who was asked is recorded.
+ */
+import { z } from "zod";
+import { createApprovalToken } from "../lib/approvals/token.js";
+import { decisionRequestMessage } from "../lib/notifications/messages.js";
+import { redactText } from "../lib/redaction/index.js";
+import type { DecisionRequestResult } from "../lib/workflow/contracts.js";
+import { approvalUrl, runUrl } from "../lib/workflow/links.js";
+import { DecisionKindSchema } from "../lib/workflow/model.js";
+import { sendWithRetry } from "./mailing.js";
+import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
+
+const InputSchema = ClusterRefSchema.extend({
+  runId: z.string().max(200),
+  requestId: z.string().max(100),
+  kind: DecisionKindSchema,
+  approvers: z.array(z.string().max(320)).max(100),
+  expiresAt: z.iso.datetime(),
+  reminder: z.boolean(),
+  summary: z.object({
+    environment: z.string().max(63),
+    fromRelease: z.string().max(20).optional(),
+    targetRelease: z.string().max(20),
+    mode: z.string().max(20).optional(),
+    question: z.string().max(2000),
+    requestedBy: z.string().max(320),
+  }),
+});
+
+export const makeRequestDecision =
+  (services: ServicesFactory) =>
+  async (input: unknown): Promise<DecisionRequestResult> => {
+    const args = InputSchema.parse(input);
+    const app = services();
+    const base = app.settings.PUBLIC_BASE_URL;
+    const details = [
+      `Requested by ${args.summary.requestedBy}.`,
+      ...(args.summary.fromRelease ? [`From ${args.summary.fromRelease} to ${args.summary.targetRelease} (${args.summary.mode ?? "upgrade"}).`] : []),
+      "The page behind the link shows the plan, the values diff (secrets redacted) and the pre-check evidence.",
+    ];
+    const result: DecisionRequestResult = { sent: [], failed: [] };
+    for (const approver of args.approvers) {
+      const token = createApprovalToken(app.signingKey, {
+        runId: args.runId,
+        requestId: args.requestId,
+        approver,
+        kind: args.kind,
+        expiresAt: new Date(args.expiresAt),
+      });
+      const message = decisionRequestMessage({
+        ctx: {
+          cluster: args.cluster,
+          environment: args.summary.environment,
+          targetRelease: args.summary.targetRelease,
+          runId: args.runId,
+          runUrl: runUrl(base, args.runId),
+        },
+        to: approver,
+        question: redactText(args.summary.question),
+        details,
+        link: approvalUrl(base, token),
+        expiresAt: args.expiresAt,
+        reminder: args.reminder,
+        approval: args.kind === "approval",
+      });
+      const sent = await sendWithRetry(app.mail, message);
+      if (sent.ok) result.sent.push(approver);
+      else result.failed.push({ recipient: approver, reason: sent.reason });
+    }
+    return result;
+  };

@@ -1,0 +1,37 @@
+/**
+ * Runbook mitigation for a failed basic upgrade, and the recovery of a release stuck in pending-*: `helm rollback`
+ * to the last deployed revision, started and left running. A start that runs twice finds its own rollback revision.
+ */
+import { z } from "zod";
+import { helmRollbackArgs } from "../lib/clients/helm.js";
+import { toShellLine } from "../lib/clients/shell.js";
+import type { StartCommandResult } from "../lib/workflow/contracts.js";
+import { helmTimeout } from "../lib/workflow/helm.js";
+import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
+
+const InputSchema = ClusterRefSchema.extend({
+  runId: z.string().max(200),
+  toRevision: z.number().int().positive(),
+  attempt: z.number().int().positive(),
+  helmTimeoutMs: z.number().int().positive(),
+});
+
+export const makeStartHelmRollback =
+  (services: ServicesFactory) =>
+  async (input: unknown): Promise<StartCommandResult> => {
+    const args = InputSchema.parse(input);
+    const clients = services().cluster(args.cluster);
+    const kube = await clients.kube();
+    const revisions = await kube.listHelmRevisions(clients.target.releaseName);
+    if (!revisions.some((r) => r.revision === args.toRevision))
+      return { ok: false, reason: `revision ${args.toRevision} does not exist` };
+    const command = helmRollbackArgs({
+      release: clients.target.releaseName,
+      namespace: clients.target.namespace,
+      revision: args.toRevision,
+      wait: true,
+      timeout: helmTimeout(args.helmTimeoutMs),
+    });
+    const handle = await clients.runner.start([command], []);
+    return { ok: true, handle, command: toShellLine([command]), resumed: false };
+  };

@@ -1,0 +1,142 @@
+/**
+ * The approval link. GET shows the question, the plan and the evidence and changes nothing (mail scanners open
+ * every link); POST records the decision, after checking the signature, the expiry, that the run still waits for
+ * this very request, that this approver may decide and has not yet, and the signed-in identity when there is one.
+ */
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { DurableClient } from "durable-functions";
+import { z } from "zod";
+import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
+import type { Services } from "../lib/services.js";
+import type { PreChecksResult, PrepareValuesResult } from "../lib/workflow/contracts.js";
+import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
+import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
+import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
+import { DECISION_EVENT } from "../orchestrators/upgrade.js";
+import { findStatus } from "./durable.js";
+import { clientAddress, clientPrincipal } from "./http.js";
+
+type ServicesFactory = () => Services;
+
+const FormSchema = z.strictObject({
+  decision: z.string().min(1).max(40),
+  reason: z.string().max(2000).optional(),
+});
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+type Checked =
+  | { ok: true; claims: ApprovalClaims; pending: PendingDecision; view: RunView; history?: HistoryEventView[] }
+  | { ok: false; response: HttpResponseInit };
+
+const refusal = (status: number, title: string, message: string): { ok: false; response: HttpResponseInit } => ({
+  ok: false,
+  response: htmlResponse(status, title, eta.renderString(`<h1><%= it.title %></h1><p class="notice warn"><%= it.message %></p><p>Nothing was changed.</p>`, { title, message })),
+});
+
+async function check(services: ServicesFactory, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+  const verified = verifyApprovalToken(services().signingKey, token, new Date());
+  if (!verified.ok)
+    return refusal(verified.reason === "expired" ? 410 : 403, verified.reason === "expired" ? "Link expired" : "Invalid link", verified.message);
+  const { claims } = verified;
+  const status = await findStatus(client, claims.runId, withHistory ? { showHistory: true, showHistoryOutput: true } : {});
+  if (!status) return refusal(404, "Unknown run", "The run this link belongs to does not exist (any more).");
+  const view = status.customStatus as RunView | undefined;
+  const pending = view?.pendingDecision;
+  if (!view || !pending || pending.requestId !== claims.requestId || String(status.runtimeStatus) !== "Running")
+    return refusal(409, "No longer waiting", "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.");
+  if (!pending.approvers.includes(claims.approver.toLowerCase()))
+    return refusal(403, "Not an approver", "This link's approver may not decide on this request.");
+  if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
+    return refusal(409, "Already decided", "You have already decided on this request; a link can be used once.");
+  return {
+    ok: true,
+    claims,
+    pending,
+    view,
+    ...(withHistory ? { history: (status.history ?? []) as HistoryEventView[] } : {}),
+  };
+}
+
+const PAGE = `<h1><%= it.title %></h1>
+<div class="card">
+<p><strong>Cluster</strong> <%= it.view.cluster %> (<%= it.view.environment %>) · <strong>from</strong> <%= it.view.fromRelease || "?" %> <strong>to</strong> <%= it.view.targetRelease %><% if (it.view.mode) { %> · <%= it.view.mode %><% } %></p>
+<p>You are deciding as <strong><%= it.approver %></strong>. <%= it.pending.decided.length %> of <%= it.pending.required %> required decision(s) recorded; deadline <%= it.pending.deadline %>.</p>
+<% if (it.downtime) { %><p class="notice">Expected downtime: about <%= it.downtime %> minutes. The CluedIn UI is unavailable during the upgrade.</p><% } %>
+</div>
+<% if (it.plan) { %><h2>Plan</h2><div class="card">
+<p><strong>Values file</strong> <%= it.plan.valuesFile %> · chart <%= it.plan.fromChart %> → <%= it.plan.toChart %> · diff sha256 <code><%= it.plan.diffSha256.slice(0, 16) %></code></p>
+<% if (it.plan.warnings.length) { %><ul><% it.plan.warnings.forEach(function(w){ %><li><%= w.message %></li><% }) %></ul><% } %>
+<pre aria-label="Values diff (secrets redacted)"><% it.diff.forEach(function(l){ %><span class="<%= l.kind %>"><%= l.text %></span>
+<% }) %></pre></div><% } %>
+<% if (it.checks) { %><h2>Pre-check evidence</h2><div class="card"><table>
+<tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
+<tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
+<tr><th scope="row">Server log</th><td><%= it.checks.logs.errorLines.length %> ERR/FTL line(s) in the last <%= it.checks.logs.windowSeconds %> s</td></tr>
+<tr><th scope="row">Queues</th><td><% if (it.checks.queues.ok) { %><% it.checks.queues.depths.forEach(function(q){ %><%= q.name %>=<%= q.messages %> <% }) %><% } else { %><%= it.checks.queues.reason %><% } %></td></tr>
+</table></div><% } %>
+<h2>Your decision</h2>
+<form method="post" class="card">
+<label for="reason">Reason (recorded in the run's history)</label>
+<textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
+<% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= choice.charAt(0).toUpperCase() + choice.slice(1) %></button><% }) %>
+</form>`;
+
+export const makeApprovalPage =
+  (services: ServicesFactory) =>
+  async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const checked = await check(services, client, request.params.token ?? "", true);
+    if (!checked.ok) return checked.response;
+    const prepared = lastActivityResult<PrepareValuesResult>(checked.history, "prepareValues");
+    const plan = prepared?.plan;
+    const checks = lastActivityResult<PreChecksResult>(checked.history, "runPreChecks");
+    const question = checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
+    return htmlResponse(
+      200,
+      question,
+      eta.renderString(PAGE, {
+        title: question,
+        view: checked.view,
+        pending: checked.pending,
+        approver: checked.claims.approver,
+        plan,
+        diff: plan ? diffLines(plan.diff) : [],
+        downtime: plan?.expectedDowntimeMinutes,
+        checks,
+      }),
+    );
+  };
+
+export const makeApprovalDecision =
+  (services: ServicesFactory) =>
+  async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const checked = await check(services, client, request.params.token ?? "", false);
+    if (!checked.ok) return checked.response;
+    const text = await request.text();
+    if (Buffer.byteLength(text) > MAX_FORM_BYTES) return refusal(413, "Too large", "The form is too large.").response;
+    const form = FormSchema.safeParse(Object.fromEntries(new URLSearchParams(text)));
+    if (!form.success || !checked.pending.choices.includes(form.data.decision))
+      return refusal(400, "Invalid decision", `Choose one of: ${checked.pending.choices.join(", ")}.`).response;
+    const principal = clientPrincipal(request);
+    if (principal && principal.name.toLowerCase() !== checked.claims.approver.toLowerCase())
+      return refusal(403, "Wrong account", `You are signed in as ${principal.name}; this link belongs to ${checked.claims.approver}.`).response;
+    const address = clientAddress(request);
+    const event: DecisionEvent = {
+      requestId: checked.claims.requestId,
+      approver: checked.claims.approver.toLowerCase(),
+      choice: form.data.decision,
+      decidedAt: new Date().toISOString(),
+      ...(form.data.reason?.trim() ? { reason: form.data.reason.trim() } : {}),
+      ...(principal ? { principal: `${principal.provider}:${principal.name}` } : {}),
+      ...(address ? { clientAddress: address } : {}),
+    };
+    await client.raiseEvent(checked.claims.runId, DECISION_EVENT, event);
+    return htmlResponse(
+      200,
+      "Decision recorded",
+      eta.renderString(
+        `<h1>Decision recorded</h1><p class="notice">You chose <strong><%= it.choice %></strong> for the upgrade of <%= it.cluster %> to <%= it.target %>. It is recorded in the run's history with your name and the time.</p><p><a href="/runs/<%= it.run %>">Follow the run</a></p>`,
+        { choice: event.choice, cluster: checked.view.cluster, target: checked.view.targetRelease, run: checked.claims.runId },
+      ),
+    );
+  };

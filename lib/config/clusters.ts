@@ -1,0 +1,175 @@
+/**
+ * Cluster profiles (`config/clusters.yaml`): where a CluedIn installation lives, who approves its upgrades, who hears
+ * about them, and how patient each stage is. Durations are written as `30s`/`10m`/`PT4H` and parsed to milliseconds.
+ */
+import { z } from "zod";
+import { durationSchema } from "./duration.js";
+import { parseYamlConfig, type ConfigResult } from "./yaml-config.js";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const email = z.email().transform((address) => address.toLowerCase());
+
+const maintenanceWindowSchema = z.strictObject({
+  days: z.array(z.enum(WEEKDAYS)).min(1),
+  /** Opening time, UTC, `HH:MM`. */
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour, UTC)"),
+  duration: durationSchema,
+});
+export type MaintenanceWindow = z.output<typeof maintenanceWindowSchema>;
+
+const approvalsSchema = z
+  .strictObject({
+    /** How many distinct approvers must approve (quorum). */
+    required: z.number().int().min(1).default(1),
+    /** Whether the person who requested the upgrade may count as one of its approvers. */
+    selfApproval: z.boolean().default(false),
+    reminderAfter: durationSchema.optional(),
+    escalateAfter: durationSchema.optional(),
+    deadline: durationSchema.default(24 * 3_600_000),
+  })
+  .prefault({});
+
+const timingsSchema = z
+  .strictObject({
+    pollInterval: durationSchema.default(30_000),
+    uiTimeout: durationSchema.default(5_000),
+    podsReadyDeadline: durationSchema.default(30 * 60_000),
+    /** How long a pod may stay Pending before it counts as a problem. */
+    pendingPodGrace: durationSchema.default(5 * 60_000),
+    dataUpgradeDeadline: durationSchema.default(60 * 60_000),
+    queueDrainDeadline: durationSchema.default(30 * 60_000),
+    helmTimeout: durationSchema.default(10 * 60_000),
+    verifyDeadline: durationSchema.default(30 * 60_000),
+    /** How long a halted run waits for an operator's decision (retry, finalize, stop, roll back). */
+    decisionDeadline: durationSchema.default(24 * 3_600_000),
+  })
+  .prefault({});
+
+const thresholdsSchema = z
+  .strictObject({
+    queueDepthMax: z.number().int().min(0).default(1000),
+    deadLetterGrowthMax: z.number().int().min(0).default(0),
+    /** How far back the server log is read for ERR/FTL lines. */
+    logWindow: durationSchema.default(15 * 60_000),
+  })
+  .prefault({});
+
+const clusterProfileSchema = z
+  .strictObject({
+    name: z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"),
+    /** dev, test, staging, prod, ...: appears in the values file name. */
+    environment: z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"),
+    subscriptionId: z.guid(),
+    resourceGroup: z.string().min(1).max(90),
+    clusterName: z.string().min(1).max(63),
+    namespace: z.string().regex(DNS_LABEL).default("cluedin"),
+    release: z.string().regex(DNS_LABEL).default("cluedin-platform"),
+    uiUrl: z.url({ protocol: /^https?$/ }),
+    armEndpoint: z.url({ protocol: /^https?$/ }).default("https://management.azure.com"),
+    helmDriver: z.enum(["run-command", "cli"]).default("run-command"),
+    approvers: z.array(z.strictObject({ email, name: z.string().min(1).optional() })).min(1),
+    escalation: z.array(z.strictObject({ email })).default([]),
+    notify: z.strictObject({
+      users: z.array(email).default([]),
+      operators: z.array(email).min(1),
+    }),
+    policies: z
+      .strictObject({
+        rollback: z.enum(["auto", "ask"]).default("ask"),
+        approvals: approvalsSchema,
+        maintenanceWindow: maintenanceWindowSchema.optional(),
+      })
+      .prefault({}),
+    timings: timingsSchema,
+    thresholds: thresholdsSchema,
+  })
+  .superRefine((profile, ctx) => {
+    const approvers = profile.approvers.map((a) => a.email);
+    const duplicate = approvers.find((address, i) => approvers.indexOf(address) !== i);
+    if (duplicate) ctx.addIssue({ code: "custom", path: ["approvers"], message: `${duplicate} is listed twice` });
+    const { required, escalateAfter, reminderAfter, deadline } = profile.policies.approvals;
+    if (required > approvers.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["policies", "approvals", "required"],
+        message: `${required} approvals required but only ${approvers.length} approver(s) listed`,
+      });
+    if (escalateAfter !== undefined && profile.escalation.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["policies", "approvals", "escalateAfter"],
+        message: "escalateAfter is set but nobody is listed under escalation",
+      });
+    for (const [key, after] of [
+      ["reminderAfter", reminderAfter],
+      ["escalateAfter", escalateAfter],
+    ] as const)
+      if (after !== undefined && after >= deadline)
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", "approvals", key],
+          message: `${key} must come before the approval deadline`,
+        });
+  });
+
+export type ClusterProfile = z.output<typeof clusterProfileSchema>;
+export type ClusterTimings = ClusterProfile["timings"];
+export type ClusterThresholds = ClusterProfile["thresholds"];
+export type ClusterPolicies = ClusterProfile["policies"];
+
+const clusterProfilesSchema = z
+  .strictObject({ clusters: z.array(clusterProfileSchema).min(1) })
+  .superRefine((file, ctx) => {
+    const names = file.clusters.map((c) => c.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `profile ${name} is defined twice` });
+    });
+  })
+  .transform((file) => file.clusters);
+
+export const parseClusterProfiles = (yamlText: string): ConfigResult<ClusterProfile[]> =>
+  parseYamlConfig(yamlText, clusterProfilesSchema);
+
+export const findClusterProfile = (
+  profiles: readonly ClusterProfile[],
+  name: string,
+): ClusterProfile | undefined => profiles.find((profile) => profile.name === name);
+
+/** What a plan, an e-mail or a status page may say about a cluster. */
+export interface ClusterSummary {
+  name: string;
+  environment: string;
+  clusterName: string;
+  namespace: string;
+  release: string;
+}
+
+export const clusterSummary = (profile: ClusterProfile): ClusterSummary => ({
+  name: profile.name,
+  environment: profile.environment,
+  clusterName: profile.clusterName,
+  namespace: profile.namespace,
+  release: profile.release,
+});
+
+/** The window that contains `at`, or else the next one to open (epoch ms, UTC). */
+export function nextMaintenanceWindow(
+  window: MaintenanceWindow,
+  at: number,
+): { opensAt: number; closesAt: number } {
+  const [hours, minutes] = window.start.split(":").map(Number);
+  const day = new Date(at);
+  const midnight = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
+  // Start one week back: a long window opened on an earlier day may still be open now.
+  for (let offset = -7; offset <= 7; offset++) {
+    const opensAt = midnight + offset * 86_400_000 + (hours ?? 0) * 3_600_000 + (minutes ?? 0) * 60_000;
+    const weekday = WEEKDAYS[new Date(opensAt).getUTCDay()];
+    const closesAt = opensAt + window.duration;
+    if (weekday && window.days.includes(weekday) && closesAt > at) return { opensAt, closesAt };
+  }
+  throw new Error("unreachable: a weekly window with at least one day opens within a week");
+}

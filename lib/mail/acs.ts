@@ -1,0 +1,104 @@
+/**
+ * Azure Communication Services Email (`@azure/communication-email`, managed identity): the production driver.
+ * ACS throttles hard (about 5 mails/min on Azure-managed domains, REFERENCE §6); a 429 comes back as data with the
+ * wait ACS asked for, so the workflow can sleep on a durable timer instead of retrying here.
+ */
+import { randomUUID } from "node:crypto";
+import { EmailClient, type EmailMessage } from "@azure/communication-email";
+import type { TokenCredential } from "@azure/identity";
+import { scrubSecrets, statusOf } from "../clients/errors.js";
+import { azureClientOptions } from "../clients/tls.js";
+import { checkMailMessage, type MailMessage, type MailSendResult, type MailTransport } from "./types.js";
+
+interface HeaderBag {
+  get(name: string): string | undefined;
+}
+
+/** The wait a throttled answer asks for: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` (seconds or date). */
+export function retryAfterMs(headers: HeaderBag | undefined, nowMs: number): number | undefined {
+  if (!headers) return undefined;
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const ms = Number(headers.get(name));
+    if (headers.get(name) !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  const value = headers.get("retry-after");
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() !== "" && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** Maps a failed send: throttling and server trouble are worth retrying; other refusals are permanent. */
+export function acsFailure(error: unknown, nowMs: number): Extract<MailSendResult, { ok: false }> {
+  const status = statusOf(error);
+  const message = scrubSecrets(error instanceof Error ? error.message : String(error));
+  const headers = (error as { response?: { headers?: HeaderBag } } | undefined)?.response?.headers;
+  const wait = retryAfterMs(headers, nowMs);
+  const transient = status === undefined || status === 408 || status === 429 || status >= 500;
+  const reason = status === undefined ? `ACS send failed: ${message}` : `ACS send failed: HTTP ${status}: ${message}`;
+  return { ok: false, reason, permanent: !transient, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+}
+
+export interface AcsTransportOptions {
+  /** The Communication Services resource, e.g. `https://contoso.europe.communication.azure.com`. */
+  endpoint: string;
+  credential: TokenCredential;
+  /** A sender of a verified domain, e.g. `DoNotReply@contoso.com`. */
+  senderAddress: string;
+  /** PEM of one more CA to trust. */
+  extraCaPem?: string;
+  /** How long `send` waits for ACS to report the outcome; a mail still in flight then counts as accepted. */
+  completionBudgetMs?: number;
+  pollIntervalMs?: number;
+  now?: () => number;
+}
+
+export class AcsTransport implements MailTransport {
+  private readonly client: EmailClient;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AcsTransportOptions) {
+    this.client = new EmailClient(options.endpoint, options.credential, azureClientOptions(options.extraCaPem));
+    this.now = options.now ?? Date.now;
+  }
+
+  async send(message: MailMessage): Promise<MailSendResult> {
+    const checked = checkMailMessage(message);
+    if (!checked.ok) return { ok: false, reason: checked.reason, permanent: true };
+    const { to, cc, subject, text, html, headers } = checked.message;
+    const email: EmailMessage = {
+      senderAddress: this.options.senderAddress,
+      recipients: {
+        to: to.map((address) => ({ address })),
+        ...(cc && cc.length > 0 ? { cc: cc.map((address) => ({ address })) } : {}),
+      },
+      content: { subject, plainText: text, html },
+      ...(headers ? { headers } : {}),
+    };
+    const operationId = randomUUID();
+    let poller: Awaited<ReturnType<EmailClient["beginSend"]>>;
+    try {
+      poller = await this.client.beginSend(email, {
+        operationId,
+        updateIntervalInMs: this.options.pollIntervalMs ?? 1000,
+      });
+    } catch (error) {
+      return acsFailure(error, this.now());
+    }
+    try {
+      const result = await poller.pollUntilDone({
+        abortSignal: AbortSignal.timeout(this.options.completionBudgetMs ?? 30_000),
+      });
+      if (result.status === "Succeeded") return { ok: true, messageId: result.id || operationId };
+      return { ok: false, reason: `ACS send ended ${result.status}`, permanent: false };
+    } catch (error) {
+      const state = poller.getOperationState();
+      if (state.status === "failed") {
+        return { ok: false, reason: scrubSecrets(state.error?.message ?? "ACS send failed"), permanent: true };
+      }
+      // Accepted but not finished within the budget (or the status poll failed): sending again would duplicate it.
+      return { ok: true, messageId: operationId };
+    }
+  }
+}

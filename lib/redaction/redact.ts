@@ -1,0 +1,196 @@
+/**
+ * Redaction: every secret-bearing value is replaced by `«redacted»` before it can reach a plan, a log line, an
+ * e-mail or orchestration state. Values trees keep their shape (so a diff of two redacted files still reads), free
+ * text keeps its words. Booleans, nulls and empty strings are not secrets and stay.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
+import { detectYamlFormat, stringifyYaml } from "../values/yaml-format.js";
+import { formatYamlPath, scalarText, type YamlPath } from "../values/yaml-paths.js";
+import { isSecretKey, isSecretNameKey } from "./secret-keys.js";
+
+export const REDACTED = "«redacted»";
+
+/** Shorter known values would blank out ordinary words of a log line. */
+const MIN_KNOWN_SECRET_LENGTH = 4;
+const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|erlangcookie|licensekey|webhookurl)[\w.-]*`;
+const PARAM_NAME = String.raw`[a-z_]*(?:password|passwd|secret|token|apikey|api_key|api-key|accountkey|sharedaccesskey|sharedaccesssignature)|pwd|code|sig|signature|key|sas`;
+
+/** Free-text rules, applied in order; each is idempotent on its own output. */
+const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) => string) }[] = [
+  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: REDACTED },
+  { pattern: /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, replace: REDACTED },
+  { pattern: /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1$2${REDACTED}` },
+  // https://user:password@host
+  { pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/gi, replace: `$1${REDACTED}@` },
+  // Query strings and connection strings: ?code=..., &sig=..., ;AccountKey=..., Password="a;b"
+  {
+    pattern: new RegExp(
+      String.raw`(^|[?&;,\s"'(])(${PARAM_NAME})(\s*=\s*)("[^"]*"|'[^']*'|\{[^}]*\}|[^&;\s"'<>,)]+)`,
+      "gi",
+    ),
+    replace: `$1$2$3${REDACTED}`,
+  },
+  // "password": "...", token: ..., rabbitmqPassword=...
+  {
+    pattern: new RegExp(String.raw`((["']?)${SECRET_NAME}\2\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;}\]]+)`, "gi"),
+    replace: (_match: string, head: string, _quote: string, value: string) =>
+      head + (value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED),
+  },
+];
+
+/**
+ * A redactor for free text (log lines, error messages) that also blanks out `known` secret values wherever they
+ * appear, e.g. the secrets of the values file an error message may echo.
+ */
+export function textRedactor(known: readonly string[]): (text: string) => string {
+  const secrets = [...new Set(known)]
+    .filter((secret) => secret.length >= MIN_KNOWN_SECRET_LENGTH && secret !== REDACTED)
+    .sort((a, b) => b.length - a.length);
+  return (text: string): string => {
+    let result = text;
+    for (const secret of secrets) result = result.split(secret).join(REDACTED);
+    for (const { pattern, replace } of TEXT_RULES)
+      result = typeof replace === "string" ? result.replace(pattern, replace) : result.replace(pattern, replace);
+    return result;
+  };
+}
+
+/** Redacts free text by its patterns: signed URLs, connection strings, bearer tokens, `password: ...` pairs. */
+export const redactText: (text: string) => string = textRedactor([]);
+
+/** Does this string carry a secret of its own (a signed URL, a connection string with a key, a private key)? */
+export const carriesSecret = (text: string): boolean => redactText(text) !== text;
+
+/** Is the leaf at this position a secret? `inSecret`: some key above it is secret-bearing. */
+function isSecretLeaf(value: unknown, inSecret: boolean, key: string | undefined): boolean {
+  if (typeof value === "string") {
+    if (value === "" || value === REDACTED) return false;
+    if (inSecret && !(key !== undefined && isSecretNameKey(key))) return true;
+    return carriesSecret(value);
+  }
+  return typeof value === "number" || typeof value === "bigint" ? inSecret && !(key !== undefined && isSecretNameKey(key)) : false;
+}
+
+export interface FoundSecret {
+  path: string;
+  value: string;
+}
+
+/** Walks a plain values tree; returns the redacted copy and what was taken out. */
+function redactTree(value: unknown): { redacted: unknown; found: FoundSecret[] } {
+  const found: FoundSecret[] = [];
+  const walk = (node: unknown, path: YamlPath, inSecret: boolean, key: string | undefined): unknown => {
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index], inSecret, key));
+    if (node !== null && typeof node === "object") {
+      const copy: Record<string, unknown> = {};
+      for (const [childKey, child] of Object.entries(node))
+        copy[childKey] = walk(child, [...path, childKey], inSecret || isSecretKey(childKey), childKey);
+      return copy;
+    }
+    if (isSecretLeaf(node, inSecret, key)) {
+      found.push({ path: formatYamlPath(path), value: String(node as string | number) });
+      return REDACTED;
+    }
+    return node;
+  };
+  return { redacted: walk(value, [], false, undefined), found };
+}
+
+/** A copy of a parsed values tree (or any JSON-like value) with every secret replaced. */
+export const redactObject = <T>(value: T): T => redactTree(value).redacted as T;
+
+/** The secret values of a tree, for redacting free text that may echo them. */
+export const collectSecretValues = (value: unknown): string[] => [
+  ...new Set(redactTree(value).found.map((secret) => secret.value)),
+];
+
+/** Where a tree holds secrets (dotted paths): to refuse user input that would carry them into state. */
+export const secretPaths = (value: unknown): string[] => redactTree(value).found.map((secret) => secret.path);
+
+/**
+ * A redacted copy of a YAML document: same keys, order, comments (themselves redacted) and anchors. A secret reached
+ * through an alias is redacted where its anchor is defined.
+ */
+export function redactDocument(doc: Document): Document {
+  const copy = doc.clone();
+  const redactComment = textRedactor(collectSecretValues(copy.toJS({ maxAliasCount: 100 })));
+  const redactNode = (node: unknown, inSecret: boolean, key: string | undefined): void => {
+    if (isAlias(node)) {
+      if (inSecret) redactNode(node.resolve(copy), true, key);
+      return;
+    }
+    if (isScalar(node)) {
+      if (isSecretLeaf(node.value, inSecret, key)) {
+        node.value = REDACTED;
+        node.tag = undefined;
+        if (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") node.type = "PLAIN";
+      }
+      return;
+    }
+    if (isMap(node))
+      for (const pair of node.items) {
+        const childKey = scalarText(pair.key) ?? "";
+        redactNode(pair.value, inSecret || isSecretKey(childKey), childKey);
+      }
+    else if (isSeq(node)) for (const item of node.items) redactNode(item, inSecret, key);
+  };
+  redactNode(copy.contents, false, undefined);
+  const redactComments = (node: { comment?: string | null; commentBefore?: string | null }): void => {
+    if (node.comment) node.comment = redactComment(node.comment);
+    if (node.commentBefore) node.commentBefore = redactComment(node.commentBefore);
+  };
+  redactComments(copy);
+  visit(copy, { Node: (_key, node: Node) => redactComments(node) });
+  return copy;
+}
+
+/**
+ * Redacted YAML text in the same layout, for diffs and display. Text that is not valid YAML is redacted line by
+ * line instead: a broken file must not leak either.
+ */
+export function redactYamlText(text: string): string {
+  const doc = parseDocument(text, { merge: true, uniqueKeys: false });
+  if (doc.errors.length > 0) return redactYamlLines(text);
+  try {
+    return stringifyYaml(redactDocument(doc), detectYamlFormat(text));
+  } catch {
+    return redactYamlLines(text);
+  }
+}
+
+const KEY_LINE = /^(\s*(?:-\s+)?)(["']?)([^"'#:\s][^"'#:]*?)\2\s*:(?:\s+(.*))?$/;
+/** Anchors and tags before a value: `&p`, `!!str`. */
+const NODE_PROPS = /^((?:[&!]\S*\s*)*)(.*)$/;
+
+/** Line-wise fallback: a secret key's value, and every line nested under it, is replaced. */
+export function redactYamlLines(text: string): string {
+  let secretColumn = -1;
+  return text
+    .split("\n")
+    .map((line) => {
+      const content = line.trimStart();
+      const indent = line.length - content.length;
+      const nestedUnderSecret =
+        secretColumn >= 0 &&
+        (content === "" || indent > secretColumn || (indent === secretColumn && content.startsWith("-")));
+      if (nestedUnderSecret) {
+        if (content === "" || content.startsWith("#")) return redactText(line);
+        const nested = KEY_LINE.exec(line);
+        if (nested && isSecretNameKey(nested[3] ?? "")) return redactText(line);
+        if (nested && !nested[4]) return line;
+        if (nested) return `${nested[1]}${nested[2]}${nested[3]}${nested[2]}: ${REDACTED}`;
+        return `${line.slice(0, indent)}${content.startsWith("- ") ? "- " : ""}${REDACTED}`;
+      }
+      secretColumn = -1;
+      const match = KEY_LINE.exec(line);
+      if (!match || !isSecretKey(match[3] ?? "")) return redactText(line);
+      const [, prefix = "", quote = "", key = ""] = match;
+      // Whatever follows on this line or on more indented lines belongs to the secret.
+      secretColumn = prefix.length;
+      const value = (match[4] ?? "").replace(/(^|\s)#.*$/, "").trim();
+      const [, props = "", rest = ""] = NODE_PROPS.exec(value) ?? [];
+      if (rest === "" || /^[|>]/.test(rest)) return `${prefix}${quote}${key}${quote}:${value === "" ? "" : ` ${value}`}`;
+      return `${prefix}${quote}${key}${quote}: ${props}${REDACTED}`;
+    })
+    .join("\n");
+}

@@ -1,0 +1,134 @@
+/**
+ * The app's dependencies, built once from its settings: configuration files, the Azure credential, a client set
+ * per cluster, the mail transport, the approval signing key. Built lazily on first use so that importing the app
+ * (Azure's worker, the local runtime, tests) reads nothing; a wrong setting fails the first call with its name.
+ */
+import { readFileSync } from "node:fs";
+import { DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
+import { parseReleaseCatalog, type ReleaseCatalog } from "./catalog/index.js";
+import { AksClient } from "./clients/aks.js";
+import { KubeClient } from "./clients/kube.js";
+import { CliRunner } from "./clients/cli-runner.js";
+import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
+import type { ClusterTarget } from "./clients/types.js";
+import { findClusterProfile, parseClusterProfiles, type ClusterProfile } from "./config/clusters.js";
+import { formatConfigIssues } from "./config/yaml-config.js";
+import { AcsTransport, OutboxTransport, type MailTransport } from "./mail/index.js";
+import { loadSettings, type Settings } from "./settings.js";
+
+export class UnknownClusterError extends Error {
+  constructor(readonly cluster: string) {
+    super(`no cluster profile named '${cluster}'`);
+    this.name = "UnknownClusterError";
+  }
+}
+
+export interface ClusterClients {
+  profile: ClusterProfile;
+  target: ClusterTarget;
+  aks: AksClient;
+  kube(): Promise<KubeClient>;
+  runner: CommandRunner;
+}
+
+export interface Services {
+  settings: Settings;
+  catalog: ReleaseCatalog;
+  profiles: ClusterProfile[];
+  profile(name: string): ClusterProfile | undefined;
+  cluster(name: string): ClusterClients;
+  mail: MailTransport;
+  signingKey: string;
+}
+
+/** A fixed bearer token: for the simulator, which accepts exactly one. Never used against Azure. */
+function staticTokenCredential(token: string): TokenCredential {
+  return {
+    getToken: (): Promise<AccessToken> => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+}
+
+function readConfig<T>(file: string, parse: (text: string) => { ok: true; value: T } | { ok: false; issues: never[] | { path: string; message: string }[] }): T {
+  const result = parse(readFileSync(file, "utf8"));
+  if (!result.ok) throw new Error(`invalid ${file}:\n${formatConfigIssues(file, result.issues)}`);
+  return result.value;
+}
+
+/** The CLI driver needs the cluster's kube config, which only an ARM call gives: fetched on first use. */
+function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
+  let runner: Promise<CliRunner> | undefined;
+  const get = (): Promise<CliRunner> => (runner ??= aks.kubeConfig().then((kubeConfig) => new CliRunner({ kubeConfig, stateDir })));
+  return {
+    start: async (commands, files) => (await get()).start(commands, files),
+    poll: async (handle) => (await get()).poll(handle),
+  };
+}
+
+/** Kube configs come from listClusterUserCredentials; one per cluster is reused for a while, tokens refresh per call. */
+const KUBECONFIG_TTL_MS = 10 * 60_000;
+
+export function buildServices(settings: Settings): Services {
+  const catalog = readConfig(settings.RELEASES_FILE, parseReleaseCatalog);
+  const profiles = readConfig(settings.CLUSTERS_FILE, parseClusterProfiles);
+  const credential: TokenCredential =
+    settings.AZURE_CREDENTIAL === "static-token"
+      ? staticTokenCredential(settings.AZURE_STATIC_TOKEN ?? "")
+      : new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+  const extraCaPem = settings.EXTRA_CA_CERT_FILE ? readFileSync(settings.EXTRA_CA_CERT_FILE, "utf8") : undefined;
+  const mail: MailTransport =
+    settings.MAIL_DRIVER === "outbox"
+      ? new OutboxTransport({ dir: settings.MAIL_OUTBOX_DIR, from: settings.MAIL_SENDER })
+      : new AcsTransport({ endpoint: settings.ACS_ENDPOINT ?? "", credential, senderAddress: settings.MAIL_SENDER });
+
+  const clusters = new Map<string, ClusterClients>();
+  const clusterClients = (profile: ClusterProfile): ClusterClients => {
+    const target: ClusterTarget = {
+      subscriptionId: profile.subscriptionId,
+      resourceGroup: profile.resourceGroup,
+      clusterName: profile.clusterName,
+      namespace: profile.namespace,
+      releaseName: profile.release,
+      armEndpoint: profile.armEndpoint,
+      uiUrl: profile.uiUrl,
+    };
+    const aks = new AksClient({ target, credential, ...(extraCaPem ? { extraCaPem } : {}) });
+    let cached: { kube: Promise<KubeClient>; at: number } | undefined;
+    const kube = (): Promise<KubeClient> => {
+      if (!cached || Date.now() - cached.at > KUBECONFIG_TTL_MS) {
+        const kube = aks.kubeConfig().then((kubeConfig) => new KubeClient({ kubeConfig, namespace: profile.namespace }));
+        kube.catch(() => (cached = undefined));
+        cached = { kube, at: Date.now() };
+      }
+      return cached.kube;
+    };
+    const runner: CommandRunner =
+      profile.helmDriver === "cli" ? lazyCliRunner(aks, settings.CLI_STATE_DIR) : new RunCommandRunner({ aks, clusterToken: true });
+    return { profile, target, aks, kube, runner };
+  };
+
+  return {
+    settings,
+    catalog,
+    profiles,
+    profile: (name) => findClusterProfile(profiles, name),
+    cluster: (name) => {
+      const profile = findClusterProfile(profiles, name);
+      if (!profile) throw new UnknownClusterError(name);
+      let clients = clusters.get(name);
+      if (!clients) clusters.set(name, (clients = clusterClients(profile)));
+      return clients;
+    },
+    mail,
+    signingKey: settings.APPROVAL_SIGNING_KEY,
+  };
+}
+
+let current: { key: string; services: Services } | undefined;
+
+/** The services for the current environment; rebuilt only when a setting changes (tests point it at simulators). */
+export function services(): Services {
+  const settings = loadSettings();
+  const key = JSON.stringify(settings);
+  if (!current || current.key !== key) current = { key, services: buildServices(settings) };
+  return current.services;
+}

@@ -1,0 +1,135 @@
+/**
+ * The runbook's checks as pure decisions over what the activities observed: is the cluster healthy enough to
+ * start, has the rollout finished, did the data upgrade answer, is the upgrade verified.
+ */
+import type { CommandPoll, DataUpgradeState, HelmRevision, LogScan, PodsSummary, QueueDepth, UiProbe } from "../clients/types.js";
+
+export interface CheckFinding {
+  code: string;
+  message: string;
+}
+
+export interface QueueThresholds {
+  queueDepthMax: number;
+}
+
+/** Dead-letter queues never drain by themselves; they are reported, not waited for. */
+export const isDeadLetterQueue = (name: string): boolean => /dead.?letter/i.test(name);
+
+export function busyQueues(queues: QueueDepth[], thresholds: QueueThresholds): QueueDepth[] {
+  return queues.filter((q) => !isDeadLetterQueue(q.name) && q.messages > thresholds.queueDepthMax);
+}
+
+export interface PreCheckObservation {
+  ui: UiProbe;
+  pods: PodsSummary;
+  logs: LogScan;
+  queues: { ok: true; depths: QueueDepth[] } | { ok: false; reason: string };
+}
+
+export interface PreCheckVerdict {
+  blockers: CheckFinding[];
+  warnings: CheckFinding[];
+  /** Only busy queues stand in the way: worth waiting for them to drain. */
+  waitForQueues: boolean;
+}
+
+export function evaluatePreChecks(obs: PreCheckObservation, thresholds: QueueThresholds): PreCheckVerdict {
+  const blockers: CheckFinding[] = [];
+  const warnings: CheckFinding[] = [];
+  if (!obs.ui.ok)
+    blockers.push({
+      code: "ui-down",
+      message: `CluedIn UI did not answer within budget (${obs.ui.status ?? obs.ui.error ?? "no answer"}, ${obs.ui.elapsedMs} ms)`,
+    });
+  if (!obs.pods.healthy)
+    blockers.push({
+      code: "pods-unhealthy",
+      message: `${obs.pods.ready}/${obs.pods.total} pods ready: ${obs.pods.problems.map((p) => `${p.pod} ${p.reason}`).join(", ")}`,
+    });
+  if (obs.logs.errorLines.length > 0)
+    warnings.push({
+      code: "server-log-errors",
+      message: `${obs.logs.errorLines.length} ERR/FTL lines in the server log in the last ${obs.logs.windowSeconds} s; review them before approving`,
+    });
+  let waitForQueues = false;
+  if (!obs.queues.ok) warnings.push({ code: "queues-unreadable", message: `queue depths unavailable: ${obs.queues.reason}` });
+  else {
+    const busy = busyQueues(obs.queues.depths, thresholds);
+    waitForQueues = busy.length > 0;
+    const deadLetters = obs.queues.depths.filter((q) => isDeadLetterQueue(q.name) && q.messages > 0);
+    if (deadLetters.length > 0)
+      warnings.push({
+        code: "dead-letters",
+        message: `dead-letter queues hold messages: ${deadLetters.map((q) => `${q.name}=${q.messages}`).join(", ")}`,
+      });
+  }
+  return { blockers, warnings, waitForQueues: waitForQueues && blockers.length === 0 };
+}
+
+/** The verdict of one poll of a monitor: keep waiting, or done with success or failure. */
+export type CheckVerdict = { done: false; summary: string } | { done: true; ok: boolean; summary: string };
+
+export function evaluateQueues(depths: QueueDepth[], thresholds: QueueThresholds): CheckVerdict {
+  const busy = busyQueues(depths, thresholds);
+  return busy.length === 0
+    ? { done: true, ok: true, summary: "queues drained" }
+    : { done: false, summary: `busy: ${busy.map((q) => `${q.name}=${q.messages}`).join(", ")}` };
+}
+
+export function evaluatePods(pods: PodsSummary): CheckVerdict {
+  const pendingJobs = pods.jobs.filter((j) => !j.complete);
+  const failedJobs = pendingJobs.filter((j) => j.failed);
+  if (failedJobs.length > 0)
+    return { done: true, ok: false, summary: `jobs failed: ${failedJobs.map((j) => j.name).join(", ")}` };
+  if (pods.healthy && pendingJobs.length === 0)
+    return { done: true, ok: true, summary: `${pods.ready}/${pods.total} pods ready, jobs complete` };
+  const problems = pods.problems.map((p) => `${p.pod} ${p.reason}`).join(", ");
+  return {
+    done: false,
+    summary: `${pods.ready}/${pods.total} pods ready${problems ? `; ${problems}` : ""}${pendingJobs.length ? `; jobs running: ${pendingJobs.map((j) => j.name).join(", ")}` : ""}`,
+  };
+}
+
+export function evaluateCommand(poll: CommandPoll): CheckVerdict {
+  if (poll.state === "running") return { done: false, summary: "running" };
+  return { done: true, ok: poll.exitCode === 0, summary: `exit code ${poll.exitCode}` };
+}
+
+export interface DataUpgradeObservation {
+  logs: LogScan;
+  resource?: DataUpgradeState;
+}
+
+export function evaluateDataUpgrade(obs: DataUpgradeObservation, toVersion: string): CheckVerdict {
+  const response = obs.logs.dataUpgradeResponse;
+  if (response && response.toVersion === toVersion)
+    return response.status === 200
+      ? { done: true, ok: true, summary: `data upgrade to ${toVersion} responded 200` }
+      : { done: true, ok: false, summary: `data upgrade to ${toVersion} responded ${response.status}` };
+  if (obs.resource?.phase && /fail/i.test(obs.resource.phase))
+    return { done: true, ok: false, summary: `DataUpgrade ${obs.resource.name} ${obs.resource.phase}: ${obs.resource.message ?? ""}`.trim() };
+  return { done: false, summary: `waiting for HTTP POST /api/upgradeto/${toVersion} (phase ${obs.resource?.phase ?? "none"})` };
+}
+
+export interface VerifyObservation {
+  release?: HelmRevision;
+  pods: PodsSummary;
+  logs: LogScan;
+  ui: UiProbe;
+}
+
+export function evaluateVerify(obs: VerifyObservation, expected: { chartVersion: string }): CheckVerdict {
+  const missing: string[] = [];
+  if (!obs.release || obs.release.status !== "deployed" || obs.release.chartVersion !== expected.chartVersion)
+    missing.push(
+      `release ${obs.release ? `${obs.release.status} chart ${obs.release.chartVersion}` : "unreadable"} (want deployed ${expected.chartVersion})`,
+    );
+  const pods = evaluatePods(obs.pods);
+  if (!(pods.done && pods.ok)) missing.push(pods.summary);
+  if (!obs.logs.applicationStarted) missing.push("no 'Application started' in the server log yet");
+  if (!obs.ui.ok) missing.push(`UI not answering (${obs.ui.status ?? obs.ui.error ?? "timeout"})`);
+  return missing.length === 0
+    ? { done: true, ok: true, summary: `release deployed on chart ${expected.chartVersion}, pods healthy, application started, UI answers` }
+    : { done: false, summary: missing.join("; ") };
+}

@@ -1,0 +1,159 @@
+/**
+ * The upgrade run as the outside world sees it: its named states, its stages, its decisions. Pure data and pure
+ * functions; orchestrators keep these values in their custom status and output.
+ */
+import { z } from "zod";
+
+/** Every run ends in one of the terminal states; `halted` means a human must act on the cluster. */
+export const RUN_STATUSES = [
+  "pending",
+  "running",
+  "awaiting-approval",
+  "completed",
+  "failed",
+  "halted",
+  "rejected",
+  "cancelled",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "failed", "halted", "rejected", "cancelled"];
+
+/** The runbook's stages, in order. A data upgrade replaces `helm-upgrade` with its three phases. */
+export const STAGES = [
+  "read-values",
+  "prepare-values",
+  "pre-checks",
+  "approval",
+  "maintenance-window",
+  "downtime-notice",
+  "helm-upgrade",
+  "upgrade-mode",
+  "data-upgrade",
+  "finalize",
+  "rollback",
+  "verify",
+  "notify",
+] as const;
+export type StageName = (typeof STAGES)[number];
+
+export type StageState = "running" | "succeeded" | "failed" | "skipped";
+
+export interface StageRecord {
+  name: StageName;
+  state: StageState;
+  startedAt: string;
+  endedAt?: string;
+  note?: string;
+}
+
+export type UpgradeMode = "basic" | "data-upgrade";
+
+export const DecisionKindSchema = z.enum(["approval", "rollback", "halted-data-upgrade", "recover-pending"]);
+export type DecisionKind = z.infer<typeof DecisionKindSchema>;
+
+/** The choices each kind of human decision offers; the first is the affirmative one. */
+export const DECISION_CHOICES: Record<DecisionKind, readonly string[]> = {
+  approval: ["approve", "reject"],
+  rollback: ["rollback", "leave"],
+  "halted-data-upgrade": ["retry", "finalize", "stop"],
+  "recover-pending": ["rollback", "stop"],
+};
+
+/** What a person decided, as raised into the orchestration by the approval route. */
+export const DecisionEventSchema = z.object({
+  requestId: z.string().min(1).max(100),
+  approver: z.string().min(1).max(320),
+  choice: z.string().min(1).max(40),
+  reason: z.string().max(2000).optional(),
+  decidedAt: z.string().max(40),
+  principal: z.string().max(320).optional(),
+  clientAddress: z.string().max(100).optional(),
+});
+export type DecisionEvent = z.infer<typeof DecisionEventSchema>;
+
+export interface PendingDecision {
+  requestId: string;
+  kind: DecisionKind;
+  choices: readonly string[];
+  approvers: string[];
+  required: number;
+  decided: { approver: string; choice: string; decidedAt: string }[];
+  deadline: string;
+}
+
+/** One line of the run's readable event log (kept short: it lives in custom status). */
+export interface RunEvent {
+  at: string;
+  message: string;
+}
+
+export interface PlanSummary {
+  fromRelease: string;
+  toRelease: string;
+  fromChart: string;
+  toChart: string;
+  mode: UpgradeMode;
+  valuesFile: string;
+  diffSha256: string;
+  warnings: number;
+  blockers: number;
+}
+
+/** The run's custom status: small, redacted, enough for a dashboard to draw. */
+export interface RunView {
+  status: RunStatus;
+  cluster: string;
+  environment: string;
+  fromRelease?: string;
+  targetRelease: string;
+  mode?: UpgradeMode;
+  stage?: StageName;
+  stages: StageRecord[];
+  pendingDecision?: PendingDecision;
+  decisions: DecisionRecord[];
+  plan?: PlanSummary;
+  hops?: string[];
+  events: RunEvent[];
+}
+
+export interface DecisionRecord {
+  requestId: string;
+  kind: DecisionKind;
+  approver: string;
+  choice: string;
+  reason?: string;
+  decidedAt: string;
+  principal?: string;
+  clientAddress?: string;
+}
+
+const MAX_EVENTS = 40;
+
+export function startStage(view: RunView, name: StageName, at: Date, note?: string): RunView {
+  const stages = view.stages.filter((s) => !(s.name === name && s.state === "running"));
+  return {
+    ...view,
+    stage: name,
+    stages: [...stages, { name, state: "running", startedAt: at.toISOString(), ...(note ? { note } : {}) }],
+  };
+}
+
+export function endStage(view: RunView, name: StageName, state: StageState, at: Date, note?: string): RunView {
+  let found = false;
+  const stages = view.stages.map((s) => {
+    if (s.name !== name || s.state !== "running") return s;
+    found = true;
+    return { ...s, state, endedAt: at.toISOString(), ...(note ? { note } : {}) };
+  });
+  if (!found) stages.push({ name, state, startedAt: at.toISOString(), endedAt: at.toISOString(), ...(note ? { note } : {}) });
+  return { ...view, stages };
+}
+
+export function addEvent(view: RunView, at: Date, message: string): RunView {
+  const events = [...view.events, { at: at.toISOString(), message }];
+  return { ...view, events: events.slice(-MAX_EVENTS) };
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}

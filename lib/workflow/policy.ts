@@ -1,0 +1,31 @@
+/** The part of a cluster profile that governs a run, flattened into the run's input so its history records it. */
+import type { ClusterProfile } from "../config/clusters.js";
+import type { RunPolicy } from "./contracts.js";
+
+export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: number): RunPolicy {
+  const { approvals, rollback } = profile.policies;
+  const { timings, thresholds } = profile;
+  return {
+    environment: profile.environment,
+    approvers: profile.approvers.map((a) => a.email),
+    escalation: profile.escalation.map((a) => a.email),
+    notifyUsers: profile.notify.users,
+    notifyOperators: profile.notify.operators,
+    requiredApprovals: approvals.required,
+    selfApproval: approvals.selfApproval,
+    rollback,
+    ...(approvals.reminderAfter !== undefined ? { reminderAfterMs: approvals.reminderAfter } : {}),
+    ...(approvals.escalateAfter !== undefined ? { escalateAfterMs: approvals.escalateAfter } : {}),
+    approvalDeadlineMs: approvals.deadline,
+    decisionDeadlineMs: timings.decisionDeadline,
+    pollIntervalMs: timings.pollInterval,
+    queueDrainDeadlineMs: timings.queueDrainDeadline,
+    helmTimeoutMs: timings.helmTimeout,
+    podsReadyDeadlineMs: timings.podsReadyDeadline,
+    dataUpgradeDeadlineMs: timings.dataUpgradeDeadline,
+    verifyDeadlineMs: timings.verifyDeadline,
+    queueDepthMax: thresholds.queueDepthMax,
+    logWindowSeconds: Math.max(1, Math.round(thresholds.logWindow / 1000)),
+    expectedDowntimeMinutes,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The public request bodies, one schema each: the HTTP triggers validate with them and the OpenAPI document is
+ * generated from them.
+ */
+import { z } from "zod";
+
+const clusterName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a cluster profile name: lower-case letters, digits and hyphens");
+const releaseTag = z
+  .string()
+  .min(4)
+  .max(20)
+  .regex(/^\d{4}\.\d{2}(\.\d{2})?$/, "a CluedIn release such as 2025.05.00");
+/** Extra user values (YAML) merged over the prepared file; secrets are refused, they would enter history. */
+const extraValues = z.string().max(256 * 1024);
+
+export const PlanRequestSchema = z.strictObject({
+  cluster: clusterName,
+  targetRelease: releaseTag,
+  values: extraValues.optional(),
+});
+export type PlanRequest = z.infer<typeof PlanRequestSchema>;
+
+export const StartUpgradeRequestSchema = z.strictObject({
+  cluster: clusterName,
+  targetRelease: releaseTag,
+  notBefore: z.iso.datetime({ offset: true }).optional(),
+  values: extraValues.optional(),
+  allowChain: z.boolean().optional(),
+  requestedBy: z
+    .strictObject({
+      name: z.string().min(1).max(200),
+      email: z.email().max(320).optional(),
+    })
+    .optional(),
+});
+export type StartUpgradeRequest = z.infer<typeof StartUpgradeRequestSchema>;
+
+export const CancelRequestSchema = z.strictObject({
+  reason: z.string().max(500).optional(),
+  by: z.string().max(200).optional(),
+});
+
+export const ListQuerySchema = z.strictObject({
+  cluster: clusterName.optional(),
+  status: z
+    .enum(["pending", "running", "awaiting-approval", "completed", "failed", "halted", "rejected", "cancelled"])
+    .optional(),
+});
+
+export const RunIdSchema = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[a-z0-9][-a-z0-9.]*$/, "an upgrade id such as demo-20260105t090000z-3f9a1c");

@@ -1,0 +1,235 @@
+/**
+ * Durable Task history events and orchestrator actions in the wire shapes durable-functions 3.x exchanges with the
+ * Functions host (DurableTask.Core events serialized by Newtonsoft; the library's schema V3 actions). REFERENCE §2.
+ */
+import { z } from "zod";
+
+export const EventType = {
+  ExecutionStarted: 0,
+  ExecutionCompleted: 1,
+  ExecutionTerminated: 3,
+  TaskScheduled: 4,
+  TaskCompleted: 5,
+  TaskFailed: 6,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  SubOrchestrationInstanceFailed: 9,
+  TimerCreated: 10,
+  TimerFired: 11,
+  OrchestratorStarted: 12,
+  OrchestratorCompleted: 13,
+  EventRaised: 15,
+} as const;
+
+export const eventTypeNames: Record<number, string> = Object.fromEntries(
+  Object.entries(EventType).map(([name, value]) => [value, name]),
+);
+
+export const ActionType = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CallSubOrchestratorWithRetry: 3,
+  ContinueAsNew: 4,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  CallEntity: 7,
+  CallHttp: 8,
+  SignalEntity: 9,
+  ScheduledSignalEntity: 10,
+  WhenAny: 11,
+  WhenAll: 12,
+} as const;
+
+export type TerminalStatus = "Completed" | "Failed" | "Terminated" | "ContinuedAsNew";
+
+export interface FailureDetails {
+  ErrorType: string;
+  ErrorMessage: string;
+  StackTrace?: string;
+  IsNonRetriable: boolean;
+}
+
+export interface OrchestrationInstanceRef {
+  InstanceId: string;
+  ExecutionId: string;
+}
+
+export interface ParentInstance {
+  Name: string;
+  OrchestrationInstance: OrchestrationInstanceRef;
+  TaskScheduleId: number;
+}
+
+interface EventBase {
+  EventId: number;
+  IsPlayed: boolean;
+  Timestamp: string;
+}
+
+export interface ExecutionStartedEvent extends EventBase {
+  EventType: 0;
+  OrchestrationInstance: OrchestrationInstanceRef;
+  ParentInstance: ParentInstance | null;
+  Name: string;
+  Version: string;
+  Input: string | null;
+}
+export interface ExecutionCompletedEvent extends EventBase {
+  EventType: 1;
+  OrchestrationStatus: TerminalStatus;
+  Result: string | null;
+}
+export interface ExecutionTerminatedEvent extends EventBase {
+  EventType: 3;
+  Input: string;
+}
+export interface TaskScheduledEvent extends EventBase {
+  EventType: 4;
+  Name: string;
+  Version: string;
+  Input: string | null;
+}
+export interface TaskCompletedEvent extends EventBase {
+  EventType: 5;
+  TaskScheduledId: number;
+  Result: string;
+}
+export interface TaskFailedEvent extends EventBase {
+  EventType: 6;
+  TaskScheduledId: number;
+  Reason: string;
+  Details: string;
+  FailureDetails: FailureDetails;
+}
+export interface SubOrchestrationCreatedEvent extends EventBase {
+  EventType: 7;
+  Name: string;
+  Version: string;
+  InstanceId: string;
+  Input: string | null;
+}
+export interface SubOrchestrationCompletedEvent extends EventBase {
+  EventType: 8;
+  TaskScheduledId: number;
+  Result: string;
+}
+export interface SubOrchestrationFailedEvent extends EventBase {
+  EventType: 9;
+  TaskScheduledId: number;
+  Reason: string;
+  Details: string;
+  FailureDetails: FailureDetails;
+}
+export interface TimerCreatedEvent extends EventBase {
+  EventType: 10;
+  FireAt: string;
+}
+export interface TimerFiredEvent extends EventBase {
+  EventType: 11;
+  TimerId: number;
+  FireAt: string;
+}
+export interface OrchestratorStartedEvent extends EventBase {
+  EventType: 12;
+}
+export interface OrchestratorCompletedEvent extends EventBase {
+  EventType: 13;
+}
+export interface EventRaisedEvent extends EventBase {
+  EventType: 15;
+  Name: string;
+  Input: string | null;
+}
+
+export type HistoryEvent =
+  | ExecutionStartedEvent
+  | ExecutionCompletedEvent
+  | ExecutionTerminatedEvent
+  | TaskScheduledEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | SubOrchestrationCreatedEvent
+  | SubOrchestrationCompletedEvent
+  | SubOrchestrationFailedEvent
+  | TimerCreatedEvent
+  | TimerFiredEvent
+  | OrchestratorStartedEvent
+  | OrchestratorCompletedEvent
+  | EventRaisedEvent;
+
+/** Events that reach an instance from outside an episode: they wait in its inbox until the next episode. */
+export type InboxEvent =
+  | ExecutionStartedEvent
+  | ExecutionTerminatedEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | SubOrchestrationCompletedEvent
+  | SubOrchestrationFailedEvent
+  | TimerFiredEvent
+  | EventRaisedEvent;
+
+export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
+
+type Fields<E extends HistoryEvent> = Omit<E, keyof EventBase | "EventType">;
+
+/** Builds an event with the common fields; `eventId` is the sequence number for scheduling events, else -1. */
+export function historyEvent<E extends HistoryEvent>(
+  type: E["EventType"],
+  at: number,
+  fields: Fields<E>,
+  eventId = -1,
+): E {
+  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: isoTime(at), ...fields } as E;
+}
+
+export function failureDetails(error: unknown): FailureDetails {
+  const err = error instanceof Error ? error : new Error(String(error));
+  return { ErrorType: err.name || "Error", ErrorMessage: err.message, StackTrace: err.stack, IsNonRetriable: false };
+}
+
+const retryOptionsSchema = z.object({
+  firstRetryIntervalInMilliseconds: z.number(),
+  maxNumberOfAttempts: z.number(),
+  backoffCoefficient: z.number().optional(),
+  maxRetryIntervalInMilliseconds: z.number().optional(),
+  retryTimeoutInMilliseconds: z.number().optional(),
+});
+export type WireRetryOptions = z.infer<typeof retryOptionsSchema>;
+
+export interface WireAction {
+  actionType: number;
+  functionName?: string | undefined;
+  input?: unknown;
+  retryOptions?: WireRetryOptions | undefined;
+  instanceId?: string | null | undefined;
+  fireAt?: string | undefined;
+  isCanceled?: boolean | undefined;
+  externalEventName?: string | undefined;
+  compoundActions?: WireAction[] | undefined;
+}
+
+const actionSchema: z.ZodType<WireAction> = z.lazy(() =>
+  z.object({
+    actionType: z.number().int(),
+    functionName: z.string().optional(),
+    input: z.unknown().optional(),
+    retryOptions: retryOptionsSchema.optional(),
+    instanceId: z.string().nullish(),
+    fireAt: z.string().optional(),
+    isCanceled: z.boolean().optional(),
+    externalEventName: z.string().optional(),
+    compoundActions: z.array(actionSchema).optional(),
+  }),
+);
+
+/** What the orchestrator handler returns (or carries in `$OutOfProcData$`), after a JSON round trip. */
+export const orchestratorStateSchema = z.object({
+  isDone: z.boolean(),
+  actions: z.array(z.array(actionSchema)),
+  output: z.unknown().optional(),
+  error: z.string().optional(),
+  customStatus: z.unknown().optional(),
+  schemaVersion: z.number(),
+});
+export type OrchestratorState = z.infer<typeof orchestratorStateSchema>;

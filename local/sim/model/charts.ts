@@ -1,0 +1,54 @@
+import type { Values } from "../core/values.js";
+
+export const CHART_NAME = "cluedin-platform";
+export const REPO_NAME = "cluedin";
+export const REPO_URL = "https://helm.cluedin.com";
+
+export interface ChartVersion {
+  version: string;
+  appVersion: string;
+  /** The chart's own `global.image.tag` default: always older than its appVersion, hence "set it explicitly". */
+  defaultTag: string;
+}
+
+/** The simulated `cluedin` Helm repository index, oldest first. */
+export const CHARTS: readonly ChartVersion[] = [
+  { version: "2.3.0", appVersion: "2024.07.00", defaultTag: "2024.01.00" },
+  { version: "2.4.1", appVersion: "2024.12.01", defaultTag: "2024.07.00" },
+  { version: "2.4.2", appVersion: "2024.12.02", defaultTag: "2024.07.00" },
+  { version: "2.5.0", appVersion: "2025.05.00", defaultTag: "2024.12.02" },
+  { version: "2.5.3", appVersion: "2025.05.02", defaultTag: "2025.05.00" },
+  { version: "2.6.0", appVersion: "2025.09.00", defaultTag: "2025.05.02" },
+  { version: "2.7.0", appVersion: "2026.01.00", defaultTag: "2025.09.00" },
+  { version: "2.8.0", appVersion: "2026.02.00", defaultTag: "2026.01.00" },
+];
+
+export function findChart(version: string): ChartVersion | undefined {
+  return CHARTS.find((chart) => chart.version === version);
+}
+
+/** Accepts a chart version or an app version (release tag). */
+export function findChartByRelease(release: string): ChartVersion | undefined {
+  return CHARTS.find((chart) => chart.version === release || chart.appVersion === release);
+}
+
+export function latestChart(): ChartVersion {
+  const last = CHARTS[CHARTS.length - 1];
+  if (!last) throw new Error("empty chart table");
+  return last;
+}
+
+export function chartDefaults(chart: ChartVersion): Values {
+  return {
+    global: { image: { tag: chart.defaultTag, registry: "cluedinprod.azurecr.io" }, strategy: { type: "Recreate" } },
+    application: {
+      system: { upgradeMode: false, runDatabaseJobsOnUpgrade: false, runNugetFullRestore: false },
+      cluedin: { components: { packages: [] } },
+    },
+    infrastructure: { rabbitmq: { auth: { username: "cluedin", existingPasswordSecret: "cluedin-rabbitmq" } } },
+  };
+}
+
+export function chartNotes(chart: ChartVersion): string {
+  return `CluedIn ${chart.appVersion} has been deployed.\n\nOpen the CluedIn UI through the haproxy ingress of namespace cluedin.\n`;
+}

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { seededRandom } from "../core/hash.js";
+import { WORKLOADS } from "./workloads.js";
+
+const workloadName = z.string().refine((name) => WORKLOADS.some((w) => w.name === name), {
+  message: `must be one of ${WORKLOADS.map((w) => w.name).join(", ")}`,
+});
+
+const requestFault = z.preprocess(
+  (value) => (typeof value === "number" || value === "timeout" ? { status: value } : value),
+  z
+    .object({
+      /** HTTP status to answer with, or `timeout`: hold the request without answering. */
+      status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429), z.literal("timeout")]),
+      /** Fail this many matching requests, then clear. Without count or probability: every matching request. */
+      count: z.number().int().positive().optional(),
+      /** Fail each matching request with this probability, from a generator seeded by `seed` (deterministic). */
+      probability: z.number().min(0).max(1).optional(),
+      /** Only requests whose `METHOD /path` contains this text. */
+      match: z.string().min(1).optional(),
+      retryAfterSeconds: z.number().int().min(0).default(1),
+      /** How long a `timeout` holds the request (real milliseconds) before dropping the connection. */
+      hangMs: z.number().int().min(0).default(60_000),
+    })
+    .strict(),
+);
+
+const moded = <T extends [string, ...string[]]>(modes: T) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? { mode: value } : value),
+    z.object({ mode: z.enum(modes), count: z.number().int().positive().optional() }).strict(),
+  );
+
+export const faultsSchema = z
+  .object({
+    arm: requestFault.nullable(),
+    kube: requestFault.nullable(),
+    runCommand: requestFault.nullable(),
+    /** Workloads whose pods crash-loop from now until cleared. */
+    crashLoop: z.array(workloadName),
+    /** Workloads whose pods crash-loop once a helm upgrade or rollback rolls them (until cleared). */
+    crashLoopAfterUpgrade: z.array(workloadName),
+    /** `timeout`: pods get ready only after helm's --timeout, so helm fails; `dies`: the helm process is killed. */
+    helmUpgrade: moded(["timeout", "dies"]).nullable(),
+    /** `never`: the server never answers the upgrade call; `error`: it answers 500. */
+    dataUpgrade: moded(["never", "error"]).nullable(),
+    queuesStuck: z.boolean(),
+    deadLetterGrowth: z.boolean(),
+    /** `slow`: the UI answers after `delayMs` real milliseconds (default 6000); `dead`: 503 from the ingress. */
+    ui: z
+      .preprocess(
+        (value) => (typeof value === "string" ? { mode: value } : value),
+        z.object({ mode: z.enum(["slow", "dead"]), delayMs: z.number().int().min(0).default(6_000) }).strict(),
+      )
+      .nullable(),
+    serverLogErrors: z.boolean(),
+    seed: z.number().int(),
+  })
+  .strict();
+
+export type Faults = z.output<typeof faultsSchema>;
+export type FaultsInput = z.input<typeof faultsSchema>;
+export type RequestFault = NonNullable<Faults["arm"]>;
+export type FaultedApi = "arm" | "kube" | "runCommand";
+
+export const partialFaultsSchema = faultsSchema.partial();
+
+export const NO_FAULTS: Faults = {
+  arm: null,
+  kube: null,
+  runCommand: null,
+  crashLoop: [],
+  crashLoopAfterUpgrade: [],
+  helmUpgrade: null,
+  dataUpgrade: null,
+  queuesStuck: false,
+  deadLetterGrowth: false,
+  ui: null,
+  serverLogErrors: false,
+  seed: 1,
+};
+
+export interface InjectedFault {
+  at: string;
+  api: FaultedApi;
+  status: RequestFault["status"];
+  request: string;
+}
+
+/** The current faults, with the bookkeeping for counted and probabilistic ones. */
+export class FaultState {
+  private current: Faults = structuredClone(NO_FAULTS);
+  private random = seededRandom(NO_FAULTS.seed);
+  readonly injected: InjectedFault[] = [];
+
+  get(): Faults {
+    return structuredClone(this.current);
+  }
+
+  /** Merges a partial update; returns the previous faults so callers can react to transitions. */
+  set(update: Partial<Faults>): Faults {
+    const previous = this.current;
+    this.current = { ...previous, ...structuredClone(update) };
+    if (update.seed !== undefined) this.random = seededRandom(update.seed);
+    return previous;
+  }
+
+  /** Decides whether this request fails, consuming a count when it does. */
+  requestFault(api: FaultedApi, request: string, at: number): RequestFault | undefined {
+    const fault = this.current[api];
+    if (!fault) return undefined;
+    if (fault.match && !request.includes(fault.match)) return undefined;
+    if (fault.probability !== undefined && this.random() >= fault.probability) return undefined;
+    if (fault.count !== undefined) {
+      this.current[api] = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;
+    }
+    this.injected.push({ at: new Date(at).toISOString(), api, status: fault.status, request });
+    return fault;
+  }
+
+  /** Takes one use of a moded fault (helm upgrade, data upgrade), clearing it when its count runs out. */
+  take<K extends "helmUpgrade" | "dataUpgrade">(key: K): Faults[K] {
+    const fault = this.current[key];
+    if (fault?.count !== undefined) {
+      this.current[key] = (fault.count > 1 ? { ...fault, count: fault.count - 1 } : null) as Faults[K];
+    }
+    return fault;
+  }
+}
