@@ -48,13 +48,11 @@ const activities = {
 
 const monitor = df.app.orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
 // The upgrade orchestration calls itself for each hop of a chain, so its handle is read lazily.
-let upgrade: RegisteredOrchestration | undefined;
-const upgradeHandle = (): RegisteredOrchestration => {
-  if (!upgrade) throw new Error("the upgrade orchestration is not registered");
-  return upgrade;
-};
-upgrade = df.app.orchestration(ORCHESTRATIONS.upgrade, makeUpgradeOrchestrator({ activities, monitor, hop: upgradeHandle }));
-df.app.orchestration(ORCHESTRATIONS.clusterLock, makeClusterLockOrchestrator(upgradeHandle));
+const upgrade: RegisteredOrchestration = df.app.orchestration(
+  ORCHESTRATIONS.upgrade,
+  makeUpgradeOrchestrator({ activities, monitor, hop: () => upgrade }),
+);
+df.app.orchestration(ORCHESTRATIONS.clusterLock, makeClusterLockOrchestrator(() => upgrade));
 
 // Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
 df.app.client.http("startUpgrade", { route: "upgrades", methods: ["POST"], authLevel: "function", handler: makeStartUpgrade(services) });

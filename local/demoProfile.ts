@@ -16,7 +16,7 @@ type Overrides = { [key: string]: string | number | boolean | string[] | Overrid
 
 function leaves(value: Overrides, prefix: string[] = []): [string[], unknown][] {
   return Object.entries(value).flatMap(([key, v]) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? leaves(v as Overrides, [...prefix, key]) : [[[...prefix, key], v] as [string[], unknown]],
+    v !== null && typeof v === "object" && !Array.isArray(v) ? leaves(v, [...prefix, key]) : [[[...prefix, key], v] as [string[], unknown]],
   );
 }
 

@@ -9,13 +9,13 @@ import {
   startStage,
   type DecisionRecord,
   type PendingDecision,
-  type PlanSummary,
   type RunStatus,
   type RunView,
   type StageName,
   type StageState,
   type UpgradeMode,
 } from "../lib/workflow/model.js";
+import { planSummary } from "../lib/plan/index.js";
 import type { RunPlan, UpgradeInput } from "../lib/workflow/contracts.js";
 
 export class RunRecorder {
@@ -73,18 +73,13 @@ export class RunRecorder {
   }
 
   plan(plan: RunPlan): void {
-    const summary: PlanSummary = {
-      fromRelease: plan.fromRelease,
-      toRelease: plan.toRelease,
-      fromChart: plan.fromChart,
-      toChart: plan.toChart,
+    this.view = {
+      ...this.view,
+      plan: planSummary(plan),
       mode: plan.mode,
-      valuesFile: plan.valuesFile,
-      diffSha256: plan.diffSha256,
-      warnings: plan.warnings.length,
-      blockers: plan.blockers.length,
+      fromRelease: plan.fromRelease,
+      hops: plan.hops.map((hop) => hop.release),
     };
-    this.view = { ...this.view, plan: summary, mode: plan.mode, fromRelease: plan.fromRelease, hops: plan.hops };
     this.publish();
   }
 

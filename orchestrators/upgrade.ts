@@ -29,6 +29,7 @@ import type {
 } from "../lib/workflow/contracts.js";
 import { UpgradeInputSchema } from "../lib/workflow/contracts.js";
 import { newPendingDecision, stillToDecide, tallyDecision } from "../lib/workflow/decisions.js";
+import { dataUpgradeName } from "../lib/workflow/names.js";
 import {
   DecisionEventSchema,
   type DecisionKind,
@@ -149,14 +150,15 @@ class UpgradeFlow {
       return yield* this.finish("failed", `values preparation blocked: ${reasons}`);
     }
     const plan = prepared.plan;
-    if (plan.hops.length > 1) {
+    const hops = plan.hops.map((hop) => hop.release);
+    if (hops.length > 1) {
       if (!this.input.allowChain) {
-        const path = [plan.fromRelease, ...plan.hops].join(" -> ");
+        const path = [plan.fromRelease, ...hops].join(" -> ");
         this.run.endStage("prepare-values", "failed", `needs intermediate releases: ${path}`);
         return yield* this.finish("failed", `${this.input.targetRelease} cannot be reached directly: take ${path} (or start with allowChain)`);
       }
-      this.run.endStage("prepare-values", "succeeded", `chain of ${plan.hops.length} hops: ${plan.hops.join(", ")}`);
-      return yield* this.chain(plan.hops);
+      this.run.endStage("prepare-values", "succeeded", `chain of ${hops.length} hops: ${hops.join(", ")}`);
+      return yield* this.chain(hops);
     }
     for (const warning of plan.warnings) this.run.event(`warning: ${warning.message}`);
     this.run.endStage(
@@ -334,8 +336,10 @@ class UpgradeFlow {
 
   /** Once a data upgrade has begun there is no automatic rollback: a failure halts and asks an operator. */
   private *dataUpgrade(plan: RunPlan): Flow<UpgradeOutcome> {
-    const toVersion = plan.dataUpgradeToVersion;
-    if (!toVersion) return yield* this.finish("failed", `the catalog gives no data upgrade version for ${plan.toRelease}`);
+    if (plan.dataUpgrade.kind === "none") return yield* this.finish("failed", `the catalog gives no data upgrade for ${plan.toRelease}`);
+    const { toVersion } = plan.dataUpgrade;
+    // 2024.07.00 starts its data upgrade from a values key: there is no resource to apply, only the answer to await.
+    const applyResource = plan.dataUpgrade.kind === "resource";
     type Step = "upgrade-mode" | "data-upgrade" | "finalize";
     let step: Step = "upgrade-mode";
     const attempts: Record<Step, number> = { "upgrade-mode": 0, "data-upgrade": 0, finalize: 0 };
@@ -355,18 +359,20 @@ class UpgradeFlow {
           result = pods === "cancelled" ? { ok: false, summary: "cancelled" } : { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}` };
         }
       } else if (step === "data-upgrade") {
-        const since = this.run.now.toISOString();
-        const resource = (yield this.activities
-          .applyDataUpgrade({
-            cluster: this.cluster,
-            toVersion,
-            chartVersion: plan.toChart,
-            recreate: attempts[step] > 1,
-          })
-          .withRetry(transientRetry)) as ApplyDataUpgradeResult;
-        this.run.event(`DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`);
+        const since = (applyResource ? this.run.now : startedAt).toISOString();
+        if (applyResource) {
+          const resource = (yield this.activities
+            .applyDataUpgrade({
+              cluster: this.cluster,
+              toVersion,
+              chartVersion: plan.toChart,
+              recreate: attempts[step] > 1,
+            })
+            .withRetry(transientRetry)) as ApplyDataUpgradeResult;
+          this.run.event(`DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`);
+        }
         const answered = yield* this.watch(
-          { kind: "data-upgrade", name: resource.name, toVersion, since },
+          { kind: "data-upgrade", name: dataUpgradeName(toVersion), toVersion, since },
           this.policy.dataUpgradeDeadlineMs,
           false,
         );
@@ -659,7 +665,7 @@ class UpgradeFlow {
   /** Ends the run in a named state, tells the people concerned, and returns the outcome. */
   private *finish(status: RunStatus, reason: string): Flow<UpgradeOutcome> {
     const running = this.run.current.stages.find((s) => s.state === "running");
-    if (running) this.run.endStage(running.name as StageName, "failed", reason);
+    if (running) this.run.endStage(running.name, "failed", reason);
     this.run.status(status);
     this.run.event(`${status}: ${reason}`);
     if (!this.input.hopOf) {

@@ -13,8 +13,7 @@ import { compareReleaseTags, isReleaseTag } from "./release-tag.js";
 export type PathFailure = "unknown-source" | "unknown-target" | "same-release" | "downgrade" | "no-path";
 
 export type PathResult =
-  | { ok: true; hops: Release[]; sourceInCatalog: boolean }
-  | { ok: false; reason: PathFailure; message: string };
+  { ok: true; hops: Release[]; sourceInCatalog: boolean } | { ok: false; reason: PathFailure; message: string };
 
 const reaches = (fromTag: string, to: Release): boolean => compareReleaseTags(to.minimumSource, fromTag) <= 0;
 

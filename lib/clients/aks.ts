@@ -44,7 +44,9 @@ export interface RunCommandResultView {
 export function toCommandPoll(result: RunCommandResultView | undefined, now: Date): CommandPoll {
   const state = result?.provisioningState?.toLowerCase();
   if (!result || !state || !doneStates.has(state)) return { state: "running" };
-  const logs = result.reason ? `${result.logs ?? ""}${result.logs?.endsWith("\n") ? "" : "\n"}${result.reason}` : result.logs;
+  const logs = result.reason
+    ? `${result.logs ?? ""}${result.logs?.endsWith("\n") ? "" : "\n"}${result.reason}`
+    : result.logs;
   return {
     state: "done",
     exitCode: result.exitCode ?? (state === "succeeded" ? 0 : noExitCode),
@@ -99,7 +101,8 @@ export class AksClient {
       this.client.managedClusters.listClusterUserCredentials(resourceGroup, clusterName),
     );
     const value = credentials.kubeconfigs?.[0]?.value;
-    if (!value) throw new ClusterApiError("AKS list cluster user credentials", { transient: false, detail: "no kubeconfig" });
+    if (!value)
+      throw new ClusterApiError("AKS list cluster user credentials", { transient: false, detail: "no kubeconfig" });
     return kubeConfigFromAks(Buffer.from(value).toString("utf8"), {
       credential: this.credential,
       extraCaPem: this.extraCaPem,

@@ -29,7 +29,8 @@ export interface CliBinaries {
 /** `argv` with the local binary and `--kubeconfig` in front; only helm and kubectl may run. */
 export function localArgv(argv: string[], binaries: CliBinaries, kubeconfigPath: string): string[] {
   const [program, ...rest] = argv;
-  if (program !== "helm" && program !== "kubectl") throw new Error(`the CLI driver runs helm or kubectl, not ${program}`);
+  if (program !== "helm" && program !== "kubectl")
+    throw new Error(`the CLI driver runs helm or kubectl, not ${program}`);
   return [binaries[program], "--kubeconfig", kubeconfigPath, ...rest];
 }
 

@@ -11,7 +11,8 @@ export const commandFileNamePattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 export function assertCommandFileNames(files: HelmCommandFile[]): void {
   const seen = new Set<string>();
   for (const file of files) {
-    if (!commandFileNamePattern.test(file.name)) throw new Error(`invalid command file name: ${JSON.stringify(file.name)}`);
+    if (!commandFileNamePattern.test(file.name))
+      throw new Error(`invalid command file name: ${JSON.stringify(file.name)}`);
     if (seen.has(file.name)) throw new Error(`duplicate command file name: ${file.name}`);
     seen.add(file.name);
   }

@@ -32,7 +32,11 @@ const releaseSchema = z.object({
     .optional(),
   chart: z
     .object({
-      metadata: z.object({ name: z.string().optional(), version: z.string().optional(), appVersion: z.string().optional() }),
+      metadata: z.object({
+        name: z.string().optional(),
+        version: z.string().optional(),
+        appVersion: z.string().optional(),
+      }),
     })
     .optional(),
   config: z.record(z.string(), z.unknown()).nullish(),

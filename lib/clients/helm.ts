@@ -105,10 +105,10 @@ export function rabbitmqListQueuesArgs(options: { namespace: string; pod: string
     o.pod,
     "--",
     "rabbitmqctl",
+    "list_queues",
     "--quiet",
     "--formatter",
     "json",
-    "list_queues",
     "name",
     "messages",
     "consumers",
@@ -156,7 +156,9 @@ export function parseRabbitmqQueues(output: string): QueueDepth[] {
     try {
       return queueJsonSchema.parse(JSON.parse(text));
     } catch (error) {
-      throw new CommandOutputError(`rabbitmqctl JSON output is not a queue list: ${text.slice(0, 120)}`, { cause: error });
+      throw new CommandOutputError(`rabbitmqctl JSON output is not a queue list: ${text.slice(0, 120)}`, {
+        cause: error,
+      });
     }
   }
   const queues: QueueDepth[] = [];
@@ -172,12 +174,7 @@ export function parseRabbitmqQueues(output: string): QueueDepth[] {
 }
 
 export type HelmFailureKind =
-  | "operation-in-progress"
-  | "timeout"
-  | "chart-not-found"
-  | "invalid-values"
-  | "no-deployed-release"
-  | "other";
+  "operation-in-progress" | "timeout" | "chart-not-found" | "invalid-values" | "no-deployed-release" | "other";
 
 export interface HelmFailure {
   kind: HelmFailureKind;

@@ -13,7 +13,12 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { z } from "zod";
-import { dataUpgradeManifest, dataUpgradeResource, toDataUpgradeState, type DataUpgradeRequest } from "./data-upgrade.js";
+import {
+  dataUpgradeManifest,
+  dataUpgradeResource,
+  toDataUpgradeState,
+  type DataUpgradeRequest,
+} from "./data-upgrade.js";
 import { guarded, statusOf, toClusterApiError } from "./errors.js";
 import { decodeHelmReleaseData, sortRevisionsNewestFirst, toHelmRevision } from "./helm-release.js";
 import { summarizePods } from "./pods.js";

@@ -49,7 +49,9 @@ export function kubeConfigFromAks(kubeconfigYaml: string, options: KubeConfigFro
   const user = context ? source.getUser(context.user) : null;
   if (!context || !cluster || !user) throw new Error("the AKS kubeconfig has no current context with cluster and user");
 
-  const usable: User = isAadUser(user) ? { name: user.name, authProvider: { name: aadAuthProviderName, config: {} } } : user;
+  const usable: User = isAadUser(user)
+    ? { name: user.name, authProvider: { name: aadAuthProviderName, config: {} } }
+    : user;
   const trusted: Cluster = { ...cluster, caData: mergeCaData(cluster.caData, options.extraCaPem) };
   const kc = new KubeConfig();
   kc.addAuthenticator(aadAuthenticator(options.credential));

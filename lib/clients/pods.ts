@@ -85,7 +85,8 @@ function containerProblem(pod: string, statuses: ContainerStatusLike[] | undefin
   return undefined;
 }
 
-type PodVerdict = { kind: "ready" } | { kind: "completed" } | { kind: "starting" } | { kind: "problem"; problem: PodProblem };
+type PodVerdict =
+  { kind: "ready" } | { kind: "completed" } | { kind: "starting" } | { kind: "problem"; problem: PodProblem };
 
 export function podVerdict(pod: PodLike, nowMs: number): PodVerdict {
   const name = pod.metadata?.name ?? "";
@@ -112,7 +113,10 @@ export function podVerdict(pod: PodLike, nowMs: number): PodVerdict {
     }
     return { kind: "starting" };
   }
-  return { kind: "problem", problem: { pod: name, reason: phase, detail: pod.status?.message ?? `pod phase ${phase}` } };
+  return {
+    kind: "problem",
+    problem: { pod: name, reason: phase, detail: pod.status?.message ?? `pod phase ${phase}` },
+  };
 }
 
 /** The deployment, statefulset or job a pod belongs to (a ReplicaSet name minus its pod-template-hash). */

@@ -31,7 +31,11 @@ export function scanServerLog(text: string, redact: (line: string) => string): L
     if (raw.includes("Application started")) findings.applicationStarted = true;
     const upgrade = dataUpgradePattern.exec(raw);
     if (upgrade?.[1] && upgrade[2]) {
-      findings.dataUpgradeResponse = { toVersion: upgrade[1], status: Number(upgrade[2]), line: clip(redact(raw.trim())) };
+      findings.dataUpgradeResponse = {
+        toVersion: upgrade[1],
+        status: Number(upgrade[2]),
+        line: clip(redact(raw.trim())),
+      };
     }
   }
   return findings;
@@ -57,5 +61,7 @@ export function mergeLogFindings(all: LogFindings[], windowSeconds: number): Log
 /** The CluedIn server pods: label `app=cluedin,role=main` or a name starting `cluedin-server`. */
 export function isServerPod(pod: { metadata?: { name?: string; labels?: Record<string, string> } }): boolean {
   const labels = pod.metadata?.labels ?? {};
-  return (labels.app === "cluedin" && labels.role === "main") || (pod.metadata?.name ?? "").startsWith("cluedin-server");
+  return (
+    (labels.app === "cluedin" && labels.role === "main") || (pod.metadata?.name ?? "").startsWith("cluedin-server")
+  );
 }

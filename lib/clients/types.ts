@@ -62,9 +62,7 @@ export type CommandHandle =
   /** A command found already started (by its revision's marker): its progress is the revision's status. */
   | { driver: "release"; revision: number; startedAt: string };
 
-export type CommandPoll =
-  | { state: "running" }
-  | { state: "done"; exitCode: number; logs: string; finishedAt: string };
+export type CommandPoll = { state: "running" } | { state: "done"; exitCode: number; logs: string; finishedAt: string };
 
 export interface PodProblem {
   pod: string;

@@ -56,7 +56,8 @@ export async function probeUi(url: string, options: UiProbeOptions = {}): Promis
     for (let hop = 0; ; hop++) {
       const answer = await get(target, signal, ca);
       const isRedirect = answer.status >= 300 && answer.status < 400 && answer.location !== undefined;
-      if (!isRedirect) return { ok: answer.status >= 200 && answer.status < 400, status: answer.status, elapsedMs: elapsed() };
+      if (!isRedirect)
+        return { ok: answer.status >= 200 && answer.status < 400, status: answer.status, elapsedMs: elapsed() };
       const next = new URL(answer.location ?? "", target);
       if (next.host !== target.host) return { ok: true, status: answer.status, elapsedMs: elapsed() };
       if (hop >= maxRedirects) {

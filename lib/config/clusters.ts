@@ -134,10 +134,8 @@ const clusterProfilesSchema = z
 export const parseClusterProfiles = (yamlText: string): ConfigResult<ClusterProfile[]> =>
   parseYamlConfig(yamlText, clusterProfilesSchema);
 
-export const findClusterProfile = (
-  profiles: readonly ClusterProfile[],
-  name: string,
-): ClusterProfile | undefined => profiles.find((profile) => profile.name === name);
+export const findClusterProfile = (profiles: readonly ClusterProfile[], name: string): ClusterProfile | undefined =>
+  profiles.find((profile) => profile.name === name);
 
 /** What a plan, an e-mail or a status page may say about a cluster. */
 export interface ClusterSummary {
@@ -157,10 +155,7 @@ export const clusterSummary = (profile: ClusterProfile): ClusterSummary => ({
 });
 
 /** The window that contains `at`, or else the next one to open (epoch ms, UTC). */
-export function nextMaintenanceWindow(
-  window: MaintenanceWindow,
-  at: number,
-): { opensAt: number; closesAt: number } {
+export function nextMaintenanceWindow(window: MaintenanceWindow, at: number): { opensAt: number; closesAt: number } {
   const [hours, minutes] = window.start.split(":").map(Number);
   const day = new Date(at);
   const midnight = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());

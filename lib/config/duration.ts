@@ -9,7 +9,8 @@ type Unit = keyof typeof UNIT_MS;
 
 const GO_STYLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 const GO_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
-const ISO = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const ISO =
+  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; reason: string };
 
@@ -52,14 +53,14 @@ export function formatGoDuration(ms: number): string {
 export const durationSchema = z
   .string({ error: "expected a duration with a unit, e.g. 30s, 10m, 4h or PT10M" })
   .transform((text, ctx): number => {
-  const parsed = parseDuration(text);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: "custom", message: parsed.reason });
-    return z.NEVER;
-  }
-  if (parsed.ms <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${text}" must be longer than zero` });
-    return z.NEVER;
-  }
-  return parsed.ms;
-});
+    const parsed = parseDuration(text);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", message: parsed.reason });
+      return z.NEVER;
+    }
+    if (parsed.ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `"${text}" must be longer than zero` });
+      return z.NEVER;
+    }
+    return parsed.ms;
+  });

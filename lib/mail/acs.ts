@@ -40,6 +40,26 @@ export function acsFailure(error: unknown, nowMs: number): Extract<MailSendResul
   return { ok: false, reason, permanent: !transient, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
 }
 
+interface AcsOperation {
+  status: string;
+  error?: { message?: string };
+}
+
+function acsOperation(body: unknown): AcsOperation | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { status, error } = body as { status?: unknown; error?: { message?: unknown } };
+  if (typeof status !== "string") return undefined;
+  return { status, error: typeof error?.message === "string" ? { message: error.message } : undefined };
+}
+
+/** A send ACS accepted: Succeeded, still in flight (counts as sent), or Failed/Canceled by the service. */
+export function acsOutcome(operation: AcsOperation, messageId: string): MailSendResult {
+  if (operation.status !== "Failed" && operation.status !== "Canceled") return { ok: true, messageId };
+  const detail = operation.error?.message ? `: ${scrubSecrets(operation.error.message)}` : "";
+  // ACS fails a mail it accepted for reasons sending again cannot fix (suppressed or invalid recipients).
+  return { ok: false, reason: `ACS send ended ${operation.status}${detail}`, permanent: operation.status === "Failed" };
+}
+
 export interface AcsTransportOptions {
   /** The Communication Services resource, e.g. `https://contoso.europe.communication.azure.com`. */
   endpoint: string;
@@ -77,28 +97,24 @@ export class AcsTransport implements MailTransport {
       ...(headers ? { headers } : {}),
     };
     const operationId = randomUUID();
-    let poller: Awaited<ReturnType<EmailClient["beginSend"]>>;
+    // Every answer (the send and each status poll) passes here: the last status tells what ACS made of the mail.
+    let last: AcsOperation | undefined;
+    const onResponse = (raw: { status: number; parsedBody?: unknown }): void => {
+      last = raw.status < 300 ? (acsOperation(raw.parsedBody) ?? last) : last;
+    };
     try {
-      poller = await this.client.beginSend(email, {
+      const poller = await this.client.beginSend(email, {
         operationId,
         updateIntervalInMs: this.options.pollIntervalMs ?? 1000,
+        onResponse,
       });
-    } catch (error) {
-      return acsFailure(error, this.now());
-    }
-    try {
       const result = await poller.pollUntilDone({
         abortSignal: AbortSignal.timeout(this.options.completionBudgetMs ?? 30_000),
       });
-      if (result.status === "Succeeded") return { ok: true, messageId: result.id || operationId };
-      return { ok: false, reason: `ACS send ended ${result.status}`, permanent: false };
+      return acsOutcome({ status: result.status, error: result.error }, result.id || operationId);
     } catch (error) {
-      const state = poller.getOperationState();
-      if (state.status === "failed") {
-        return { ok: false, reason: scrubSecrets(state.error?.message ?? "ACS send failed"), permanent: true };
-      }
-      // Accepted but not finished within the budget (or the status poll failed): sending again would duplicate it.
-      return { ok: true, messageId: operationId };
+      // Accepted but not finished within the budget (or a status poll failed): sending again would duplicate it.
+      return last ? acsOutcome(last, operationId) : acsFailure(error, this.now());
     }
   }
 }

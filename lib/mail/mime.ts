@@ -11,12 +11,13 @@ const maxEncodedWordBytes = 45;
 
 const isPrintableAscii = (text: string): boolean => /^[\x20-\x7e]*$/.test(text);
 
-/** RFC 2047 B-encoded words, each a whole number of code points. */
-export function encodedWords(text: string): string[] {
+/** RFC 2047 B-encoded words, each a whole number of code points; the first may be shorter to fit after a name. */
+export function encodedWords(text: string, firstWordBytes = maxEncodedWordBytes): string[] {
   const words: string[] = [];
   let chunk = "";
   for (const char of text) {
-    if (Buffer.byteLength(chunk + char, "utf8") > maxEncodedWordBytes) {
+    const limit = words.length === 0 ? firstWordBytes : maxEncodedWordBytes;
+    if (chunk !== "" && Buffer.byteLength(chunk + char, "utf8") > limit) {
       words.push(chunk);
       chunk = "";
     }
@@ -48,7 +49,9 @@ export function formatHeader(name: string, value: string): string {
   if (/[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`);
   // Text that merely looks like an encoded word is encoded too, so that reading it back cannot change it.
   if (isPrintableAscii(value) && !value.includes("=?")) return fold(name, value.split(" "), " ");
-  return fold(name, encodedWords(value), " ");
+  // `Name: =?UTF-8?B?...?=` must fit in one line: 12 characters of word syntax, 4 base64 characters per 3 bytes.
+  const firstWordBytes = Math.max(3, Math.min(maxEncodedWordBytes, Math.floor((maxLine - name.length - 14) / 4) * 3));
+  return fold(name, encodedWords(value, firstWordBytes), " ");
 }
 
 /** `Name <address>` or a bare address, with the display name quoted or encoded as needed. */
@@ -115,7 +118,9 @@ function decodeWord(charset: string, encoding: string, text: string): string {
     encoding.toUpperCase() === "B"
       ? Buffer.from(text, "base64")
       : Buffer.from(
-          text.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+          text
+            .replace(/_/g, " ")
+            .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
           "latin1",
         );
   try {
@@ -196,7 +201,9 @@ export interface ParsedEml {
 
 function splitHead(raw: string): { head: string; body: string } {
   const match = /\r?\n\r?\n/.exec(raw);
-  return match ? { head: raw.slice(0, match.index), body: raw.slice(match.index + match[0].length) } : { head: raw, body: "" };
+  return match
+    ? { head: raw.slice(0, match.index), body: raw.slice(match.index + match[0].length) }
+    : { head: raw, body: "" };
 }
 
 function parseHeaders(head: string): Record<string, string> {

@@ -71,7 +71,5 @@ export async function readOutbox(dir: string): Promise<OutboxMessage[]> {
     throw error;
   }
   const mails = names.filter((name) => name.endsWith(".eml") && !name.startsWith(".")).sort();
-  return Promise.all(
-    mails.map(async (file) => ({ file, ...parseEml(await readFile(path.join(dir, file), "utf8")) })),
-  );
+  return Promise.all(mails.map(async (file) => ({ file, ...parseEml(await readFile(path.join(dir, file), "utf8")) })));
 }

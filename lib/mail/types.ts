@@ -11,8 +11,7 @@ export interface MailMessage {
 }
 
 export type MailSendResult =
-  | { ok: true; messageId: string }
-  | { ok: false; reason: string; retryAfterMs?: number; permanent: boolean };
+  { ok: true; messageId: string } | { ok: false; reason: string; retryAfterMs?: number; permanent: boolean };
 
 export interface MailTransport {
   send(message: MailMessage): Promise<MailSendResult>;
@@ -53,7 +52,9 @@ export const mailMessageSchema = z.object({
 });
 
 /** Validates a message; a refusal is a permanent failure (sending it again cannot help). */
-export function checkMailMessage(message: MailMessage): { ok: true; message: MailMessage } | { ok: false; reason: string } {
+export function checkMailMessage(
+  message: MailMessage,
+): { ok: true; message: MailMessage } | { ok: false; reason: string } {
   const parsed = mailMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];

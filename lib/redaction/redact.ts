@@ -13,7 +13,10 @@ export const REDACTED = "«redacted»";
 /** Shorter known values would blank out ordinary words of a log line. */
 const MIN_KNOWN_SECRET_LENGTH = 4;
 const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|erlangcookie|licensekey|webhookurl)[\w.-]*`;
-const PARAM_NAME = String.raw`[a-z_]*(?:password|passwd|secret|token|apikey|api_key|api-key|accountkey|sharedaccesskey|sharedaccesssignature)|pwd|code|sig|signature|key|sas`;
+/** Secret parameters of connection strings and query strings, wherever they appear. */
+const PARAM_NAME = String.raw`[a-z_]*(?:password|passwd|secret|token|apikey|api_key|api-key|accountkey|sharedaccesskey|sharedaccesssignature)|pwd`;
+/** Names too common in prose (`exit code=1`) to redact outside a query string. */
+const QUERY_PARAM_NAME = String.raw`code|sig|signature|sas|key`;
 
 /** Free-text rules, applied in order; each is idempotent on its own output. */
 const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) => string) }[] = [
@@ -22,7 +25,7 @@ const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) =>
   { pattern: /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1$2${REDACTED}` },
   // https://user:password@host
   { pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/gi, replace: `$1${REDACTED}@` },
-  // Query strings and connection strings: ?code=..., &sig=..., ;AccountKey=..., Password="a;b"
+  // Connection strings and query strings: ;AccountKey=..., Password="a;b", ?code=..., &sig=...
   {
     pattern: new RegExp(
       String.raw`(^|[?&;,\s"'(])(${PARAM_NAME})(\s*=\s*)("[^"]*"|'[^']*'|\{[^}]*\}|[^&;\s"'<>,)]+)`,
@@ -30,11 +33,14 @@ const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) =>
     ),
     replace: `$1$2$3${REDACTED}`,
   },
+  { pattern: new RegExp(String.raw`([?&])(${QUERY_PARAM_NAME})=([^&#\s"'<>]+)`, "gi"), replace: `$1$2=${REDACTED}` },
   // "password": "...", token: ..., rabbitmqPassword=...
   {
     pattern: new RegExp(String.raw`((["']?)${SECRET_NAME}\2\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;}\]]+)`, "gi"),
-    replace: (_match: string, head: string, _quote: string, value: string) =>
-      head + (value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED),
+    replace: (match: string, head: string, _quote: string, value: string) =>
+      isSecretNameKey(head.replace(/["'\s:=]/g, ""))
+        ? match
+        : head + (value.startsWith('"') ? `"${REDACTED}"` : value.startsWith("'") ? `'${REDACTED}'` : REDACTED),
   },
 ];
 
@@ -68,7 +74,9 @@ function isSecretLeaf(value: unknown, inSecret: boolean, key: string | undefined
     if (inSecret && !(key !== undefined && isSecretNameKey(key))) return true;
     return carriesSecret(value);
   }
-  return typeof value === "number" || typeof value === "bigint" ? inSecret && !(key !== undefined && isSecretNameKey(key)) : false;
+  return typeof value === "number" || typeof value === "bigint"
+    ? inSecret && !(key !== undefined && isSecretNameKey(key))
+    : false;
 }
 
 export interface FoundSecret {
@@ -88,7 +96,7 @@ function redactTree(value: unknown): { redacted: unknown; found: FoundSecret[] }
       return copy;
     }
     if (isSecretLeaf(node, inSecret, key)) {
-      found.push({ path: formatYamlPath(path), value: String(node as string | number) });
+      found.push({ path: formatYamlPath(path), value: String(node) });
       return REDACTED;
     }
     return node;
@@ -189,7 +197,8 @@ export function redactYamlLines(text: string): string {
       secretColumn = prefix.length;
       const value = (match[4] ?? "").replace(/(^|\s)#.*$/, "").trim();
       const [, props = "", rest = ""] = NODE_PROPS.exec(value) ?? [];
-      if (rest === "" || /^[|>]/.test(rest)) return `${prefix}${quote}${key}${quote}:${value === "" ? "" : ` ${value}`}`;
+      if (rest === "" || /^[|>]/.test(rest))
+        return `${prefix}${quote}${key}${quote}:${value === "" ? "" : ` ${value}`}`;
       return `${prefix}${quote}${key}${quote}: ${props}${REDACTED}`;
     })
     .join("\n");

@@ -53,6 +53,20 @@ export const FINDING_CODES = {
     severity: "warning",
     description: "The current release reads as a tag but is not catalogued; it is placed by its date.",
   },
+  // The Helm release the values come from.
+  "release-pending": {
+    severity: "blocker",
+    description:
+      "The release's last revision is pending-*: another operation runs or died mid-way; roll back to the last deployed revision first.",
+  },
+  "source-changed": {
+    severity: "blocker",
+    description: "The deployed revision the run planned from changed or vanished: plan again.",
+  },
+  "last-revision-failed": {
+    severity: "warning",
+    description: "The release's last revision failed; the values are taken from the newest deployed revision.",
+  },
   // The prepared values.
   "unexpected-structure": {
     severity: "blocker",
@@ -84,6 +98,15 @@ export const FINDING_CODES = {
   "upgrade-flag-in-values": {
     severity: "warning",
     description: "The file sets an `application.system` upgrade flag; the upgrade passes those with --set.",
+  },
+  // Extra values sent with a plan or upgrade request.
+  "extra-values-secret": {
+    severity: "blocker",
+    description: "Extra values carry a secret: it would be stored in the run's history. Reference a Kubernetes secret.",
+  },
+  "extra-values-managed-key": {
+    severity: "blocker",
+    description: "Extra values set a key the upgrade manages itself (release tag, upgrade flags, packages).",
   },
 } as const satisfies Record<string, { severity: Severity; description: string }>;
 

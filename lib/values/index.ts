@@ -1,4 +1,12 @@
-export { blockersOf, finding, FINDING_CODES, warningsOf, type Finding, type FindingCode, type Severity } from "./findings.js";
+export {
+  blockersOf,
+  finding,
+  FINDING_CODES,
+  warningsOf,
+  type Finding,
+  type FindingCode,
+  type Severity,
+} from "./findings.js";
 export {
   prepareValues,
   valuesFileName,

@@ -61,13 +61,19 @@ export function prepareValues(input: PrepareInput): PrepareResult {
   const fileName = valuesFileName(environment, target.tag);
   const currentFile = isReleaseTag(input.sourceRelease) ? valuesFileName(environment, input.sourceRelease) : undefined;
   const parsed = parseValues(input.valuesText, input.limits);
-  if (!parsed.ok) return { ok: false, blockers: inFile(parsed.blockers, currentFile), warnings: inFile(parsed.warnings, currentFile) };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      blockers: inFile(parsed.blockers, currentFile),
+      warnings: inFile(parsed.warnings, currentFile),
+    };
 
   const editor = new ValuesEditor(parsed.values);
   editor.setScalar(["global", "image", "tag"], target.tag, `the platform release (was ${input.sourceRelease})`);
   editor.removeComponentTagPins(target.tag);
   editor.updatePackages(target);
-  for (const change of requiredValues(target)) editor.setScalar(parseDottedPath(change.path), change.value, change.reason);
+  for (const change of requiredValues(target))
+    editor.setScalar(parseDottedPath(change.path), change.value, change.reason);
   const sourceWarnings = inFile(parsed.warnings, currentFile);
   if (editor.blockers.length > 0)
     return { ok: false, blockers: inFile(editor.blockers, currentFile), warnings: sourceWarnings };
@@ -114,14 +120,20 @@ class ValuesEditor {
       const before = scalarText(existing);
       if (existing.value === value) return;
       existing.value = value;
-      this.changes.push({ kind: "set", path: dotted, ...(before === undefined ? {} : { from: before }), to: String(value), reason });
+      this.changes.push({
+        kind: "set",
+        path: dotted,
+        ...(before === undefined ? {} : { from: before }),
+        to: String(value),
+        reason,
+      });
       return;
     }
     if (existing !== undefined && existing !== null) {
       this.blockers.push(
         finding("unexpected-structure", `${dotted} holds a ${describe(existing)}; a single value is expected`, {
           path: dotted,
-          ...nodeLocation(existing as Scalar, this.values.lineCounter),
+          ...nodeLocation(existing, this.values.lineCounter),
         }),
       );
       return;
@@ -174,7 +186,7 @@ class ValuesEditor {
       this.blockers.push(
         finding("unexpected-structure", `${formatYamlPath(PACKAGES_PATH)} must be a list of {name, version}`, {
           path: formatYamlPath(PACKAGES_PATH),
-          ...nodeLocation(existing as Scalar, this.values.lineCounter),
+          ...nodeLocation(existing, this.values.lineCounter),
         }),
       );
       return;
@@ -220,7 +232,7 @@ class ValuesEditor {
         this.blockers.push(
           finding("unexpected-structure", `${dotted} holds a ${describe(child)}; a mapping is expected`, {
             path: dotted,
-            ...nodeLocation(child as Scalar, this.values.lineCounter),
+            ...nodeLocation(child, this.values.lineCounter),
           }),
         );
         return undefined;

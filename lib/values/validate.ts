@@ -4,12 +4,7 @@
  * supported?) and the consistency of prepared values with the catalog.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode } from "yaml";
-import {
-  catalogPackageVersion,
-  requiredValues,
-  type Release,
-  type ReleaseCatalog,
-} from "../catalog/catalog.js";
+import { catalogPackageVersion, requiredValues, type Release, type ReleaseCatalog } from "../catalog/catalog.js";
 import { planPath } from "../catalog/path.js";
 import { isReleaseTag, sameRelease } from "../catalog/release-tag.js";
 import { finding, type Finding, type FindingCode } from "./findings.js";
@@ -32,11 +27,9 @@ export interface ParsedValues {
 }
 
 export type ParseValuesResult =
-  | { ok: true; values: ParsedValues; warnings: Finding[] }
-  | { ok: false; blockers: Finding[]; warnings: Finding[] };
+  { ok: true; values: ParsedValues; warnings: Finding[] } | { ok: false; blockers: Finding[]; warnings: Finding[] };
 
 const MAX_FINDINGS_PER_CODE = 20;
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
 const PARSER_CODES: Partial<Record<ErrorCode, FindingCode>> = {
   TAB_AS_INDENT: "tab-indentation",
   BAD_INDENT: "bad-indentation",
@@ -54,31 +47,40 @@ const positionOf = (text: string, index: number): { line: number; column: number
 
 const byteLength = (text: string): number => new TextEncoder().encode(text).byteLength;
 
+/** Index of the first C0 control (other than tab, LF, CR), DEL or U+FFFD (a byte that was not UTF-8); -1 if none. */
+function firstControlCharacter(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f || code === 0xfffd) return i;
+  }
+  return -1;
+}
+
 export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_LIMITS): ParseValuesResult {
   const warnings: Finding[] = [];
   const fail = (...blockers: Finding[]): ParseValuesResult => ({ ok: false, blockers, warnings });
 
   if (text.length > limits.maxBytes || byteLength(text) > limits.maxBytes)
     return fail(finding("too-large", `the values file is ${byteLength(text)} bytes; the limit is ${limits.maxBytes}`));
-  const control = CONTROL_CHARACTER.exec(text);
-  if (control)
+  const control = firstControlCharacter(text);
+  if (control >= 0)
     return fail(
       finding(
         "binary-content",
-        `control character U+${control[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}: this is not a text values file`,
-        positionOf(text, control.index),
+        `control character U+${text.charCodeAt(control).toString(16).padStart(4, "0").toUpperCase()}: this is not a text values file`,
+        positionOf(text, control),
       ),
     );
-  if (text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line)))
-    return fail(emptyValues());
+  if (text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line))) return fail(emptyValues());
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: true, uniqueKeys: true });
-  const blockers = [...parserErrors(doc), ...tabIndentation(text, doc, lineCounter, parserTabLines(doc))];
+  const syntax = [...parserErrors(doc), ...tabIndentation(text, doc, lineCounter, parserTabLines(doc))];
+  // A tab derails the parser for the rest of its line: the errors that follow from it would only confuse.
+  const tabLines = new Set(syntax.filter((f) => f.code === "tab-indentation").map((f) => f.line));
+  const blockers = syntax.filter((f) => f.code === "tab-indentation" || !tabLines.has(f.line));
   for (const warning of doc.warnings)
-    warnings.push(
-      finding("yaml-warning", firstLine(warning.message), linePosition(warning.linePos)),
-    );
+    warnings.push(finding("yaml-warning", firstLine(warning.message), linePosition(warning.linePos)));
   if (blockers.length > 0) return fail(...capPerCode(blockers));
 
   const root = doc.contents;
@@ -110,7 +112,10 @@ export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_
   }
   if (aliases > 0)
     warnings.push(
-      finding("aliases-present", `${aliases} alias(es): editing an anchored value changes every place that refers to it`),
+      finding(
+        "aliases-present",
+        `${aliases} alias(es): editing an anchored value changes every place that refers to it`,
+      ),
     );
   warnings.push(...capPerCode(scalarWarnings(root, lineCounter)));
   return { ok: true, values: { doc, lineCounter, data, format: detectYamlFormat(text) }, warnings };
@@ -122,7 +127,9 @@ const emptyValues = (): Finding =>
     "the values file is empty: this usually means the cluster was not reached correctly (check the connection and read the values again)",
   );
 
-const firstLine = (message: string): string => message.split("\n")[0] ?? message;
+/** The parser's message without its position and code excerpt: findings carry line and column themselves. */
+const firstLine = (message: string): string =>
+  (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 
 const linePosition = (linePos: readonly { line: number; col: number }[] | undefined) => {
   const first = linePos?.[0];
@@ -342,7 +349,9 @@ function checkPackages(
   const packages = doc.getIn(PACKAGES_PATH, true);
   if (packages === undefined || (isScalar(packages) && packages.value === null)) return [];
   if (!isSeq(packages))
-    return [finding("unexpected-structure", `${formatYamlPath(PACKAGES_PATH)} must be a list`, at(packages, PACKAGES_PATH))];
+    return [
+      finding("unexpected-structure", `${formatYamlPath(PACKAGES_PATH)} must be a list`, at(packages, PACKAGES_PATH)),
+    ];
   const findings: Finding[] = [];
   const seen = new Set<string>();
   packages.items.forEach((item, index) => {

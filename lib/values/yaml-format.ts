@@ -15,7 +15,7 @@ export function detectYamlFormat(text: string): YamlFormat {
   let indent: number | undefined;
   let indentSeq: boolean | undefined;
   let previous: { indent: number; opensBlock: boolean } | undefined;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of text.replace(/^\uFEFF/, "").split(/\r?\n/)) {
     const content = line.trimStart();
     if (content === "" || content.startsWith("#")) continue;
     const depth = line.length - content.length;

@@ -6,8 +6,13 @@ import { isMap, isScalar, isSeq, parseDocument, type LineCounter } from "yaml";
 
 export type YamlPath = readonly (string | number)[];
 
-/** `a.b.c` -> `["a", "b", "c"]`; keys in values files never contain dots. */
-export const parseDottedPath = (dotted: string): string[] => dotted.split(".").filter((key) => key !== "");
+/** `a.b[0].c` -> `["a", "b", 0, "c"]`, the inverse of `formatYamlPath`; keys in values files never contain dots. */
+export function parseDottedPath(dotted: string): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (const [, key, index] of dotted.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    path.push(index === undefined ? key! : Number(index));
+  return path;
+}
 
 /** `["a", "b", 0, "c"]` -> `a.b[0].c`. */
 export function formatYamlPath(path: YamlPath): string {
@@ -32,10 +37,12 @@ export function nodeLocation(
  */
 export function scalarText(node: unknown): string | undefined {
   if (!isScalar(node)) return undefined;
-  if (typeof node.value === "string") return node.value;
-  if (typeof node.value === "number" && typeof node.source === "string") return node.source;
-  if (node.value === null || node.value === undefined) return undefined;
-  return String(node.value as number | boolean | bigint);
+  const value: unknown = node.value;
+  if (typeof value === "string") return value;
+  if (typeof value === "number")
+    return typeof node.source === "string" && node.source !== "" ? node.source : String(value);
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return undefined;
 }
 
 /**

@@ -13,7 +13,9 @@ import type {
   QueueDepth,
   UiProbe,
 } from "../clients/types.js";
-import type { CheckFinding, DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
+import type { Plan } from "../plan/index.js";
+import type { Finding } from "../values/index.js";
+import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 import type { DecisionKind, UpgradeMode } from "./model.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
@@ -87,30 +89,9 @@ export interface PrepareValuesInput extends ClusterRef {
   extraValues?: string;
 }
 
-export interface PlanFinding extends CheckFinding {
-  severity: "blocker" | "warning";
-  line?: number;
-  column?: number;
-  path?: string;
-}
-
-/** The redacted plan as the orchestration keeps it. */
-export interface RunPlan {
-  fromRelease: string;
-  toRelease: string;
-  fromChart: string;
-  toChart: string;
-  mode: UpgradeMode;
-  hops: string[];
-  valuesFile: string;
-  diff: string;
-  diffSha256: string;
-  changes: string[];
-  warnings: PlanFinding[];
-  blockers: PlanFinding[];
-  dataUpgradeToVersion?: string;
-  expectedDowntimeMinutes: number;
-}
+/** The redacted plan as the orchestration keeps it (lib/plan). */
+export type RunPlan = Plan;
+export type PlanFinding = Finding;
 
 export type PrepareValuesResult = { ok: true; plan: RunPlan } | { ok: false; plan?: RunPlan; blockers: PlanFinding[] };
 

@@ -3,6 +3,7 @@
  * functions; orchestrators keep these values in their custom status and output.
  */
 import { z } from "zod";
+import type { PlanSummary } from "../plan/index.js";
 
 /** Every run ends in one of the terminal states; `halted` means a human must act on the cluster. */
 export const RUN_STATUSES = [
@@ -85,18 +86,6 @@ export interface PendingDecision {
 export interface RunEvent {
   at: string;
   message: string;
-}
-
-export interface PlanSummary {
-  fromRelease: string;
-  toRelease: string;
-  fromChart: string;
-  toChart: string;
-  mode: UpgradeMode;
-  valuesFile: string;
-  diffSha256: string;
-  warnings: number;
-  blockers: number;
 }
 
 /** The run's custom status: small, redacted, enough for a dashboard to draw. */

@@ -218,8 +218,13 @@ class HostReplay {
         return this.complete(event.TimerId, "succeeded");
       case EventType.EventRaised:
         // DTFx keeps events that arrive after continueAsNew for the next execution.
-        if (this.continueAsNew) this.carried.push(event);
-        else this.raise(event);
+        if (!this.continueAsNew) return this.raise(event);
+        this.carried.push(event);
+        this.warnings.push(
+          `Event '${event.Name}' reached the host's replay after continueAsNew, so DTFx carries it into the next ` +
+            "execution; if the orchestrator already consumed it (e.g. Task.any with a cancelled timer), the next " +
+            "execution receives it again (azure-functions-durable-extension#2606).",
+        );
         return;
       default:
         return;

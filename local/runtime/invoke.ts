@@ -43,10 +43,10 @@ export function newInvocationContext(
     logHandler: (level, ...args) => env.log(`[${fn.name}] ${level === "information" ? "" : `${level}: `}${format(...args)}`),
     ...(triggerMetadata ? { triggerMetadata } : {}),
     options: {
-      trigger: fn.trigger as never,
-      ...(fn.returnBinding ? { return: fn.returnBinding as never } : {}),
-      extraInputs: fn.extraInputs as never[],
-      extraOutputs: fn.extraOutputs as never[],
+      trigger: fn.trigger,
+      ...(fn.returnBinding ? { return: fn.returnBinding } : {}),
+      extraInputs: fn.extraInputs,
+      extraOutputs: fn.extraOutputs,
     },
   });
   for (const input of fn.extraInputs) {

@@ -5,6 +5,7 @@
  * events) instead of rewriting whole histories; continueAsNew and restarts write a fresh snapshot.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, truncate, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { InboxEvent } from "./history.js";
@@ -150,7 +151,8 @@ export class InstanceStore {
 
   private append(instanceId: string, line: JournalLine): Promise<void> {
     return this.track(async () => {
-      const handle = await open(this.fileOf(instanceId), "a");
+      // No O_CREAT: a journal only ever starts with a snapshot, so appending to a purged instance fails loudly.
+      const handle = await open(this.fileOf(instanceId), constants.O_WRONLY | constants.O_APPEND);
       try {
         await handle.write(`${JSON.stringify(line)}\n`);
         await handle.datasync();

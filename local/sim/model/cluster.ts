@@ -64,6 +64,8 @@ export interface PodView {
   port?: number;
   readinessPath?: string;
   isServer: boolean;
+  /** What the chart rendered for the pod's generation (tag, mode, packages); absent for job pods. */
+  desired?: DesiredWorkload;
 }
 
 export interface WorkloadView {
@@ -275,6 +277,7 @@ export class CluedInCluster {
       port: def.port,
       readinessPath: def.readinessPath,
       isServer: def.runsInUpgradeMode,
+      desired: generation.desired,
     };
   }
 

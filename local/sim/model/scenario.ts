@@ -257,7 +257,9 @@ function planRevisions(release: ReleaseInput, baseValues: Values): RevisionPlan[
   return plans;
 }
 
-function defaultHistory(current: string): { chart: string; status?: (typeof STATUSES)[number] }[] {
+type HistoryEntry = NonNullable<ReleaseInput["history"]>[number];
+
+function defaultHistory(current: string): HistoryEntry[] {
   const chart = findChartByRelease(current);
   const index = chart ? CHARTS.indexOf(chart) : 2;
   return CHARTS.slice(Math.max(0, index - 2), index + 1).map((c) => ({ chart: c.version }));

@@ -152,6 +152,8 @@ export interface DesiredWorkload {
   replicas: number;
   /** Pod-template content beyond the image: changes in it roll the pods too. */
   templateKey: string;
+  packages: readonly Package[];
+  nugetFullRestore: boolean;
 }
 
 export interface DesiredState {
@@ -184,6 +186,8 @@ export function renderDesired(effective: Values): DesiredState {
         return name ? [{ name, version: text(getPath(p, "version")) ?? "latest" }] : [];
       })
     : [];
+  const runDatabaseJobs = flag(getPath(effective, "application.system.runDatabaseJobsOnUpgrade"));
+  const nugetFullRestore = flag(getPath(effective, "application.system.runNugetFullRestore"));
   const workloads = new Map<string, DesiredWorkload>();
   for (const def of WORKLOADS) {
     const tag = def.fixedTag ?? text(def.tagKey ? getPath(effective, def.tagKey) : undefined) ?? platformTag;
@@ -191,14 +195,7 @@ export function renderDesired(effective: Values): DesiredState {
     const replicas = upgradeMode && def.scaledToZeroInUpgradeMode ? 0 : 1;
     const templateKey =
       def.name.startsWith(SERVER) ? `${mode}|${packages.map((p) => `${p.name}@${p.version}`).join(",")}` : "";
-    workloads.set(def.name, { image: def.image, tag, upgradeMode: mode, replicas, templateKey });
+    workloads.set(def.name, { image: def.image, tag, upgradeMode: mode, replicas, templateKey, packages, nugetFullRestore });
   }
-  return {
-    platformTag,
-    upgradeMode,
-    runDatabaseJobs: flag(getPath(effective, "application.system.runDatabaseJobsOnUpgrade")),
-    nugetFullRestore: flag(getPath(effective, "application.system.runNugetFullRestore")),
-    packages,
-    workloads,
-  };
+  return { platformTag, upgradeMode, runDatabaseJobs, nugetFullRestore, packages, workloads };
 }

@@ -84,7 +84,13 @@ describe("helmUpgradeArgs", () => {
 describe("helmRollbackArgs", () => {
   it("rolls back to a revision in the namespace", () => {
     expect(
-      helmRollbackArgs({ release: "cluedin-platform", namespace: "cluedin", revision: 7, wait: true, timeout: "10m0s" }),
+      helmRollbackArgs({
+        release: "cluedin-platform",
+        namespace: "cluedin",
+        revision: 7,
+        wait: true,
+        timeout: "10m0s",
+      }),
     ).toEqual(["helm", "rollback", "cluedin-platform", "7", "-n", "cluedin", "--wait", "--timeout", "10m0s"]);
   });
 
@@ -105,10 +111,10 @@ describe("rabbitmqListQueuesArgs", () => {
       "cluedin-rabbitmq-0",
       "--",
       "rabbitmqctl",
+      "list_queues",
       "--quiet",
       "--formatter",
       "json",
-      "list_queues",
       "name",
       "messages",
       "consumers",
@@ -181,10 +187,16 @@ describe("helm failures", () => {
     ["Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress", "operation-in-progress"],
     ["Error: UPGRADE FAILED: context deadline exceeded", "timeout"],
     ["Error: UPGRADE FAILED: timed out waiting for the condition", "timeout"],
-    ['Error: chart "cluedin-platform" version "9.9.9" not found in https://helm.cluedin.com repository', "chart-not-found"],
-    ["Error: failed to parse values.yml: error converting YAML to JSON: yaml: line 3: found character that cannot start any token", "invalid-values"],
+    [
+      'Error: chart "cluedin-platform" version "9.9.9" not found in https://helm.cluedin.com repository',
+      "chart-not-found",
+    ],
+    [
+      "Error: failed to parse values.yml: error converting YAML to JSON: yaml: line 3: found character that cannot start any token",
+      "invalid-values",
+    ],
     ['Error: UPGRADE FAILED: "cluedin-platform" has no deployed releases', "no-deployed-release"],
-    ["Error: UPGRADE FAILED: cannot patch \"cluedin-server\" with kind Deployment", "other"],
+    ['Error: UPGRADE FAILED: cannot patch "cluedin-server" with kind Deployment', "other"],
   ])("classifies %s", (line, kind) => {
     expect(classifyHelmError(line)).toBe(kind);
   });

@@ -1,0 +1,111 @@
+/**
+ * From a deployed Helm revision to a plan and the prepared values file: the one path that the plan route, the
+ * prepare activity and the helm start activity all take, so the file that is approved is the file that is applied.
+ */
+import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
+import { findRelease, type ReleaseCatalog } from "../catalog/index.js";
+import type { HelmRevision, HelmRevisionWithValues } from "../clients/types.js";
+import { clusterSummary, type ClusterProfile } from "../config/clusters.js";
+import { buildPlan, type Plan } from "../plan/index.js";
+import { secretPaths } from "../redaction/index.js";
+import {
+  checkPreparedValues,
+  checkReleaseJump,
+  currentReleaseOf,
+  finding,
+  parseValues,
+  prepareValues,
+  type Finding,
+  type PrepareResult,
+} from "../values/index.js";
+
+export interface PlanningInput {
+  catalog: ReleaseCatalog;
+  profile: ClusterProfile;
+  source: HelmRevisionWithValues;
+  targetRelease: string;
+  extraValues?: string;
+  /** The release's last revision when it is stuck in pending-*: a blocker until it is rolled back. */
+  stuck?: HelmRevision;
+}
+
+export type PlanningResult =
+  | { ok: true; plan: Plan; preparedValues: string }
+  | { ok: false; plan?: Plan; blockers: Finding[] };
+
+/** Keys the upgrade sets itself: extra values may not fight it over them. */
+const MANAGED_PATHS = ["global.image.tag", "application.system", "application.cluedin.components.packages"];
+
+/** Problems with extra user values; empty when they may be merged over a prepared file. */
+export function checkExtraValues(text: string): Finding[] {
+  const parsed = parseValues(text);
+  if (!parsed.ok) return parsed.blockers;
+  const secrets = secretPaths(parsed.values.data);
+  const problems: Finding[] = secrets.map((path) =>
+    finding("extra-values-secret", `${path} holds a secret value; it would be stored in the run's history`, { path }),
+  );
+  for (const [path] of leaves(parsed.values.data))
+    if (MANAGED_PATHS.some((managed) => path === managed || path.startsWith(`${managed}.`) || path.startsWith(`${managed}[`)))
+      problems.push(finding("extra-values-managed-key", `${path} is set by the upgrade itself`, { path }));
+  return problems;
+}
+
+function leaves(value: unknown, prefix = ""): [string, unknown][] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return [[prefix, value]];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) =>
+    leaves(child, prefix ? `${prefix}.${key}` : key),
+  );
+}
+
+/** Sets every leaf of `extraText` in `preparedText`, keeping the prepared file's comments and order. */
+function mergeExtraValues(preparedText: string, extraText: string): string {
+  const doc = parseDocument(preparedText);
+  const extra = parseDocument(extraText).contents;
+  const visit = (node: Node | null, path: string[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        visit(pair.value as Node | null, [...path, key]);
+      }
+    } else if (isSeq(node) || isScalar(node)) doc.setIn(path, node);
+  };
+  visit(extra, []);
+  return doc.toString();
+}
+
+export function planUpgrade(input: PlanningInput): PlanningResult {
+  const { catalog, profile, source, targetRelease } = input;
+  const sourceRelease = currentReleaseOf(source.valuesYaml) ?? source.appVersion;
+  const jump = checkReleaseJump(catalog, sourceRelease, targetRelease, { allowChain: true });
+  const target = findRelease(catalog, targetRelease);
+  if (!target || jump.hops.length === 0) return { ok: false, blockers: jump.findings.filter((f) => f.severity === "blocker") };
+
+  const findings: Finding[] = [...jump.findings];
+  if (input.stuck)
+    findings.push(
+      finding("release-pending", `revision ${input.stuck.revision} is ${input.stuck.status}: roll back to revision ${source.revision} first`),
+    );
+  let prepared: PrepareResult = prepareValues({
+    valuesText: source.valuesYaml,
+    sourceRelease,
+    target,
+    environment: profile.environment,
+  });
+  if (prepared.ok && input.extraValues) {
+    const problems = checkExtraValues(input.extraValues);
+    if (problems.length > 0) findings.push(...problems);
+    else prepared = { ...prepared, text: mergeExtraValues(prepared.text, input.extraValues) };
+  }
+  if (prepared.ok) findings.push(...checkPreparedValues(prepared.text, target));
+
+  const plan = buildPlan({
+    cluster: clusterSummary(profile),
+    current: { release: sourceRelease, chartVersion: source.chartVersion, revision: source.revision, valuesText: source.valuesYaml },
+    target,
+    hops: jump.hops,
+    prepared,
+    findings,
+  });
+  if (!prepared.ok || !plan.ready) return { ok: false, plan, blockers: plan.blockers };
+  return { ok: true, plan, preparedValues: prepared.text };
+}

@@ -1,0 +1,463 @@
+import type { Clock } from "../../clock.js";
+import { rfc3339Nano } from "../core/format.js";
+import { Timeline } from "../core/timeline.js";
+import { coalesceValues, type Values } from "../core/values.js";
+import { HelmBackend, type HelmCluster, type HelmOperation } from "../helm/backend.js";
+import { helm } from "../helm/cli.js";
+import { newRelease, type HelmRelease } from "../helm/release.js";
+import { ReleaseStore } from "../helm/store.js";
+import { KubeApi, type ApiResult, type LogOptions } from "../kube/api.js";
+import { podStatusText, resourceKey, RESOURCES, type ResourceDef } from "../kube/resources.js";
+import { badRequest, notFound } from "../kube/status.js";
+import { KubeStore } from "../kube/store.js";
+import type { KubeObject } from "../kube/types.js";
+import { BUILTINS } from "../shell/builtins.js";
+import { kubectl } from "../shell/kubectl.js";
+import type { ShellHost } from "../shell/types.js";
+import { chartDefaults, findChart, type ChartVersion } from "./charts.js";
+import { CluedInCluster, type PodView } from "./cluster.js";
+import { RunCommands, type CommandRecord } from "./commands.js";
+import { DataUpgradeOperator } from "./dataupgrade.js";
+import { FaultState, type Faults, type InjectedFault } from "./faults.js";
+import { LogBook } from "./logs.js";
+import {
+  dataUpgradeCrd,
+  jobObject,
+  namespaceObjects,
+  opaqueSecret,
+  podEvents,
+  podObject,
+  replicaSetObjects,
+  serviceObjects,
+  workloadObject,
+  type ObjectContext,
+} from "./objects.js";
+import { Queues, type QueueRow } from "./queues.js";
+import { PLANTED_SECRETS, type Scenario } from "./scenario.js";
+import { scaleTimings, type Timings } from "./timings.js";
+import { PROCESSING, renderDesired, SERVER, UI, WORKLOADS, type DesiredState } from "./workloads.js";
+
+export interface SimState {
+  now: string;
+  scenario: string;
+  cluster: { subscriptionId: string; resourceGroup: string; clusterName: string; namespace: string; releaseName: string };
+  release: {
+    revisions: { revision: number; status: string; chart: string; appVersion: string; description: string; updated: string }[];
+    deployedRevision?: number;
+  };
+  workloads: { kind: string; name: string; replicas: number; readyReplicas: number; image: string; upgradeMode: boolean }[];
+  pods: { name: string; workload: string; phase: string; status: string; ready: boolean; restarts: number; image: string }[];
+  jobs: { name: string; status: "Running" | "Complete"; startedAt: string }[];
+  dataUpgrades: { name: string; namespace: string; toVersion: string; phase?: string; message?: string; createdAt?: string }[];
+  queues: QueueRow[];
+  ui: { ready: boolean };
+  commands: {
+    id: string;
+    command: string;
+    files: string[];
+    submittedAt: string;
+    startedAt: string;
+    finishedAt?: string;
+    exitCode?: number;
+    provisioningState: string;
+  }[];
+  helmOperations: HelmOperation[];
+  dataUpgradeCreations: DataUpgradeOperator["records"];
+  injectedFaults: InjectedFault[];
+  faults: Faults;
+}
+
+const NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "aks-command"];
+const DATAUPGRADES = RESOURCES.find((r) => r.plural === "dataupgrades") as ResourceDef;
+
+/**
+ * The simulated CluedIn installation on AKS: Helm releases, workloads, logs, queues and the DataUpgrade operator,
+ * all derived from timestamps on a lazy timeline. Every entry point calls `sync()` first.
+ */
+export class World {
+  readonly timeline: Timeline;
+  readonly store = new KubeStore();
+  readonly faults = new FaultState();
+  readonly timings: Timings;
+  readonly kube: KubeApi;
+  readonly helm: HelmBackend;
+  readonly commands: RunCommands;
+  private readonly releases: ReleaseStore;
+  private readonly cluster: CluedInCluster;
+  private readonly logs = new LogBook();
+  private readonly queues: Queues;
+  private readonly operator: DataUpgradeOperator;
+  private readonly listeners = new Set<() => void>();
+  private readonly helmOperations: HelmOperation[] = [];
+  private appliedChart: ChartVersion;
+  private appliedDesired: DesiredState;
+  private refreshedAt = -Infinity;
+  private dirty = true;
+
+  constructor(
+    clock: Clock,
+    readonly scenario: Scenario,
+    readonly scale: number,
+    private readonly token: string,
+    readonly user: string,
+  ) {
+    this.timeline = new Timeline(clock);
+    this.timings = scaleTimings(scenario.timings, scale);
+    const t0 = this.timeline.now();
+    const plans = scenario.revisions;
+    const first = plans[0];
+    const last = plans[plans.length - 1];
+    if (!first || !last) throw new Error("a scenario needs at least one revision");
+    const installedAt = t0 - first.ageMs;
+    const runningSince = t0 - last.ageMs;
+    this.appliedChart = last.chart;
+    this.appliedDesired = this.render(last.chart, last.values);
+
+    this.releases = new ReleaseStore(this.store);
+    plans.forEach((plan, index) => {
+      const at = t0 - plan.ageMs;
+      const release = newRelease({
+        name: scenario.releaseName,
+        namespace: scenario.namespace,
+        chart: plan.chart,
+        config: plan.values,
+        version: plan.revision,
+        status: plan.status,
+        description: plan.description,
+        firstDeployed: installedAt,
+        lastDeployed: at,
+        desired: this.render(plan.chart, plan.values),
+      });
+      this.releases.create(release, at);
+      const next = plans[index + 1];
+      if (next && plan.status !== "deployed" && plan.status !== "failed") this.releases.update(release, t0 - next.ageMs);
+    });
+
+    this.cluster = new CluedInCluster(this.timings, scale, installedAt, this.appliedDesired, runningSince);
+    this.queues = new Queues(
+      scenario.queues,
+      t0,
+      { draining: true, deadLetterGrowth: false },
+      this.timings.queueDrainPerMinute / 60_000,
+      this.timings.deadLetterGrowthPerMinute / 60_000,
+    );
+    this.kube = new KubeApi(
+      this.store,
+      {
+        refresh: () => this.refresh(),
+        now: () => this.timeline.now(),
+        namespaces: () => [scenario.namespace, ...NAMESPACES],
+        created: (def, object, via) => {
+          if (def === DATAUPGRADES) this.operator.created(object, via);
+        },
+        deleted: (def, object) => {
+          if (def === DATAUPGRADES) this.operator.deleted(object);
+        },
+        podLog: (namespace, name, options) => this.podLog(namespace, name, options),
+      },
+      user,
+    );
+    this.operator = new DataUpgradeOperator({
+      now: () => this.timeline.now(),
+      schedule: (at, fn) => this.timeline.schedule(at, fn),
+      timings: this.timings,
+      scale,
+      serverReadyAt: () => this.serverReadyAt(),
+      serverPod: () => this.livePod(SERVER)?.name,
+      serverInUpgradeMode: () => this.appliedDesired.upgradeMode,
+      writeLog: (pod, line) => this.logs.write(pod, line),
+      setStatus: (namespace, name, status) => this.setDataUpgradeStatus(namespace, name, status),
+      takeFault: () => this.faults.take("dataUpgrade"),
+    });
+    this.helm = new HelmBackend(this.releases, this.helmCluster());
+    this.commands = new RunCommands({ ...BUILTINS, helm, kubectl }, (record) => this.shellHost(record));
+    this.writeStaticObjects(installedAt);
+    this.setFaults(scenario.faults);
+  }
+
+  /** Runs due events and brings derived objects to the clock's time. */
+  sync(): void {
+    this.timeline.sync();
+    this.refresh();
+  }
+
+  now(): number {
+    return this.timeline.now();
+  }
+
+  setFaults(update: Partial<Faults>): Faults {
+    const at = this.timeline.now();
+    const previous = this.faults.set(update);
+    const next = this.faults.get();
+    for (const name of next.crashLoop.filter((w) => !previous.crashLoop.includes(w))) this.cluster.startCrashing(name, at);
+    for (const name of previous.crashLoop.filter((w) => !next.crashLoop.includes(w))) {
+      if (!next.crashLoopAfterUpgrade.includes(name)) this.cluster.stopCrashing(name, at);
+    }
+    for (const name of previous.crashLoopAfterUpgrade.filter((w) => !next.crashLoopAfterUpgrade.includes(w))) {
+      if (!next.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
+    }
+    if (next.serverLogErrors && !previous.serverLogErrors) this.logs.startErrors(this.livePod(SERVER)?.name, at);
+    if (!next.serverLogErrors && previous.serverLogErrors) this.logs.stopErrors(at);
+    if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth) this.updateQueues(at);
+    this.changed();
+    return next;
+  }
+
+  uiReady(): boolean {
+    return this.livePod(UI)?.ready ?? false;
+  }
+
+  uiVersion(): string {
+    return this.cluster.workloadView(UI, this.timeline.now())?.current.desired.tag ?? "";
+  }
+
+  queueRows(): QueueRow[] {
+    const processing = this.livePod(PROCESSING);
+    return this.queues.rows(this.timeline.now(), (processing?.ready ?? false) && !this.appliedDesired.upgradeMode);
+  }
+
+  submitCommand(command: string, files: Map<string, string>, clusterToken: string | undefined): CommandRecord {
+    return this.commands.submit(
+      command,
+      files,
+      clusterToken === this.token,
+      this.timeline.now(),
+      this.timings.runCommandStartMs,
+      this.timings.commandMs,
+    );
+  }
+
+  state(): SimState {
+    const t = this.timeline.now();
+    const history = this.releases.history(this.scenario.releaseName, this.scenario.namespace);
+    const views = this.cluster.workloadViews(t);
+    const pods = [...views.flatMap((v) => v.pods), ...this.cluster.jobViews(t).map((j) => j.pod)];
+    const ctx = this.objectContext(t);
+    return {
+      now: new Date(t).toISOString(),
+      scenario: this.scenario.name,
+      cluster: {
+        subscriptionId: this.scenario.cluster.subscriptionId,
+        resourceGroup: this.scenario.cluster.resourceGroup,
+        clusterName: this.scenario.cluster.clusterName,
+        namespace: this.scenario.namespace,
+        releaseName: this.scenario.releaseName,
+      },
+      release: {
+        revisions: history.map((r) => ({
+          revision: r.version,
+          status: r.info.status,
+          chart: `${r.chart.metadata.name}-${r.chart.metadata.version}`,
+          appVersion: r.chart.metadata.appVersion,
+          description: r.info.description,
+          updated: r.info.last_deployed,
+        })),
+        deployedRevision: history.filter((r) => r.info.status === "deployed").at(-1)?.version,
+      },
+      workloads: views.map((v) => ({
+        kind: v.def.kind,
+        name: v.def.name,
+        replicas: v.current.desired.replicas,
+        readyReplicas: v.pods.filter((p) => p.ready && p.deletionAt === undefined).length,
+        image: `${v.current.desired.image}:${v.current.desired.tag}`,
+        upgradeMode: v.current.desired.upgradeMode,
+      })),
+      pods: pods.map((p) => {
+        const object = podObject(p, ctx);
+        return {
+          name: p.name,
+          workload: p.workload,
+          phase: p.phase,
+          status: podStatusText(object),
+          ready: p.ready,
+          restarts: p.container?.restarts ?? 0,
+          image: p.image,
+        };
+      }),
+      jobs: this.cluster.jobViews(t).map((j) => ({
+        name: j.def.name,
+        status: j.pod.completed ? "Complete" : "Running",
+        startedAt: new Date(j.run.startAt).toISOString(),
+      })),
+      dataUpgrades: this.store.list(resourceKey(DATAUPGRADES)).map((o) => {
+        const spec = (o.spec ?? {}) as { toVersion?: string };
+        const status = (o.status ?? {}) as { phase?: string; message?: string };
+        return {
+          name: o.metadata.name,
+          namespace: o.metadata.namespace ?? "",
+          toVersion: spec.toVersion ?? "",
+          phase: status.phase,
+          message: status.message,
+          createdAt: o.metadata.creationTimestamp,
+        };
+      }),
+      queues: this.queueRows(),
+      ui: { ready: this.uiReady() },
+      commands: this.commands.all().map((c) => {
+        const view = this.commands.view(c, t);
+        return {
+          id: c.id,
+          command: c.command,
+          files: c.files,
+          submittedAt: new Date(c.submittedAt).toISOString(),
+          startedAt: new Date(c.startedAt).toISOString(),
+          ...(view.finishedAt ? { finishedAt: view.finishedAt } : {}),
+          ...(view.exitCode !== undefined ? { exitCode: view.exitCode } : {}),
+          provisioningState: view.provisioningState,
+        };
+      }),
+      helmOperations: structuredClone(this.helmOperations),
+      dataUpgradeCreations: structuredClone(this.operator.records),
+      injectedFaults: structuredClone(this.faults.injected),
+      faults: this.faults.get(),
+    };
+  }
+
+  private render(chart: ChartVersion, config: Values): DesiredState {
+    return renderDesired(coalesceValues(chartDefaults(chart), config));
+  }
+
+  private helmCluster(): HelmCluster {
+    return {
+      now: () => this.timeline.now(),
+      schedule: (at, fn) => this.timeline.schedule(at, fn),
+      timings: this.timings,
+      scale: this.scale,
+      render: (chart, config) => this.render(chart, config),
+      apply: (release, kind, notReadyUntil) => this.apply(release, kind, notReadyUntil),
+      readyAt: () => this.cluster.readyAt(this.timeline.now()),
+      jobsCompleteAt: () => this.cluster.jobsCompleteAt(this.timeline.now()),
+      onChange: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+      takeUpgradeFault: () => this.faults.take("helmUpgrade"),
+      record: (operation) => this.helmOperations.push(operation),
+    };
+  }
+
+  private apply(release: HelmRelease, kind: "upgrade" | "rollback", notReadyUntil?: number): void {
+    const at = this.timeline.now();
+    const chart = findChart(release.chart.metadata.version) ?? this.appliedChart;
+    const desired = this.render(chart, release.config);
+    const faults = this.faults.get();
+    if (kind === "rollback") {
+      for (const name of faults.crashLoopAfterUpgrade) if (!faults.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
+    }
+    this.cluster.apply(desired, at, { notReadyUntil, crashAfterRollout: kind === "upgrade" ? faults.crashLoopAfterUpgrade : [] });
+    this.appliedChart = chart;
+    this.appliedDesired = desired;
+    this.updateQueues(at);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dirty = true;
+    for (const listener of [...this.listeners]) listener();
+    this.operator.changed();
+  }
+
+  private updateQueues(at: number): void {
+    const faults = this.faults.get();
+    this.queues.setConditions({ draining: !faults.queuesStuck && !this.appliedDesired.upgradeMode, deadLetterGrowth: faults.deadLetterGrowth }, at);
+  }
+
+  private serverReadyAt(): number {
+    const view = this.cluster.workloadView(SERVER, this.timeline.now());
+    const pod = view?.pods.find((p) => p.deletionAt === undefined);
+    if (!view || view.current.desired.replicas === 0) return Infinity;
+    return pod?.container?.readyAt ?? Infinity;
+  }
+
+  private livePod(workload: string): PodView | undefined {
+    return this.cluster.workloadView(workload, this.timeline.now())?.pods.find((p) => p.deletionAt === undefined);
+  }
+
+  private setDataUpgradeStatus(namespace: string, name: string, status: { phase: string; message: string }): void {
+    const key = resourceKey(DATAUPGRADES);
+    const existing = this.store.get(key, namespace, name);
+    if (!existing) return;
+    this.store.put(key, { ...existing, status: { ...status, lastTransitionTime: new Date(this.timeline.now()).toISOString().replace(/\.\d{3}Z$/, "Z") } });
+  }
+
+  private objectContext(now: number): ObjectContext {
+    return { namespace: this.scenario.namespace, releaseName: this.scenario.releaseName, chartVersion: this.appliedChart.version, now };
+  }
+
+  /** Reconciles the derived resources with the model at the timeline's present. */
+  private refresh(): void {
+    const t = this.timeline.now();
+    if (!this.dirty && t === this.refreshedAt) return;
+    this.refreshedAt = t;
+    this.dirty = false;
+    const ctx = this.objectContext(t);
+    const views = this.cluster.workloadViews(t);
+    const jobs = this.cluster.jobViews(t);
+    const pods = [...views.flatMap((v) => v.pods), ...jobs.map((j) => j.pod)];
+    this.store.reconcile("/pods", pods.map((p) => podObject(p, ctx)));
+    this.store.reconcile("apps/deployments", views.filter((v) => v.def.kind === "Deployment").map((v) => workloadObject(v, ctx)));
+    this.store.reconcile("apps/statefulsets", views.filter((v) => v.def.kind === "StatefulSet").map((v) => workloadObject(v, ctx)));
+    this.store.reconcile("apps/replicasets", views.flatMap((v) => replicaSetObjects(v, ctx)));
+    this.store.reconcile("batch/jobs", jobs.map((j) => jobObject(j, ctx)));
+    this.store.reconcile("/events", podEvents(pods, ctx));
+  }
+
+  private podLog(namespace: string, name: string, options: LogOptions): ApiResult<string> {
+    const t = this.timeline.now();
+    const pods =
+      namespace === this.scenario.namespace
+        ? [...this.cluster.workloadViews(t).flatMap((v) => v.pods), ...this.cluster.jobViews(t).map((j) => j.pod)]
+        : [];
+    const pod = pods.find((p) => p.name === name);
+    if (!pod) return { ok: false, failure: notFound("pods", "", name) };
+    const container = options.container ?? pod.containerName;
+    if (container !== pod.containerName) {
+      return { ok: false, failure: badRequest(`container ${container} is not valid for pod ${name}`) };
+    }
+    if (!pod.container && !pod.completed) {
+      return { ok: false, failure: badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`) };
+    }
+    const desired = pod.desired;
+    const server = desired ? { tag: desired.tag, upgradeMode: desired.upgradeMode, packages: desired.packages, nugetFullRestore: desired.nugetFullRestore } : undefined;
+    const lines = this.logs.linesFor(pod, t, server, options.previous ?? false);
+    if (!lines) return { ok: false, failure: badRequest(`previous terminated container "${container}" in pod "${name}" not found`) };
+    let selected = lines;
+    const { sinceSeconds } = options;
+    if (sinceSeconds !== undefined) selected = selected.filter((l) => l.at >= t - sinceSeconds * 1000);
+    if (options.sinceTime !== undefined) selected = selected.filter((l) => l.at >= (options.sinceTime ?? 0));
+    if (options.tailLines !== undefined) selected = options.tailLines === 0 ? [] : selected.slice(-options.tailLines);
+    let text = selected.map((l) => `${options.timestamps ? `${rfc3339Nano(l.at)} ` : ""}${l.text}\n`).join("");
+    if (options.limitBytes !== undefined) text = Buffer.from(text).subarray(0, options.limitBytes).toString("utf8");
+    return { ok: true, value: text };
+  }
+
+  private shellHost(record: CommandRecord): ShellHost {
+    return {
+      now: () => this.timeline.now(),
+      schedule: (at, fn) => this.timeline.schedule(at, fn),
+      timings: this.timings,
+      scale: this.scale,
+      authorized: record.clusterToken,
+      helm: this.helm,
+      kube: this.kube,
+      queues: () => this.queueRows(),
+      kubernetesVersion: this.scenario.cluster.kubernetesVersion,
+      commandId: record.id,
+    };
+  }
+
+  private writeStaticObjects(createdAt: number): void {
+    const ctx = this.objectContext(createdAt);
+    for (const ns of namespaceObjects([this.scenario.namespace, ...NAMESPACES], createdAt)) this.store.put("/namespaces", ns);
+    for (const service of serviceObjects(WORKLOADS, ctx, createdAt)) this.store.put("/services", service);
+    this.store.put("apiextensions.k8s.io/customresourcedefinitions", dataUpgradeCrd(createdAt));
+    const s = PLANTED_SECRETS;
+    const secrets: [string, Record<string, string>][] = [
+      ["cluedin-rabbitmq", { "rabbitmq-password": s.rabbitmqPassword, "rabbitmq-erlang-cookie": s.rabbitmqErlangCookie }],
+      ["cluedin-sqlserver-secret", { sapassword: s.mssqlSaPassword }],
+      ["cluedin-redis", { "redis-password": s.redisPassword }],
+      ["cluedin-elasticsearch", { "elasticsearch-password": s.elasticsearchPassword }],
+    ];
+    for (const [name, data] of secrets) this.store.put("/secrets", opaqueSecret(name, data, ctx, createdAt));
+  }
+}

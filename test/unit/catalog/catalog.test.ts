@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import {
+  catalogPackageVersion,
+  findRelease,
+  modeFor,
+  parseReleaseCatalog,
+  requiredValues,
+} from "../../../lib/catalog/index.js";
+import { loadCatalog, releaseOf } from "../support/catalog.js";
+
+const catalog = loadCatalog();
+
+describe("config/releases.yaml", () => {
+  it("holds REFERENCE §7's releases, oldest first, with their charts, sources and data upgrades", () => {
+    const rows = catalog.releases.map((r) => [
+      r.tag,
+      r.chartVersion,
+      r.minimumSource,
+      r.dataUpgrade.kind === "none" ? "none" : r.dataUpgrade.toVersion,
+    ]);
+    expect(rows).toEqual([
+      ["2024.07.00", "2.3.0", "2024.01", "Version430"],
+      ["2024.12", "2.4.1", "2024.07", "Version440"],
+      ["2024.12.01", "2.4.1", "2024.07", "none"],
+      ["2024.12.02", "2.4.2", "2024.07", "none"],
+      ["2025.05.00", "2.5.0", "2024.12", "Version450"],
+      ["2025.05.01", "2.5.0", "2024.12", "Version450"],
+      ["2025.05.02", "2.5.3", "2025.05.00", "none"],
+      ["2025.09.00", "2.6.0", "2025.05.02", "Version460"],
+      ["2026.01.00", "2.7.0", "2025.09.00", "Version470"],
+      ["2026.02.00", "2.8.0", "2026.01.00", "Version480"],
+    ]);
+  });
+
+  it.each([
+    ["2024.12.02", "CluedIn.Connector.AzureDataLake", "4.4.2"],
+    ["2025.05.00", "CluedIn.Connector.AzureDataLake", "4.5.0"],
+    ["2025.05.02", "CluedIn.Connector.AzureDataLake", "4.5.1"],
+    ["2025.09.00", "CluedIn.Connector.AzureDataLake", "4.6.0"],
+    ["2026.02.00", "CluedIn.Connector.AzureDataLake", "4.8.0"],
+    ["2024.12.02", "CluedIn.Connector.SqlServer", "4.1.2"],
+    ["2026.02.00", "CluedIn.Connector.SqlServer", "4.5.3"],
+    ["2024.12.02", "CluedIn.PowerApps", "4.4.3"],
+    ["2025.05.02", "CluedIn.PowerApps", "4.5.1"],
+    ["2024.12.02", "CluedIn.Connector.Http", "4.0.0"],
+    ["2025.05.00", "CluedIn.Connector.Http", "4.5.0"],
+    ["2024.12.02", "CluedIn.Connector.AzureEventHub", "4.0.1"],
+    ["2025.05.00", "CluedIn.Connector.AzureEventHub", "4.5.0"],
+    ["2024.12.02", "CluedIn.Connector.Dataverse", "4.4.0"],
+    ["2025.05.00", "cluedin.connector.dataverse", "4.5.0"],
+  ])("%s ships %s %s", (tag, name, version) => {
+    expect(catalogPackageVersion(releaseOf(catalog, tag), name)).toBe(version);
+  });
+
+  it("reports no version for a package the release does not list", () => {
+    expect(catalogPackageVersion(releaseOf(catalog, "2025.05.02"), "CluedIn.Connector.Http")).toBeUndefined();
+  });
+
+  it.each([
+    ["2024.12.02", "basic"],
+    ["2025.05.00", "data-upgrade"],
+    ["2024.07.00", "data-upgrade"],
+    ["2025.05.02", "basic"],
+  ])("upgrading to %s is a %s upgrade", (tag, mode) => {
+    expect(modeFor(releaseOf(catalog, tag))).toBe(mode);
+  });
+
+  it("turns 2024.07.00's data upgrade into the values key the chart reads", () => {
+    expect(requiredValues(releaseOf(catalog, "2024.07.00"))).toEqual([
+      expect.objectContaining({ path: "application.bootstrap.dataUpgrade.toVersion", value: "Version430" }),
+    ]);
+    expect(requiredValues(releaseOf(catalog, "2025.05.00"))).toEqual([]);
+  });
+
+  it("finds 2024.12 by 2024.12.00 and nothing by garbage", () => {
+    expect(findRelease(catalog, "2024.12.00")?.tag).toBe("2024.12");
+    expect(findRelease(catalog, "2030.01.00")).toBeUndefined();
+    expect(findRelease(catalog, "../etc")).toBeUndefined();
+  });
+});
+
+const minimal = (release: string) => `releases:\n${release}`;
+const entry = (fields: Record<string, string>) =>
+  "  - " +
+  Object.entries({
+    tag: '"2025.05.00"',
+    chartVersion: "2.5.0",
+    minimumSource: '"2024.12"',
+    dataUpgrade: "none",
+    releaseNotesUrl: "https://documentation.cluedin.net/release-notes",
+    expectedDowntimeMinutes: "30",
+    ...fields,
+  })
+    .map(([key, value]) => `${key}: ${value}`)
+    .join("\n    ") +
+  "\n";
+
+describe("parseReleaseCatalog", () => {
+  it("accepts a minimal release and fills the defaults", () => {
+    const parsed = parseReleaseCatalog(minimal(entry({})));
+    expect(parsed.ok && parsed.value.releases[0]).toMatchObject({
+      packages: [],
+      values: [],
+      dataUpgrade: { kind: "none" },
+    });
+  });
+
+  it.each([
+    ["an unquoted tag that reads as a number", { tag: "2024.12" }, "releases[0].tag", 2],
+    ["a chart that is not a version", { chartVersion: "latest" }, "releases[0].chartVersion", 3],
+    ["a minimum source newer than the release", { minimumSource: '"2025.09.00"' }, "releases[0].minimumSource", 4],
+    ["an unknown data upgrade kind", { dataUpgrade: "{ kind: magic }" }, "releases[0].dataUpgrade", 5],
+    ["a bad data version", { dataUpgrade: "{ kind: resource, toVersion: v450 }" }, "releases[0].dataUpgrade", 5],
+    ["a plain-http notes URL", { releaseNotesUrl: "http://example.com" }, "releases[0].releaseNotesUrl", 6],
+    [
+      "a non-CluedIn catalog package",
+      { packages: "[{ name: Contoso.Thing, version: 1.0.0 }]" },
+      "releases[0].packages[0].name",
+      8,
+    ],
+    ["an unknown field", { colour: "blue" }, "releases[0]", 2],
+  ])("refuses %s, naming the path and line", (_case, fields, path, line) => {
+    const parsed = parseReleaseCatalog(minimal(entry(fields)));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues).toContainEqual(expect.objectContaining({ path: expect.stringContaining(path) }));
+    expect(parsed.issues.find((i) => i.path.startsWith(path))?.line).toBe(line);
+  });
+
+  it("refuses the same release twice, 2024.12 and 2024.12.00 included", () => {
+    const parsed = parseReleaseCatalog(
+      minimal(
+        entry({ tag: '"2024.12"', minimumSource: '"2024.07"' }) +
+          entry({ tag: '"2024.12.00"', minimumSource: '"2024.07"' }),
+      ),
+    );
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.issues[0]?.message).toMatch(/same release/);
+  });
+
+  it("refuses YAML errors with their line", () => {
+    const parsed = parseReleaseCatalog("releases:\n  - tag: a\n    tag: b\n");
+    expect(parsed).toMatchObject({ ok: false, issues: [{ line: 3 }] });
+  });
+
+  it("sorts releases by date whatever the file order", () => {
+    const parsed = parseReleaseCatalog(
+      minimal(entry({ tag: '"2025.05.02"', minimumSource: '"2025.05.00"' }) + entry({ tag: '"2025.05.00"' })),
+    );
+    expect(parsed.ok && parsed.value.releases.map((r) => r.tag)).toEqual(["2025.05.00", "2025.05.02"]);
+  });
+});

@@ -1,0 +1,212 @@
+import { describe, expect, it } from "vitest";
+import { checkReleaseJump } from "../../../lib/values/index.js";
+import { buildPlan, MAX_PLAN_BYTES, planSummary, type PlanInput } from "../../../lib/plan/index.js";
+import { REDACTED } from "../../../lib/redaction/index.js";
+import { prepareValues } from "../../../lib/values/index.js";
+import { loadCatalog, releaseOf } from "../support/catalog.js";
+
+const catalog = loadCatalog();
+const cluster = {
+  name: "demo",
+  environment: "dev",
+  clusterName: "aks-cluedin-demo",
+  namespace: "cluedin",
+  release: "cluedin-platform",
+};
+
+const SECRETS = ["SaP@ssw0rd!", "R4bbit-Secret", "hubspot-tok-123", "OrgAdm1nPass", "AcrPu11Pass"];
+const CURRENT = [
+  "global:",
+  "  image:",
+  '    tag: "2024.12.02"',
+  "  strategy:",
+  "    type: Recreate",
+  "platform:",
+  "  extraImagePullSecrets:",
+  "  - name: acr",
+  "    username: puller",
+  `    password: ${SECRETS[4]}`,
+  "application:",
+  "  bootstrap:",
+  "    organization:",
+  "      name: contoso",
+  `      password: ${SECRETS[3]}`,
+  "  gql:",
+  `    hubspotToken: ${SECRETS[2]}`,
+  "  cluedin:",
+  "    image:",
+  '      tag: "2024.12.02"',
+  "    components:",
+  "      packages:",
+  "      - name: CluedIn.Connector.Http",
+  "        version: 4.0.0",
+  "      - name: Contoso.Enricher",
+  "        version: 1.0.0",
+  "infrastructure:",
+  "  mssql:",
+  `    sapassword: "${SECRETS[0]}" # rotate ${SECRETS[0]} yearly`,
+  "  rabbitmq:",
+  "    auth:",
+  `      password: ${SECRETS[1]}`,
+  "",
+].join("\n");
+
+function input(valuesText = CURRENT, targetTag = "2025.05.00", from = "2024.12.02"): PlanInput {
+  const target = releaseOf(catalog, targetTag);
+  const jump = checkReleaseJump(catalog, from, targetTag);
+  return {
+    cluster,
+    current: { release: from, chartVersion: "2.4.2", revision: 7, valuesText },
+    target,
+    hops: jump.hops,
+    prepared: prepareValues({ valuesText, sourceRelease: from, target, environment: cluster.environment }),
+    findings: jump.findings,
+  };
+}
+
+describe("buildPlan", () => {
+  const plan = buildPlan(input());
+  const json = JSON.stringify(plan);
+
+  it("says what changes: release, chart, mode, hops, file, downtime", () => {
+    expect(plan).toMatchObject({
+      fromRelease: "2024.12.02",
+      fromChart: "2.4.2",
+      fromRevision: 7,
+      toRelease: "2025.05.00",
+      toChart: "2.5.0",
+      mode: "data-upgrade",
+      dataUpgrade: { kind: "resource", toVersion: "Version450" },
+      hops: [{ release: "2025.05.00", chartVersion: "2.5.0", mode: "data-upgrade" }],
+      valuesFile: "values-dev-2025-05-00.yml",
+      expectedDowntimeMinutes: 45,
+      ready: true,
+      blockers: [],
+    });
+    expect(plan.warnings.map((w) => w.code)).toEqual(["customer-package"]);
+    expect(plan.changes.map((c) => c.path)).toEqual([
+      "global.image.tag",
+      "application.cluedin.image.tag",
+      "application.cluedin.components.packages[0].version",
+    ]);
+  });
+
+  it("shows a unified diff of the values", () => {
+    expect(plan.diff).toContain("--- values-dev-2024-12-02.yml");
+    expect(plan.diff).toContain("+++ values-dev-2025-05-00.yml");
+    expect(plan.diff).toContain('-    tag: "2024.12.02"\n+    tag: "2025.05.00"');
+    expect(plan.diff).toContain("-        version: 4.0.0\n+        version: 4.5.0");
+    expect(plan.diffTruncated).toBe(false);
+    expect(plan.diffSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each(SECRETS)("never carries the planted secret %s", (secret) => {
+    expect(json).not.toContain(secret);
+  });
+
+  it("keeps the secrets' places in the diff, redacted", () => {
+    expect(plan.diff).not.toContain("sapassword");
+    expect(
+      buildPlan(input(CURRENT.replace("type: Recreate", `type: Recreate\n  password: ${SECRETS[0]}`))).diff,
+    ).not.toContain(SECRETS[0]);
+    expect(json).not.toContain("puller");
+  });
+
+  it("is deterministic", () => {
+    expect(JSON.stringify(buildPlan(input()))).toBe(json);
+  });
+
+  it("changes its digest when the diff changes", () => {
+    const other = buildPlan(input(CURRENT.replace("version: 1.0.0", "version: 1.0.1")));
+    expect(other.diffSha256).not.toBe(plan.diffSha256);
+  });
+
+  it("stays small", () => {
+    expect(Buffer.byteLength(json)).toBeLessThan(MAX_PLAN_BYTES);
+  });
+});
+
+describe("buildPlan on large or blocked input", () => {
+  it("cuts a long diff with a note, keeps the digest of the whole diff, and stays under the budget", () => {
+    const pins = Array.from({ length: 400 }, (_, i) => `  component${i}:\n    image:\n      tag: "2024.12.02"`).join(
+      "\n",
+    );
+    const text = CURRENT.replace("application:\n", `application:\n${pins}\n`);
+    const plan = buildPlan(input(text));
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThanOrEqual(MAX_PLAN_BYTES);
+    expect(plan.diffTruncated).toBe(true);
+    expect(plan.diff).toMatch(/\n… diff truncated: \d+ more line\(s\); the full diff has the plan's diffSha256$/);
+    expect(plan.changes.length + plan.omitted.changes).toBe(403);
+    const tail = buildPlan(
+      input(text.replace('component399:\n    image:\n      tag: "2024.12.02"', "component399: {}")),
+    );
+    expect(tail.diffSha256).not.toBe(plan.diffSha256);
+  });
+
+  it("keeps under budget with hundreds of warnings, saying how many it left out", () => {
+    const packages = Array.from(
+      { length: 400 },
+      (_, i) => `      - name: Contoso.Package${i}\n        version: 1.0.${i}`,
+    ).join("\n");
+    const text = CURRENT.replace("      - name: Contoso.Enricher\n        version: 1.0.0", packages);
+    const plan = buildPlan(input(text));
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThanOrEqual(MAX_PLAN_BYTES);
+    expect(plan.warnings.length + plan.omitted.warnings).toBe(400);
+    expect(plan.omitted.warnings).toBeGreaterThan(0);
+  });
+
+  it("carries the blockers of a refused jump and of the values", () => {
+    const plan = buildPlan(
+      input(CURRENT.replace('    tag: "2024.12.02"\n  strategy', "\ttag: x\n  strategy"), "2025.05.00", "2024.07.00"),
+    );
+    expect(plan.ready).toBe(false);
+    expect(plan.blockers.map((b) => b.code)).toEqual(["unsupported-jump", "tab-indentation"]);
+    expect(plan.hops).toEqual([{ release: "2025.05.00", chartVersion: "2.5.0", mode: "data-upgrade" }]);
+    expect(plan.diff).toBe("");
+    expect(plan.changes).toEqual([]);
+    expect(plan.valuesFile).toBe("values-dev-2025-05-00.yml");
+  });
+
+  it("redacts secrets a message might echo", () => {
+    const base = input();
+    const plan = buildPlan({
+      ...base,
+      findings: [
+        {
+          code: "yaml-warning",
+          severity: "warning",
+          message: `odd value near ${SECRETS[1]}; see https://x.example/?sig=abc`,
+        },
+      ],
+    });
+    expect(plan.warnings[0]?.message).toBe(`odd value near ${REDACTED}; see https://x.example/?sig=${REDACTED}`);
+  });
+});
+
+describe("planSummary", () => {
+  it("fits custom status in a few hundred bytes", () => {
+    const plan = buildPlan(input());
+    const summary = planSummary(plan);
+    expect(summary).toEqual({
+      cluster: "demo",
+      from: "2024.12.02",
+      to: "2025.05.00",
+      chart: "2.4.2 -> 2.5.0",
+      mode: "data-upgrade",
+      hops: 1,
+      ready: true,
+      blockers: 0,
+      warnings: 1,
+      changes: 3,
+      diffSha256: plan.diffSha256,
+    });
+    expect(JSON.stringify(summary).length).toBeLessThan(400);
+  });
+
+  it("names the first blocker", () => {
+    const summary = planSummary(buildPlan(input(CURRENT, "2025.05.00", "2025.05.02")));
+    expect(summary.ready).toBe(false);
+    expect(summary.firstBlocker).toMatch(/^downgrade: /);
+    expect(JSON.stringify(summary).length).toBeLessThan(500);
+  });
+});
