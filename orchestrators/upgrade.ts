@@ -36,7 +36,6 @@ import {
   type PendingDecision,
   type RunStatus,
   type RunView,
-  type StageName,
 } from "../lib/workflow/model.js";
 import { transientRetry, type MonitorCheck, type MonitorInput, type MonitorResult } from "./monitor.js";
 import { RunRecorder } from "./run.js";

@@ -60,6 +60,8 @@ export interface AksClientOptions {
   credential: TokenCredential;
   /** PEM of one more CA to trust for ARM and the Kubernetes API. */
   extraCaPem?: string;
+  /** Budget of each ARM request; ARM that does not answer in time is a transient failure. Default 60 s. */
+  requestTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -69,8 +71,10 @@ export class AksClient {
   private readonly target: AksClientOptions["target"];
   private readonly extraCaPem: string | undefined;
   private readonly now: () => number;
+  private readonly requestTimeoutMs: number;
 
   constructor(options: AksClientOptions) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.credential = options.credential;
     this.target = options.target;
     this.extraCaPem = options.extraCaPem;
@@ -83,7 +87,9 @@ export class AksClient {
 
   async facts(): Promise<ClusterFacts> {
     const { resourceGroup, clusterName } = this.target;
-    const cluster = await guarded("AKS get cluster", () => this.client.managedClusters.get(resourceGroup, clusterName));
+    const cluster = await guarded("AKS get cluster", () =>
+      this.client.managedClusters.get(resourceGroup, clusterName, this.callOptions()),
+    );
     return {
       kubernetesVersion: cluster.currentKubernetesVersion ?? cluster.kubernetesVersion ?? "unknown",
       aadManaged: cluster.aadProfile?.managed === true,
@@ -98,7 +104,7 @@ export class AksClient {
   async kubeConfig(): Promise<KubeConfig> {
     const { resourceGroup, clusterName } = this.target;
     const credentials = await guarded("AKS list cluster user credentials", () =>
-      this.client.managedClusters.listClusterUserCredentials(resourceGroup, clusterName),
+      this.client.managedClusters.listClusterUserCredentials(resourceGroup, clusterName, this.callOptions()),
     );
     const value = credentials.kubeconfigs?.[0]?.value;
     if (!value)
@@ -124,11 +130,12 @@ export class AksClient {
     const clusterToken = options.clusterToken ? await this.clusterToken() : undefined;
     const startedAt = new Date(this.now()).toISOString();
     const commandId = await guarded(operation, async () => {
-      const poller = this.client.managedClusters.runCommand(resourceGroup, clusterName, {
-        command,
-        context,
-        clusterToken,
-      });
+      const poller = this.client.managedClusters.runCommand(
+        resourceGroup,
+        clusterName,
+        { command, context, clusterToken },
+        this.callOptions(),
+      );
       await poller.submitted();
       return commandIdFromPollerState(await poller.serialize()) ?? (poller.isDone ? poller.result?.id : undefined);
     });
@@ -140,9 +147,13 @@ export class AksClient {
     if (handle.driver !== "run-command") throw new Error(`not a run-command handle: ${handle.driver}`);
     const { resourceGroup, clusterName } = this.target;
     const result = await guarded("AKS get command result", () =>
-      this.client.managedClusters.getCommandResult(resourceGroup, clusterName, handle.commandId),
+      this.client.managedClusters.getCommandResult(resourceGroup, clusterName, handle.commandId, this.callOptions()),
     );
     return toCommandPoll(result, new Date(this.now()));
+  }
+
+  private callOptions(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.requestTimeoutMs) };
   }
 
   private async clusterToken(): Promise<string> {

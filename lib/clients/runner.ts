@@ -28,9 +28,9 @@ export interface RunCommandRunnerOptions {
 export class RunCommandRunner implements CommandRunner {
   constructor(private readonly options: RunCommandRunnerOptions) {}
 
-  start(commands: string[][], files: HelmCommandFile[]): Promise<CommandHandle> {
+  async start(commands: string[][], files: HelmCommandFile[]): Promise<CommandHandle> {
     assertCommandFileNames(files);
-    return this.options.aks.startRunCommand(runCommandLine(commands), files, {
+    return await this.options.aks.startRunCommand(runCommandLine(commands), files, {
       clusterToken: this.options.clusterToken,
     });
   }

@@ -96,7 +96,11 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
     if (problems.length > 0) findings.push(...problems);
     else prepared = { ...prepared, text: mergeExtraValues(prepared.text, input.extraValues) };
   }
-  if (prepared.ok) findings.push(...checkPreparedValues(prepared.text, target));
+  if (prepared.ok) {
+    // The consistency check re-reads the prepared file: what preparation already reported is not said twice.
+    const known = new Set(prepared.warnings.map((w) => `${w.code}@${w.path ?? ""}`));
+    findings.push(...checkPreparedValues(prepared.text, target).filter((f) => !known.has(`${f.code}@${f.path ?? ""}`)));
+  }
 
   const plan = buildPlan({
     cluster: clusterSummary(profile),

@@ -27,7 +27,12 @@ const nothingMore = { decisions: [], warnings: [] } satisfies Omit<EpisodeResult
 function decisionEvent(action: PlannedAction, at: number): HistoryEvent {
   switch (action.kind) {
     case "activity":
-      return historyEvent(EventType.TaskScheduled, at, { Name: action.name, Version: "", Input: action.input }, action.id);
+      return historyEvent(
+        EventType.TaskScheduled,
+        at,
+        { Name: action.name, Version: "", Input: action.input },
+        action.id,
+      );
     case "timer":
       return historyEvent(EventType.TimerCreated, at, { FireAt: new Date(action.fireAt).toISOString() }, action.id);
     case "subOrchestration":
@@ -87,8 +92,10 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     },
     env,
   );
-  const failedWith = (message: string): string => JSON.stringify(`Orchestrator function '${record.name}' failed: ${message}`);
-  if (outcome.kind === "crash") return { episode: finished(base, "Failed", failedWith(outcome.message)), ...nothingMore };
+  const failedWith = (message: string): string =>
+    JSON.stringify(`Orchestrator function '${record.name}' failed: ${message}`);
+  if (outcome.kind === "crash")
+    return { episode: finished(base, "Failed", failedWith(outcome.message)), ...nothingMore };
 
   const { state } = outcome;
   const host: HostReplayResult = replayHost({
@@ -97,7 +104,10 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     actions: state.actions[0] ?? [],
     executionId: record.executionId,
   });
-  const withStatus = { ...base, customStatus: state.customStatus === undefined ? null : JSON.stringify(state.customStatus) };
+  const withStatus = {
+    ...base,
+    customStatus: state.customStatus === undefined ? null : JSON.stringify(state.customStatus),
+  };
   const decisions = host.decisions.map((action) => decisionEvent(action, now));
   const result = { decisions: host.decisions, warnings: host.warnings };
   if (host.failure !== undefined) {
@@ -107,7 +117,10 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
   // DTFx completes an instance only when the shim is through its actions and no task is open (REFERENCE §2).
   if (host.actionsReplayed && openCount === 0 && (outcome.threw || state.isDone)) {
     if (outcome.threw) {
-      return { ...result, episode: finished(withStatus, "Failed", failedWith(state.error ?? "unknown error"), decisions) };
+      return {
+        ...result,
+        episode: finished(withStatus, "Failed", failedWith(state.error ?? "unknown error"), decisions),
+      };
     }
     if (host.continueAsNew) {
       return {

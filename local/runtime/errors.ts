@@ -1,12 +1,6 @@
 /** Why a runtime request was refused; the HTTP layer maps each code to one status. */
 export type LocalRuntimeErrorCode =
-  | "bad-request"
-  | "unauthorized"
-  | "not-found"
-  | "conflict"
-  | "gone"
-  | "payload-too-large"
-  | "not-implemented";
+  "bad-request" | "unauthorized" | "not-found" | "conflict" | "gone" | "payload-too-large" | "not-implemented";
 
 export const httpStatusOf: Record<LocalRuntimeErrorCode, number> = {
   "bad-request": 400,

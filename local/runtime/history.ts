@@ -188,6 +188,16 @@ export function failureDetails(error: unknown): FailureDetails {
   return { ErrorType: err.name || "Error", ErrorMessage: err.message, StackTrace: err.stack, IsNonRetriable: false };
 }
 
+/** How a failed or terminated sub-orchestration reaches its parent. */
+export function subOrchestrationFailed(taskScheduledId: number, message: string, at: number): SubOrchestrationFailedEvent {
+  return historyEvent(EventType.SubOrchestrationInstanceFailed, at, {
+    TaskScheduledId: taskScheduledId,
+    Reason: message,
+    Details: "",
+    FailureDetails: { ErrorType: "OrchestrationFailureException", ErrorMessage: message, IsNonRetriable: false },
+  });
+}
+
 const retryOptionsSchema = z.object({
   firstRetryIntervalInMilliseconds: z.number(),
   maxNumberOfAttempts: z.number(),

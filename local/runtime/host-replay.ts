@@ -196,7 +196,12 @@ class HostReplay {
         this.replayActions();
         return;
       case EventType.TaskScheduled:
-        return this.matchScheduled(event.EventId, { kind: "activity", id: event.EventId, name: event.Name, input: null });
+        return this.matchScheduled(event.EventId, {
+          kind: "activity",
+          id: event.EventId,
+          name: event.Name,
+          input: null,
+        });
       case EventType.TimerCreated:
         this.matchScheduled(event.EventId, { kind: "timer", id: event.EventId, fireAt: Date.parse(event.FireAt) });
         return this.updateFireAt(event.EventId, Date.parse(event.FireAt));

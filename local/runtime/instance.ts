@@ -2,8 +2,16 @@
  * An orchestration instance as the runtime keeps it, and the status document Durable's HTTP API returns for it
  * (extension HttpApiHandler.ConvertFrom and DurableClient.GetDurableOrchestrationStatusAsync).
  */
+import { randomUUID } from "node:crypto";
 import { LocalRuntimeError } from "./errors.js";
-import { EventType, eventTypeNames, historyEvent, type HistoryEvent, type InboxEvent } from "./history.js";
+import {
+  EventType,
+  eventTypeNames,
+  historyEvent,
+  type EventRaisedEvent,
+  type HistoryEvent,
+  type InboxEvent,
+} from "./history.js";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Terminated";
 export const runtimeStatuses: readonly RuntimeStatus[] = [
@@ -75,6 +83,103 @@ export function applyEpisode(record: InstanceRecord, episode: EpisodeRecord): vo
   record.customStatus = episode.customStatus;
   record.pending = episode.pending;
   record.lastUpdatedTime = episode.startedAt;
+}
+
+/** DurableTask.Core execution ids are GUIDs in "N" format. */
+const newExecutionId = (): string => randomUUID().replaceAll("-", "");
+
+function executionStarted(record: Omit<InstanceRecord, "inbox">, at: number): InboxEvent {
+  const { parent } = record;
+  return historyEvent(EventType.ExecutionStarted, at, {
+    OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+    ParentInstance: parent && {
+      Name: parent.name,
+      OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
+      TaskScheduleId: parent.taskScheduledId,
+    },
+    Name: record.name,
+    Version: "",
+    Input: record.input,
+  });
+}
+
+/** A Pending instance whose inbox holds its ExecutionStarted event. */
+export function newInstanceRecord(
+  instanceId: string,
+  name: string,
+  input: string | null,
+  parent: ParentRef | null,
+  now: number,
+): InstanceRecord {
+  const record = {
+    instanceId,
+    name,
+    executionId: newExecutionId(),
+    status: "Pending" as const,
+    input,
+    output: null,
+    customStatus: null,
+    createdTime: now,
+    lastUpdatedTime: now,
+    parent,
+    history: [],
+    pending: noPendingWork(),
+  };
+  return { ...record, inbox: [executionStarted(record, now)] };
+}
+
+/** The next execution after continueAsNew: fresh history, new execution id, carried and unprocessed events kept. */
+export function continuedRecord(
+  old: InstanceRecord,
+  input: string | null,
+  customStatus: string | null,
+  carried: readonly EventRaisedEvent[],
+  unprocessed: readonly InboxEvent[],
+  now: number,
+): InstanceRecord {
+  const record = {
+    ...old,
+    executionId: newExecutionId(),
+    status: "ContinuedAsNew" as const,
+    input,
+    output: null,
+    customStatus,
+    lastUpdatedTime: now,
+    history: [],
+    pending: noPendingWork(),
+  };
+  const kept = carried.map((event) => ({ ...event, IsPlayed: false }));
+  return { ...record, inbox: [executionStarted(record, now), ...kept, ...unprocessed] };
+}
+
+export interface ResumableWork {
+  activities: { id: number; name: string; input: string | null }[];
+  timers: { id: number; fireAt: number }[];
+  subOrchestrations: { id: number; name: string; instanceId: string; input: string | null }[];
+}
+
+/** What was outstanding when the last runtime stopped and has no answer in the inbox yet. */
+export function workToResume(record: InstanceRecord): ResumableWork {
+  const work: ResumableWork = { activities: [], timers: [], subOrchestrations: [] };
+  if (record.status !== "Running") return work;
+  const answered = new Set(
+    record.inbox.map((e) =>
+      e.EventType === EventType.TimerFired ? e.TimerId : "TaskScheduledId" in e ? e.TaskScheduledId : -1,
+    ),
+  );
+  const scheduled = new Map(record.history.filter((e) => e.EventId >= 0).map((e) => [e.EventId, e]));
+  const open = (ids: number[]): HistoryEvent[] =>
+    ids.filter((id) => !answered.has(id)).flatMap((id) => scheduled.get(id) ?? []);
+  for (const event of open([...record.pending.activities, ...record.pending.timers, ...record.pending.subOrchestrations])) {
+    if (event.EventType === EventType.TaskScheduled) {
+      work.activities.push({ id: event.EventId, name: event.Name, input: event.Input });
+    } else if (event.EventType === EventType.TimerCreated) {
+      work.timers.push({ id: event.EventId, fireAt: Date.parse(event.FireAt) });
+    } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
+      work.subOrchestrations.push({ id: event.EventId, name: event.Name, instanceId: event.InstanceId, input: event.Input });
+    }
+  }
+  return work;
 }
 
 const INSTANCE_ID_MAX = 256;

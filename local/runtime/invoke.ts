@@ -25,6 +25,36 @@ export interface DurableClientData {
   rpcBaseUrl: string;
 }
 
+/** Binding data whose URLs point at a runtime served at `origin`, as the extension builds them for its host. */
+export function durableClientData(origin: string, taskHubName: string, systemKey: string): DurableClientData {
+  const base = `${origin}/runtime/webhooks/durabletask`;
+  const code = `code=${systemKey}`;
+  const query = `taskHub=${taskHubName}&connection=Storage&${code}`;
+  const instance = `${base}/instances/INSTANCEID`;
+  const creation = `${base}/orchestrators/{functionName}[/{instanceId}]`;
+  return {
+    taskHubName,
+    creationUrls: {
+      createNewInstancePostUri: `${creation}?${code}`,
+      createAndWaitOnNewInstancePostUri: `${creation}?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
+    },
+    managementUrls: {
+      id: "INSTANCEID",
+      statusQueryGetUri: `${instance}?${query}`,
+      sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
+      terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
+      rewindPostUri: `${instance}/rewind?reason={text}&${query}`,
+      purgeHistoryDeleteUri: `${instance}?${query}`,
+      restartPostUri: `${instance}/restart?${query}`,
+      suspendPostUri: `${instance}/suspend?reason={text}&${query}`,
+      resumePostUri: `${instance}/resume?reason={text}&${query}`,
+    },
+    baseUrl: base,
+    requiredQueryStringParameters: code,
+    rpcBaseUrl: `${origin}/durabletask/`,
+  };
+}
+
 export interface InvocationEnvironment {
   log: (line: string) => void;
   clientData: () => DurableClientData;
@@ -40,7 +70,8 @@ export function newInvocationContext(
   const context = new InvocationContext({
     functionName: fn.name,
     invocationId: randomUUID(),
-    logHandler: (level, ...args) => env.log(`[${fn.name}] ${level === "information" ? "" : `${level}: `}${format(...args)}`),
+    logHandler: (level, ...args) =>
+      env.log(`[${fn.name}] ${level === "information" ? "" : `${level}: `}${format(...args)}`),
     ...(triggerMetadata ? { triggerMetadata } : {}),
     options: {
       trigger: fn.trigger,
@@ -72,14 +103,28 @@ export interface OrchestratorCall {
 }
 
 export type OrchestratorOutcome =
-  | { kind: "state"; state: OrchestratorState; threw: boolean }
-  | { kind: "crash"; message: string };
+  { kind: "state"; state: OrchestratorState; threw: boolean } | { kind: "crash"; message: string };
 
 function parseState(raw: unknown): OrchestratorState {
   // The host receives the state as JSON: Dates become strings, undefined disappears.
   const parsed = orchestratorStateSchema.safeParse(JSON.parse(JSON.stringify(raw ?? null)));
-  if (!parsed.success) throw new Error(`The orchestrator returned a state the host cannot read: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`The orchestrator returned a state the host cannot read: ${parsed.error.message}`);
   return parsed.data;
+}
+
+// Past events only ever grow by appending, so their JSON (IsPlayed: true) is built once per event.
+const pastJsonCache = new WeakMap<readonly HistoryEvent[], { count: number; json: string }>();
+
+function pastEventsJson(events: readonly HistoryEvent[]): string {
+  let cached = pastJsonCache.get(events);
+  if (!cached || cached.count > events.length) cached = { count: 0, json: "" };
+  if (cached.count < events.length) {
+    const more = events.slice(cached.count).map((event) => JSON.stringify({ ...event, IsPlayed: true }));
+    cached = { count: events.length, json: [cached.json, ...more].filter(Boolean).join(",") };
+    pastJsonCache.set(events, cached);
+  }
+  return cached.json;
 }
 
 export async function runOrchestrator(
@@ -87,25 +132,21 @@ export async function runOrchestrator(
   call: OrchestratorCall,
   env: InvocationEnvironment,
 ): Promise<OrchestratorOutcome> {
-  const history = [
-    ...call.pastEvents.map((event) => ({ ...event, IsPlayed: true })),
-    ...call.newEvents.map((event) => ({ ...event, IsPlayed: false })),
-  ];
-  // A JSON copy, as over the wire: the library rewrites Timestamps into Dates in place.
-  const trigger: unknown = JSON.parse(
-    JSON.stringify({
-      history,
-      input: call.input,
-      instanceId: call.instanceId,
-      isReplaying: call.pastEvents.length > 0,
-      parentInstanceId: call.parentInstanceId,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: timeSpan(LONG_TIMER_INTERVAL_MS),
-      maximumShortTimerDuration: timeSpan(MAX_SHORT_TIMER_MS),
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-    }),
-  );
+  const newJson = call.newEvents.map((event) => JSON.stringify({ ...event, IsPlayed: false })).join(",");
+  const payload = JSON.stringify({
+    input: call.input,
+    instanceId: call.instanceId,
+    isReplaying: call.pastEvents.length > 0,
+    parentInstanceId: call.parentInstanceId,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 2,
+    longRunningTimerIntervalDuration: timeSpan(LONG_TIMER_INTERVAL_MS),
+    maximumShortTimerDuration: timeSpan(MAX_SHORT_TIMER_MS),
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  });
+  // Parsed from text, as it arrives over the wire: the library rewrites Timestamps into Dates in place.
+  const history = [pastEventsJson(call.pastEvents), newJson].filter(Boolean).join(",");
+  const trigger: unknown = JSON.parse(`{"history":[${history}],${payload.slice(1)}`);
   const context = newInvocationContext(fn, env);
   let raw: unknown;
   try {
@@ -115,7 +156,11 @@ export async function runOrchestrator(
     const at = message.indexOf(OUT_OF_PROC_LABEL);
     if (at < 0) return { kind: "crash", message };
     try {
-      return { kind: "state", state: parseState(JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length))), threw: true };
+      return {
+        kind: "state",
+        state: parseState(JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length))),
+        threw: true,
+      };
     } catch (parseError) {
       return { kind: "crash", message: errorMessage(parseError) };
     }

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { RealClock, type Clock } from "../clock.js";
+import { ActivityPool } from "./activity-pool.js";
 import { runEpisode, type EpisodeEnvironment, type EpisodeResult } from "./episode.js";
 import { errorMessage, LocalRuntimeError } from "./errors.js";
 import {
@@ -12,26 +13,30 @@ import {
   failureDetails,
   historyEvent,
   isoTime,
+  subOrchestrationFailed,
   type HistoryEvent,
   type InboxEvent,
 } from "./history.js";
 import { RuntimeHttpServer } from "./http/server.js";
-import { runActivity, type DurableClientData } from "./invoke.js";
+import { durableClientData, runActivity, type DurableClientData } from "./invoke.js";
 import {
   applyEpisode,
+  continuedRecord,
   isFinished,
-  noPendingWork,
+  newInstanceRecord,
   parseJsonText,
   toStatus,
   validateInstanceId,
+  workToResume,
   type InstanceRecord,
   type InstanceStatus,
   type ParentRef,
   type RuntimeStatus,
   type StatusOptions,
 } from "./instance.js";
-import { findFunction, TriggerType } from "./registry.js";
+import { findFunction, registeredFunctions, TriggerType } from "./registry.js";
 import { InstanceStore, StoreStoppedError } from "./store.js";
+import { WorkTracker } from "./work-tracker.js";
 
 export interface LocalRuntimeOptions {
   /** Directory of the durable store (apps use `.local/runtime`). */
@@ -78,9 +83,12 @@ interface LiveInstance {
   timers: Map<number, () => void>;
 }
 
-interface ActivityWork {
+interface Target {
   instanceId: string;
   executionId: string;
+}
+
+interface ActivityWork extends Target {
   id: number;
   name: string;
   input: string | null;
@@ -92,32 +100,31 @@ interface DrivableClock extends Clock {
 }
 
 const isDrivable = (clock: Clock): clock is DrivableClock => "nextDue" in clock && "advanceTo" in clock;
-const newExecutionId = (): string => randomUUID().replaceAll("-", "");
+const targetOf = (record: InstanceRecord): Target => ({
+  instanceId: record.instanceId,
+  executionId: record.executionId,
+});
 
 export class LocalRuntime {
+  /** Opens the management webhooks, as the host's durabletask_extension system key does; random per runtime. */
   readonly systemKey = randomBytes(24).toString("base64url");
   readonly taskHubName: string;
   readonly clock: Clock;
   private readonly instances = new Map<string, LiveInstance>();
   private readonly reserved = new Set<string>();
-  private readonly activityQueue: ActivityWork[] = [];
-  private readonly activityConcurrency: number;
-  private activitiesRunning = 0;
-  private busy = 0;
-  private idleWaiters: (() => void)[] = [];
-  private progressWaiters: (() => void)[] = [];
   private state: "running" | "closing" | "stopped" = "running";
   private readonly log: (line: string) => void;
   private readonly env: EpisodeEnvironment;
   private readonly server: RuntimeHttpServer;
+  private readonly work: WorkTracker;
+  private readonly activities: ActivityPool<ActivityWork>;
 
   private constructor(
-    private readonly options: LocalRuntimeOptions,
+    options: LocalRuntimeOptions,
     private readonly store: InstanceStore,
   ) {
     this.clock = options.clock ?? new RealClock();
     this.taskHubName = options.taskHubName ?? "LocalTaskHub";
-    this.activityConcurrency = Math.max(1, options.activityConcurrency ?? 8);
     this.log = options.log ?? (() => {});
     this.env = {
       log: this.log,
@@ -125,14 +132,23 @@ export class LocalRuntime {
       codeFor: (name) => options.substitutes?.[name] ?? name,
     };
     this.server = new RuntimeHttpServer(this, { routePrefix: options.routePrefix ?? "api", log: this.log });
+    this.work = new WorkTracker(
+      () => this.activities.queued > 0,
+      (error) => {
+        if (!(error instanceof StoreStoppedError)) this.log(`error: ${errorMessage(error)}`);
+      },
+    );
+    const concurrency = Math.max(1, options.activityConcurrency ?? 8);
+    this.activities = new ActivityPool(concurrency, (work) => this.executeActivity(work), this.work);
   }
 
-  /** Opens the store, resumes every unfinished instance from its history, then serves HTTP. */
+  /** Opens the store, serves HTTP, and resumes every unfinished instance from its history. */
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const store = await InstanceStore.open(options.storeDir);
     const runtime = new LocalRuntime(options, store);
     try {
       await runtime.server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+      runtime.announce();
       await runtime.recover();
     } catch (error) {
       await runtime.kill();
@@ -147,31 +163,7 @@ export class LocalRuntime {
 
   /** What a durableClient input binding receives; its URLs point at this runtime. */
   clientData(): DurableClientData {
-    const base = `${this.baseUrl}/runtime/webhooks/durabletask`;
-    const code = `code=${this.systemKey}`;
-    const query = `taskHub=${this.taskHubName}&connection=Storage&${code}`;
-    const instance = `${base}/instances/INSTANCEID`;
-    return {
-      taskHubName: this.taskHubName,
-      creationUrls: {
-        createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${code}`,
-        createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
-      },
-      managementUrls: {
-        id: "INSTANCEID",
-        statusQueryGetUri: `${instance}?${query}`,
-        sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
-        terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
-        rewindPostUri: `${instance}/rewind?reason={text}&${query}`,
-        purgeHistoryDeleteUri: `${instance}?${query}`,
-        restartPostUri: `${instance}/restart?${query}`,
-        suspendPostUri: `${instance}/suspend?reason={text}&${query}`,
-        resumePostUri: `${instance}/resume?reason={text}&${query}`,
-      },
-      baseUrl: base,
-      requiredQueryStringParameters: code,
-      rpcBaseUrl: `${this.baseUrl}/durabletask/`,
-    };
+    return durableClientData(this.baseUrl, this.taskHubName, this.systemKey);
   }
 
   async startNew(orchestrator: string, options: StartOptions = {}): Promise<string> {
@@ -186,22 +178,24 @@ export class LocalRuntime {
 
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
     if (!eventName) throw new LocalRuntimeError("bad-request", "An event name is required.");
-    const live = this.liveOrThrow(instanceId);
     const input = data === undefined ? null : JSON.stringify(data);
-    await this.appendToInbox(live, historyEvent(EventType.EventRaised, this.clock.now(), { Name: eventName, Input: input }));
+    const event = historyEvent(EventType.EventRaised, this.clock.now(), { Name: eventName, Input: input });
+    await this.appendToInbox(this.liveOrThrow(instanceId), event);
   }
 
   async terminate(instanceId: string, reason: string): Promise<void> {
-    const live = this.liveOrThrow(instanceId);
-    await this.appendToInbox(live, historyEvent(EventType.ExecutionTerminated, this.clock.now(), { Input: reason }));
+    const event = historyEvent(EventType.ExecutionTerminated, this.clock.now(), { Input: reason });
+    await this.appendToInbox(this.liveOrThrow(instanceId), event);
   }
 
   /** Deletes a finished instance and its history. */
   async purge(instanceId: string): Promise<void> {
-    const live = this.instances.get(instanceId);
-    if (!live) throw new LocalRuntimeError("not-found", `No instance with ID '${instanceId}' found.`);
+    const live = this.liveOrThrow(instanceId);
     if (!isFinished(live.record.status)) {
-      throw new LocalRuntimeError("conflict", `Instance '${instanceId}' is ${live.record.status}; only finished instances can be purged.`);
+      throw new LocalRuntimeError(
+        "conflict",
+        `Instance '${instanceId}' is ${live.record.status}; only finished instances can be purged.`,
+      );
     }
     await this.serial(live, async () => {
       await this.store.remove(instanceId);
@@ -232,16 +226,12 @@ export class LocalRuntime {
 
   /** The current execution's history in wire form (a copy). */
   history(instanceId: string): Promise<HistoryEvent[]> {
-    const live = this.liveOrThrow(instanceId);
-    return Promise.resolve(structuredClone(live.record.history));
+    return Promise.resolve(structuredClone(this.liveOrThrow(instanceId).record.history));
   }
 
   /** Resolves once no episode, activity or store write is in flight or queued. Never moves the clock. */
   whenIdle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.checkIdle();
-    });
+    return this.work.whenIdle();
   }
 
   /**
@@ -250,33 +240,35 @@ export class LocalRuntime {
    */
   async runUntil(predicate: () => boolean | Promise<boolean>, options: DriveOptions = {}): Promise<void> {
     const maxVirtualMs = options.maxVirtualMs ?? 400 * 86_400_000;
-    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
     const virtualStart = this.clock.now();
     for (;;) {
       if (this.state !== "running") throw new Error("runUntil: the runtime is closed.");
       await this.whenIdle();
       if (await predicate()) return;
-      if (Date.now() > deadline) throw new Error(`runUntil: condition not met within ${options.timeoutMs ?? 60_000} ms.`);
-      if (isDrivable(this.clock)) {
-        const next = this.clock.nextDue();
-        if (next === undefined) throw new Error("runUntil: the runtime is idle, no timer is due, and the condition is not met.");
-        if (next - virtualStart > maxVirtualMs) {
-          throw new Error(`runUntil: the next timer (${isoTime(next)}) is beyond maxVirtualMs; the condition is not met.`);
-        }
-        this.clock.advanceTo(next);
-      } else {
-        await this.nextProgress(Math.max(1, Math.min(100, deadline - Date.now())));
+      if (Date.now() > deadline) throw new Error(`runUntil: condition not met within ${timeoutMs} ms.`);
+      if (!isDrivable(this.clock)) {
+        await this.work.nextProgress(Math.max(1, Math.min(100, deadline - Date.now())));
+        continue;
       }
+      const next = this.clock.nextDue();
+      if (next === undefined) {
+        throw new Error("runUntil: the runtime is idle, no timer is due, and the condition is not met.");
+      }
+      if (next - virtualStart > maxVirtualMs) {
+        throw new Error(`runUntil: the next timer (${isoTime(next)}) is beyond maxVirtualMs; the condition is not met.`);
+      }
+      this.clock.advanceTo(next);
     }
   }
 
   async waitForCompletion(instanceId: string, options: DriveOptions = {}): Promise<InstanceStatus> {
     this.liveOrThrow(instanceId);
-    const finished = (): boolean => {
+    await this.runUntil(() => {
       const record = this.instances.get(instanceId)?.record;
       return !record || isFinished(record.status);
-    };
-    await this.runUntil(finished, options);
+    }, options);
     return toStatus(this.liveOrThrow(instanceId).record);
   }
 
@@ -284,9 +276,10 @@ export class LocalRuntime {
   async close(): Promise<void> {
     if (this.state !== "running") return;
     this.state = "closing";
+    this.activities.stop();
     await this.server.close();
     this.disarmAllTimers();
-    while (this.busy > 0) await this.nextProgress(50);
+    while (this.work.inFlight > 0) await this.work.nextProgress(50);
     this.state = "stopped";
     await this.store.stop();
   }
@@ -295,10 +288,26 @@ export class LocalRuntime {
   async kill(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "stopped";
-    this.activityQueue.length = 0;
+    this.activities.stop();
     this.disarmAllTimers();
     await Promise.all([this.server.close(true), this.store.stop()]);
-    this.notifyProgress();
+    this.work.notifyProgress();
+  }
+
+  /** Core Tools sets WEBSITE_HOSTNAME locally; with it the durable client keeps this runtime's URLs as given. */
+  private announce(): void {
+    process.env.WEBSITE_HOSTNAME ??= new URL(this.baseUrl).host;
+    const functions = registeredFunctions();
+    const count = (type: string): number => functions.filter((fn) => fn.triggerType === type).length;
+    this.log(
+      `runtime at ${this.baseUrl}: ${count(TriggerType.orchestration)} orchestrators, ` +
+        `${count(TriggerType.activity)} activities, ${count(TriggerType.http)} HTTP functions`,
+    );
+    for (const line of this.server.describeRoutes()) this.log(`  ${line}`);
+    const runnable = new Set<string>([TriggerType.orchestration, TriggerType.activity, TriggerType.http]);
+    for (const fn of functions.filter((f) => !runnable.has(f.triggerType))) {
+      this.log(`  not run locally: ${fn.name} (${fn.triggerType})`);
+    }
   }
 
   // ---- instances -------------------------------------------------------------------------------------------------
@@ -315,6 +324,13 @@ export class LocalRuntime {
     return run;
   }
 
+  private adopt(record: InstanceRecord): LiveInstance {
+    const live: LiveInstance = { record, chain: Promise.resolve(), episodeRunning: false, timers: new Map() };
+    this.instances.set(record.instanceId, live);
+    return live;
+  }
+
+  /** New instance, or a new run of a finished one with the same id (Azure allows reuse of finished ids). */
   private async createInstance(name: string, instanceId: string, input: string | null, parent: ParentRef | null) {
     validateInstanceId(instanceId);
     const existing = this.instances.get(instanceId);
@@ -323,54 +339,15 @@ export class LocalRuntime {
     }
     this.reserved.add(instanceId);
     try {
-      const now = this.clock.now();
-      const executionId = newExecutionId();
-      const record: InstanceRecord = {
-        instanceId,
-        name,
-        executionId,
-        status: "Pending",
-        input,
-        output: null,
-        customStatus: null,
-        createdTime: now,
-        lastUpdatedTime: now,
-        parent,
-        history: [],
-        inbox: [this.executionStarted(instanceId, executionId, name, input, parent, now)],
-        pending: noPendingWork(),
-      };
+      const record = newInstanceRecord(instanceId, name, input, parent, this.clock.now());
       const write = (): Promise<void> => this.store.write(record);
       await (existing ? this.serial(existing, write) : write());
       if (existing) this.disarmTimers(existing);
-      const live: LiveInstance = { record, chain: Promise.resolve(), episodeRunning: false, timers: new Map() };
-      this.instances.set(instanceId, live);
       this.log(`${name} '${instanceId}' scheduled`);
-      this.requestEpisode(live);
+      this.requestEpisode(this.adopt(record));
     } finally {
       this.reserved.delete(instanceId);
     }
-  }
-
-  private executionStarted(
-    instanceId: string,
-    executionId: string,
-    name: string,
-    input: string | null,
-    parent: ParentRef | null,
-    at: number,
-  ): InboxEvent {
-    return historyEvent(EventType.ExecutionStarted, at, {
-      OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
-      ParentInstance: parent && {
-        Name: parent.name,
-        OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
-        TaskScheduleId: parent.taskScheduledId,
-      },
-      Name: name,
-      Version: "",
-      Input: input,
-    });
   }
 
   /** Client operations: refused for finished instances (HTTP 410), durable before they return. */
@@ -387,7 +364,7 @@ export class LocalRuntime {
   }
 
   /** Results of work the runtime itself started; dropped when the execution they belong to is over. */
-  private async deliver(target: { instanceId: string; executionId: string }, event: InboxEvent): Promise<void> {
+  private async deliver(target: Target, event: InboxEvent): Promise<void> {
     const live = this.instances.get(target.instanceId);
     if (!live || this.state === "stopped") return;
     await this.serial(live, async () => {
@@ -404,21 +381,20 @@ export class LocalRuntime {
 
   private requestEpisode(live: LiveInstance): void {
     const { record } = live;
-    if (this.state !== "running" || live.episodeRunning || record.inbox.length === 0 || isFinished(record.status)) return;
+    const idle = !live.episodeRunning && record.inbox.length > 0 && !isFinished(record.status);
+    if (this.state !== "running" || !idle) return;
     live.episodeRunning = true;
-    this.track(this.episodeLoop(live));
+    this.work.track(this.episodeLoop(live));
   }
 
   private async episodeLoop(live: LiveInstance): Promise<void> {
+    const current = (): boolean =>
+      this.state === "running" &&
+      this.instances.get(live.record.instanceId) === live &&
+      live.record.inbox.length > 0 &&
+      !isFinished(live.record.status);
     try {
-      while (
-        this.state === "running" &&
-        this.instances.get(live.record.instanceId) === live &&
-        live.record.inbox.length > 0 &&
-        !isFinished(live.record.status)
-      ) {
-        await this.runOneEpisode(live);
-      }
+      while (current()) await this.runOneEpisode(live);
     } finally {
       live.episodeRunning = false;
     }
@@ -427,35 +403,20 @@ export class LocalRuntime {
   private async runOneEpisode(live: LiveInstance): Promise<void> {
     const now = this.clock.now();
     const result = await runEpisode(live.record, now, this.env);
-    const { instanceId } = live.record;
+    const { instanceId, name } = live.record;
     for (const warning of result.warnings) this.log(`warning: '${instanceId}': ${warning}`);
     if (result.continueAsNew) {
       const { input, carriedEvents } = result.continueAsNew;
       await this.serial(live, async () => {
         const old = live.record;
-        const executionId = newExecutionId();
-        const next: InstanceRecord = {
-          ...old,
-          executionId,
-          status: "ContinuedAsNew",
-          input,
-          output: null,
-          customStatus: result.episode.customStatus,
-          lastUpdatedTime: now,
-          history: [],
-          pending: noPendingWork(),
-          inbox: [
-            this.executionStarted(instanceId, executionId, old.name, input, old.parent, now),
-            ...carriedEvents.map((event) => ({ ...event, IsPlayed: false })),
-            ...old.inbox.slice(result.episode.consumed),
-          ],
-        };
+        const unprocessed = old.inbox.slice(result.episode.consumed);
+        const next = continuedRecord(old, input, result.episode.customStatus, carriedEvents, unprocessed, now);
         await this.store.write(next);
         live.record = next;
       });
       this.disarmTimers(live);
-      this.log(`${live.record.name} '${instanceId}' continued as new`);
-      this.notifyProgress();
+      this.log(`${name} '${instanceId}' continued as new`);
+      this.work.notifyProgress();
       return;
     }
     await this.serial(live, async () => {
@@ -471,36 +432,31 @@ export class LocalRuntime {
       this.disarmTimers(live);
       const detail = record.status === "Completed" ? "" : `: ${String(parseJsonText(record.output))}`;
       this.log(`${record.name} '${record.instanceId}' ${record.status.toLowerCase()}${detail}`);
-      if (record.parent) this.track(this.notifyParent(record));
+      if (record.parent) this.work.track(this.notifyParent(record));
     } else {
       const open = record.pending;
       for (const decision of result.decisions) {
         if (decision.kind === "activity" && open.activities.includes(decision.id)) {
-          this.enqueueActivity({ ...this.target(record), id: decision.id, name: decision.name, input: decision.input });
+          this.activities.enqueue({ ...targetOf(record), id: decision.id, name: decision.name, input: decision.input });
         } else if (decision.kind === "timer" && open.timers.includes(decision.id)) {
           this.armTimer(live, decision.id, decision.fireAt);
         } else if (decision.kind === "subOrchestration" && open.subOrchestrations.includes(decision.id)) {
-          this.track(this.startChild(record, decision.id, decision.name, decision.instanceId, decision.input));
+          this.work.track(this.startChild(record, decision.id, decision.name, decision.instanceId, decision.input));
         }
       }
       for (const [id, cancel] of live.timers) {
-        if (!open.timers.includes(id)) {
-          cancel();
-          live.timers.delete(id);
-        }
+        if (open.timers.includes(id)) continue;
+        cancel();
+        live.timers.delete(id);
       }
     }
-    this.notifyProgress();
-  }
-
-  private target(record: InstanceRecord): { instanceId: string; executionId: string } {
-    return { instanceId: record.instanceId, executionId: record.executionId };
+    this.work.notifyProgress();
   }
 
   // ---- sub-orchestrations ----------------------------------------------------------------------------------------
 
   private async startChild(parent: InstanceRecord, id: number, name: string, childId: string, input: string | null) {
-    const parentRef: ParentRef = { ...this.target(parent), name: parent.name, taskScheduledId: id };
+    const parentRef: ParentRef = { ...targetOf(parent), name: parent.name, taskScheduledId: id };
     try {
       if (!findFunction(this.env.codeFor(name), TriggerType.orchestration)) {
         throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
@@ -508,58 +464,30 @@ export class LocalRuntime {
       await this.createInstance(name, childId, input, parentRef);
     } catch (error) {
       if (error instanceof StoreStoppedError) return;
-      await this.deliver(parentRef, this.subOrchestrationFailed(id, errorMessage(error)));
+      await this.deliver(parentRef, subOrchestrationFailed(id, errorMessage(error), this.clock.now()));
     }
-  }
-
-  private subOrchestrationFailed(taskScheduledId: number, message: string): InboxEvent {
-    const details = { ...failureDetails(new Error(message)), ErrorType: "OrchestrationFailureException", StackTrace: "" };
-    return historyEvent(EventType.SubOrchestrationInstanceFailed, this.clock.now(), {
-      TaskScheduledId: taskScheduledId,
-      Reason: message,
-      Details: "",
-      FailureDetails: details,
-    });
   }
 
   private async notifyParent(child: InstanceRecord): Promise<void> {
     const parent = child.parent;
     if (!parent) return;
+    const now = this.clock.now();
+    const output = String(parseJsonText(child.output));
     const event: InboxEvent =
       child.status === "Completed"
-        ? historyEvent(EventType.SubOrchestrationInstanceCompleted, this.clock.now(), {
+        ? historyEvent(EventType.SubOrchestrationInstanceCompleted, now, {
             TaskScheduledId: parent.taskScheduledId,
             Result: child.output ?? "null",
           })
-        : this.subOrchestrationFailed(
+        : subOrchestrationFailed(
             parent.taskScheduledId,
-            child.status === "Terminated"
-              ? `Sub-orchestration '${child.instanceId}' was terminated: ${String(parseJsonText(child.output))}`
-              : String(parseJsonText(child.output)),
+            child.status === "Terminated" ? `Sub-orchestration '${child.instanceId}' was terminated: ${output}` : output,
+            now,
           );
     await this.deliver(parent, event);
   }
 
-  // ---- activities ------------------------------------------------------------------------------------------------
-
-  private enqueueActivity(work: ActivityWork): void {
-    this.activityQueue.push(work);
-    this.pumpActivities();
-  }
-
-  private pumpActivities(): void {
-    while (this.state === "running" && this.activitiesRunning < this.activityConcurrency) {
-      const work = this.activityQueue.shift();
-      if (!work) return;
-      this.activitiesRunning += 1;
-      this.track(
-        this.executeActivity(work).finally(() => {
-          this.activitiesRunning -= 1;
-          this.pumpActivities();
-        }),
-      );
-    }
-  }
+  // ---- activities and timers -------------------------------------------------------------------------------------
 
   private async executeActivity(work: ActivityWork): Promise<void> {
     const fn = findFunction(work.name, TriggerType.activity);
@@ -569,30 +497,27 @@ export class LocalRuntime {
       : { ok: false as const, error: new Error(`Activity function '${work.name}' does not exist.`) };
     if (this.state === "stopped") return;
     const now = this.clock.now();
-    let event: InboxEvent;
     if (outcome.ok) {
-      event = historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: work.id, Result: outcome.result });
-    } else {
-      const details = failureDetails(outcome.error);
-      this.log(`activity ${work.name} for '${work.instanceId}' failed: ${details.ErrorMessage}`);
-      event = historyEvent(EventType.TaskFailed, now, {
-        TaskScheduledId: work.id,
-        Reason: `Activity function '${work.name}' failed: ${details.ErrorMessage}`,
-        Details: details.StackTrace ?? "",
-        FailureDetails: details,
-      });
+      return this.deliver(work, historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: work.id, Result: outcome.result }));
     }
-    await this.deliver(work, event);
+    const details = failureDetails(outcome.error);
+    this.log(`activity ${work.name} for '${work.instanceId}' failed: ${details.ErrorMessage}`);
+    const failed = historyEvent(EventType.TaskFailed, now, {
+      TaskScheduledId: work.id,
+      Reason: `Activity function '${work.name}' failed: ${details.ErrorMessage}`,
+      Details: details.StackTrace ?? "",
+      FailureDetails: details,
+    });
+    await this.deliver(work, failed);
   }
-
-  // ---- timers ----------------------------------------------------------------------------------------------------
 
   private armTimer(live: LiveInstance, id: number, fireAt: number): void {
     if (live.timers.has(id)) return;
-    const target = this.target(live.record);
+    const target = targetOf(live.record);
     const fire = (): void => {
       live.timers.delete(id);
-      this.track(this.deliver(target, historyEvent(EventType.TimerFired, this.clock.now(), { TimerId: id, FireAt: isoTime(fireAt) })));
+      const fired = historyEvent(EventType.TimerFired, this.clock.now(), { TimerId: id, FireAt: isoTime(fireAt) });
+      this.work.track(this.deliver(target, fired));
     };
     if (fireAt <= this.clock.now()) fire();
     else live.timers.set(id, this.clock.at(fireAt, fire));
@@ -611,91 +536,21 @@ export class LocalRuntime {
 
   /** Rebuilds every instance from its journal and restarts what a stop interrupted (activities run again). */
   private async recover(): Promise<void> {
-    for (const record of await this.store.loadAll()) {
-      this.instances.set(record.instanceId, { record, chain: Promise.resolve(), episodeRunning: false, timers: new Map() });
-    }
-    for (const live of this.instances.values()) {
+    const records = await this.store.loadAll();
+    const lives = records.map((record) => this.adopt(record));
+    for (const live of lives) {
       const { record } = live;
-      if (record.status === "Running") this.resumePendingWork(live);
+      const work = workToResume(record);
+      for (const activity of work.activities) this.activities.enqueue({ ...targetOf(record), ...activity });
+      for (const timer of work.timers) this.armTimer(live, timer.id, timer.fireAt);
+      for (const sub of work.subOrchestrations) {
+        const child = this.instances.get(sub.instanceId)?.record;
+        const ours = child?.parent?.executionId === record.executionId && child.parent.taskScheduledId === sub.id;
+        if (!child) this.work.track(this.startChild(record, sub.id, sub.name, sub.instanceId, sub.input));
+        else if (ours && isFinished(child.status)) this.work.track(this.notifyParent(child));
+      }
       this.requestEpisode(live);
     }
-    this.log(`runtime store ${this.store.dir}: ${this.instances.size} instance(s) loaded`);
-  }
-
-  private resumePendingWork(live: LiveInstance): void {
-    const { record } = live;
-    const answered = new Set(
-      record.inbox.map((event) =>
-        event.EventType === EventType.TimerFired ? event.TimerId : "TaskScheduledId" in event ? event.TaskScheduledId : -1,
-      ),
-    );
-    const scheduled = new Map<number, HistoryEvent>();
-    for (const event of record.history) {
-      if (event.EventId >= 0) scheduled.set(event.EventId, event);
-    }
-    for (const id of record.pending.activities) {
-      const event = scheduled.get(id);
-      if (event?.EventType === EventType.TaskScheduled && !answered.has(id)) {
-        this.enqueueActivity({ ...this.target(record), id, name: event.Name, input: event.Input });
-      }
-    }
-    for (const id of record.pending.timers) {
-      const event = scheduled.get(id);
-      if (event?.EventType === EventType.TimerCreated && !answered.has(id)) this.armTimer(live, id, Date.parse(event.FireAt));
-    }
-    for (const id of record.pending.subOrchestrations) {
-      const event = scheduled.get(id);
-      if (event?.EventType !== EventType.SubOrchestrationInstanceCreated || answered.has(id)) continue;
-      const child = this.instances.get(event.InstanceId)?.record;
-      const isOurs = child?.parent?.executionId === record.executionId && child.parent.taskScheduledId === id;
-      if (!child) this.track(this.startChild(record, id, event.Name, event.InstanceId, event.Input));
-      else if (isOurs && isFinished(child.status)) this.track(this.notifyParent(child));
-    }
-  }
-
-  // ---- bookkeeping -----------------------------------------------------------------------------------------------
-
-  private track(work: Promise<unknown>): void {
-    this.busy += 1;
-    work
-      .catch((error: unknown) => {
-        if (!(error instanceof StoreStoppedError)) this.log(`error: ${errorMessage(error)}`);
-      })
-      .finally(() => {
-        this.busy -= 1;
-        this.notifyProgress();
-        this.checkIdle();
-      });
-  }
-
-  private isIdle(): boolean {
-    return this.busy === 0 && (this.activityQueue.length === 0 || this.state !== "running");
-  }
-
-  private checkIdle(): void {
-    if (this.idleWaiters.length === 0) return;
-    // A macrotask later, so that work started by the last continuation is counted.
-    setImmediate(() => {
-      if (!this.isIdle()) return;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    });
-  }
-
-  private notifyProgress(): void {
-    const waiters = this.progressWaiters;
-    this.progressWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  private nextProgress(maxWaitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, maxWaitMs);
-      this.progressWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    this.log(`runtime store ${this.store.dir}: ${records.length} instance(s) loaded`);
   }
 }

@@ -20,16 +20,29 @@ function fileNameOf(instanceId: string): string {
     /[.!~*'()]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return encoded.length <= 180 ? `${encoded}.jsonl` : `h-${createHash("sha256").update(instanceId).digest("hex")}.jsonl`;
+  return encoded.length <= 180
+    ? `${encoded}.jsonl`
+    : `h-${createHash("sha256").update(instanceId).digest("hex")}.jsonl`;
 }
 
-function processIsAlive(pid: number): boolean {
+async function processIsAlive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+  // A killed process stays visible as a zombie until reaped; on Linux its state tells.
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
+/** A process killed a moment ago may take a little while to go; a live owner keeps answering. */
+async function stillAlive(pid: number): Promise<boolean> {
+  for (let check = 0; check < 20; check += 1) {
+    if (!(await processIsAlive(pid))) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
 }
 
 async function fsyncDirectory(dir: string): Promise<void> {
@@ -65,8 +78,8 @@ export class InstanceStore {
     await mkdir(instancesDir, { recursive: true });
     const lockFile = path.join(root, "runtime.lock");
     const holder = Number.parseInt(await readFile(lockFile, "utf8").catch(() => ""), 10);
-    const heldHere = holder === process.pid && activeStores.has(root);
-    if (heldHere || (holder !== process.pid && Number.isInteger(holder) && processIsAlive(holder))) {
+    if (holder === process.pid && activeStores.has(root)) throw new Error(`The runtime store ${root} is in use.`);
+    if (holder !== process.pid && Number.isInteger(holder) && (await stillAlive(holder))) {
       throw new Error(`The runtime store ${root} is in use by process ${holder}.`);
     }
     await writeFile(lockFile, String(process.pid));

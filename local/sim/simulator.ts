@@ -12,7 +12,13 @@ import { loadOrCreateTls } from "./core/tls.js";
 import { createKubeHandler } from "./kube/server.js";
 import { internalError } from "./kube/status.js";
 import { partialFaultsSchema, type Faults, type FaultsInput } from "./model/faults.js";
-import { loadScenarioFile, resolveScenario, type Scenario, type ScenarioInput, type ScenarioResult } from "./model/scenario.js";
+import {
+  loadScenarioFile,
+  resolveScenario,
+  type Scenario,
+  type ScenarioInput,
+  type ScenarioResult,
+} from "./model/scenario.js";
 import { World, type SimState } from "./model/world.js";
 
 export interface SimulatorOptions {
@@ -66,7 +72,8 @@ export class SimulatorInputError extends Error {
 const USER = "cluedin-upgrade@contoso.onmicrosoft.com";
 
 async function loadScenario(input: ScenarioInput | string | undefined): Promise<Scenario> {
-  const result: ScenarioResult = typeof input === "string" ? await loadScenarioFile(input) : resolveScenario(input ?? {});
+  const result: ScenarioResult =
+    typeof input === "string" ? await loadScenarioFile(input) : resolveScenario(input ?? {});
   if (!result.ok) throw new SimulatorInputError(`invalid scenario: ${result.reason}`);
   return result.scenario;
 }
@@ -90,7 +97,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new SimulatorInputError(`timeScale must be positive, got ${timeScale}`);
   await mkdir(options.dataDir, { recursive: true });
-  const [tls, token] = await Promise.all([loadOrCreateTls(options.dataDir), options.token ?? loadOrCreateToken(options.dataDir)]);
+  const [tls, token] = await Promise.all([
+    loadOrCreateTls(options.dataDir),
+    options.token ?? loadOrCreateToken(options.dataDir),
+  ]);
   let scenario = await loadScenario(options.scenario);
   let world = new World(clock, scenario, timeScale, token, USER);
   const currentWorld = (): World => world;
@@ -105,14 +115,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const kubeServer = createHttpsServer(tlsOptions, guarded(kube.handle, onError));
   const armServer = createHttpsServer(
     tlsOptions,
-    guarded(createArmHandler({ world: currentWorld, token, kubeServer: () => kubeServerUrl, caCertPem: tls.caCertPem }), (res, error) =>
-      sendJson(res, 500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } }),
+    guarded(
+      createArmHandler({ world: currentWorld, token, kubeServer: () => kubeServerUrl, caCertPem: tls.caCertPem }),
+      (res, error) =>
+        sendJson(res, 500, {
+          error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) },
+        }),
     ),
   );
 
   const setFaults = (input: Partial<FaultsInput>): Faults => {
     const parsed = partialFaultsSchema.safeParse(input);
-    if (!parsed.success) throw new SimulatorInputError(`invalid faults: ${parsed.error.message}`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new SimulatorInputError(`invalid faults: ${parsed.error.message}`, { cause: parsed.error });
     world.sync();
     return world.setFaults(parsed.data);
   };
@@ -140,12 +155,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return { ok: true };
         },
       }),
-      (res, error) => sendJson(res, 500, { error: { code: "InternalError", message: error instanceof Error ? error.message : String(error) } }),
+      (res, error) =>
+        sendJson(res, 500, {
+          error: { code: "InternalError", message: error instanceof Error ? error.message : String(error) },
+        }),
     ),
   );
 
   const ports = options.ports ?? {};
-  const listeners = await Promise.all([listen(kubeServer, ports.kube ?? 0), listen(armServer, ports.arm ?? 0), listen(controlServer, ports.control ?? 0)]);
+  const listeners = await Promise.all([
+    listen(kubeServer, ports.kube ?? 0),
+    listen(armServer, ports.arm ?? 0),
+    listen(controlServer, ports.control ?? 0),
+  ]);
   const [kubeListener, armListener, controlListener] = listeners;
   kubeServerUrl = `https://127.0.0.1:${kubeListener.port}`;
   const kubeconfigPath = path.join(options.dataDir, "kubeconfig.yaml");

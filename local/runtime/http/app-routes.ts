@@ -137,7 +137,7 @@ function serializeCookie(cookie: Cookie): string {
 
 /** Writes a handler's result the way the worker converts it: anything not an HttpResponse is an HttpResponseInit. */
 export async function writeHandlerResult(res: ServerResponse, result: unknown): Promise<void> {
-  const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}));
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   const body = Buffer.from(await response.arrayBuffer());
   const setCookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
   response.headers.forEach((value, name) => {

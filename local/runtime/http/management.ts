@@ -45,11 +45,16 @@ function parseDate(query: URLSearchParams, name: string): Date | undefined {
   const value = query.get(name);
   if (value === null) return undefined;
   const time = Date.parse(value);
-  return Number.isNaN(time) ? fail("bad-request", `Query parameter '${name}' is not a date: '${value}'.`) : new Date(time);
+  return Number.isNaN(time)
+    ? fail("bad-request", `Query parameter '${name}' is not a date: '${value}'.`)
+    : new Date(time);
 }
 
 function parseStatuses(query: URLSearchParams): RuntimeStatus[] | undefined {
-  const values = query.getAll("runtimeStatus").flatMap((v) => v.split(",")).filter(Boolean);
+  const values = query
+    .getAll("runtimeStatus")
+    .flatMap((v) => v.split(","))
+    .filter(Boolean);
   if (values.length === 0) return undefined;
   for (const value of values) {
     if (!runtimeStatuses.includes(value as RuntimeStatus)) {
@@ -93,7 +98,8 @@ export class DurableApi {
 
   private authorize(request: ApiRequest): void {
     const key = request.query.get("code") ?? request.headers["x-functions-key"];
-    if (key !== this.runtime.systemKey) fail("unauthorized", "A valid system key ('code' query parameter) is required.");
+    if (key !== this.runtime.systemKey)
+      fail("unauthorized", "A valid system key ('code' query parameter) is required.");
   }
 
   private async route(request: ApiRequest): Promise<ApiResponse> {
@@ -102,8 +108,10 @@ export class DurableApi {
     if (collection === "orchestrators" && id && !eventName && method === "POST") {
       return this.start(request, id, operation);
     }
-    if (collection === "entities") return fail("not-implemented", "Durable entities are not supported by the local runtime.");
-    if (collection !== "instances" || extra.length > 0) return fail("not-found", `No Durable API at '${request.path}'.`);
+    if (collection === "entities")
+      return fail("not-implemented", "Durable entities are not supported by the local runtime.");
+    if (collection !== "instances" || extra.length > 0)
+      return fail("not-found", `No Durable API at '${request.path}'.`);
     if (id === undefined) {
       if (method === "GET") return this.list(request);
       if (method === "DELETE") return this.purgeWhere(request);
@@ -139,7 +147,8 @@ export class DurableApi {
   /** The extension's CreateCheckStatusResponse: 202, management URLs, Location, Retry-After. */
   private checkStatusResponse(instanceId: string): ApiResponse {
     const urls = this.runtime.clientData().managementUrls;
-    const withId = (url: string | undefined): string => (url ?? "").replace("INSTANCEID", encodeURIComponent(instanceId));
+    const withId = (url: string | undefined): string =>
+      (url ?? "").replace("INSTANCEID", encodeURIComponent(instanceId));
     const payload = {
       id: instanceId,
       statusQueryGetUri: withId(urls.statusQueryGetUri),
@@ -172,10 +181,12 @@ export class DurableApi {
     const { query } = request;
     const top = query.get("top");
     const pageSize = top === null ? PAGE_SIZE_DEFAULT : Number(top);
-    if (!Number.isInteger(pageSize) || pageSize < 1) fail("bad-request", "Query parameter 'top' must be a positive integer.");
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      fail("bad-request", "Query parameter 'top' must be a positive integer.");
     const token = request.headers["x-ms-continuation-token"];
-    const offset = typeof token === "string" && token !== "" ? Number(Buffer.from(token, "base64url").toString()) : 0;
-    if (!Number.isInteger(offset) || offset < 0) fail("bad-request", "Invalid x-ms-continuation-token.");
+    const decoded = typeof token === "string" && token !== "" ? Buffer.from(token, "base64url").toString() : "0";
+    if (!/^\d+$/.test(decoded)) fail("bad-request", "Invalid x-ms-continuation-token.");
+    const offset = Number(decoded);
     const createdTimeFrom = parseDate(query, "createdTimeFrom");
     const createdTimeTo = parseDate(query, "createdTimeTo");
     const runtimeStatus = parseStatuses(query);
@@ -220,8 +231,12 @@ export class DurableApi {
     const status = await this.runtime.getStatus(instanceId, { showInput: false });
     if (!status) return fail("not-found", `No instance with ID '${instanceId}' found.`);
     if (isFinished(status.runtimeStatus)) return fail("gone", `Instance '${instanceId}' is ${status.runtimeStatus}.`);
-    const contentType = String(request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-    if (contentType !== "application/json") return fail("bad-request", "Only application/json request content is supported.");
+    const contentType = String(request.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim()
+      .toLowerCase();
+    if (contentType !== "application/json")
+      return fail("bad-request", "Only application/json request content is supported.");
     const data = parseJsonBody(request.body);
     await this.runtime.raiseEvent(instanceId, eventName, data ?? null);
     return { status: 202 };

@@ -8,7 +8,14 @@ import { errorMessage, LocalRuntimeError } from "../errors.js";
 import { newInvocationContext } from "../invoke.js";
 import { registeredFunctions, TriggerType } from "../registry.js";
 import type { LocalRuntime } from "../runtime.js";
-import { compileRoute, matchRoute, orderRoutes, toHttpRequest, writeHandlerResult, type AppRoute } from "./app-routes.js";
+import {
+  compileRoute,
+  matchRoute,
+  orderRoutes,
+  toHttpRequest,
+  writeHandlerResult,
+  type AppRoute,
+} from "./app-routes.js";
 import { DurableApi, errorBody, type ApiResponse } from "./management.js";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -23,7 +30,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new LocalRuntimeError("payload-too-large", "The request body is larger than 10 MB.");
+    if (size > MAX_BODY_BYTES)
+      throw new LocalRuntimeError("payload-too-large", "The request body is larger than 10 MB.");
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -66,7 +74,9 @@ export class RuntimeHttpServer {
       this.server.once("error", reject);
       this.server.listen(port, host, () => {
         const address = this.server.address() as AddressInfo;
-        const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+        // Bound to every interface: clients (and the durable client's RPC calls) reach it on loopback.
+        const reachable = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+        const shownHost = reachable.includes(":") ? `[${reachable}]` : reachable;
         this.origin = `http://${shownHost}:${address.port}`;
         resolve();
       });
@@ -111,12 +121,21 @@ export class RuntimeHttpServer {
       return sendJson(res, await this.api.handle(apiRequest(RPC_BASE), { requireKey: false }));
     }
     const prefix = `/${this.options.routePrefix.replace(/^\/+|\/+$/g, "")}`;
-    const underPrefix = prefix === "/" ? url.pathname : url.pathname.startsWith(`${prefix}/`) || url.pathname === prefix;
+    const underPrefix =
+      prefix === "/" ? url.pathname : url.pathname.startsWith(`${prefix}/`) || url.pathname === prefix;
     if (underPrefix) {
       const routePath = prefix === "/" ? url.pathname : url.pathname.slice(prefix.length);
       return this.invokeApp(req, res, method, url, routePath, body);
     }
     sendJson(res, { status: 404, body: errorBody("not-found", `Nothing is served at ${url.pathname}.`) });
+  }
+
+  /** One line per HTTP route, for the startup log. */
+  describeRoutes(): string[] {
+    const prefix = this.options.routePrefix.replace(/^\/+|\/+$/g, "");
+    return this.appRoutes().map(
+      (route) => `${[...route.methods].join(",")} /${prefix}/${route.template} -> ${route.fn.name} (authLevel ${route.authLevel})`,
+    );
   }
 
   private appRoutes(): AppRoute[] {

@@ -37,7 +37,8 @@ export function kubeconfigYaml(input: KubeconfigInput): string {
         ],
         command: "kubelogin",
         env: null,
-        installHint: "\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n",
+        installHint:
+          "\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n",
         interactiveMode: "IfAvailable",
         provideClusterInfo: false,
       },
@@ -50,7 +51,7 @@ export function kubeconfigYaml(input: KubeconfigInput): string {
           "apiserver-id": AKS_SERVER_APP_ID,
           "client-id": AZURE_CLI_CLIENT_ID,
           "config-mode": "1",
-          "environment": "AzurePublicCloud",
+          environment: "AzurePublicCloud",
           "tenant-id": input.user.azureAuthProvider.tenantId,
         },
       },
@@ -62,13 +63,20 @@ export function kubeconfigYaml(input: KubeconfigInput): string {
     clusters: [
       {
         name: input.clusterName,
-        cluster: { "certificate-authority-data": Buffer.from(input.caCertPem).toString("base64"), server: input.server },
+        cluster: {
+          "certificate-authority-data": Buffer.from(input.caCertPem).toString("base64"),
+          server: input.server,
+        },
       },
     ],
     contexts: [
       {
         name: input.clusterName,
-        context: { cluster: input.clusterName, user: input.userName, ...(input.namespace ? { namespace: input.namespace } : {}) },
+        context: {
+          cluster: input.clusterName,
+          user: input.userName,
+          ...(input.namespace ? { namespace: input.namespace } : {}),
+        },
       },
     ],
     "current-context": input.clusterName,

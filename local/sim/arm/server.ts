@@ -38,14 +38,25 @@ export interface ArmServerOptions {
   caCertPem: string;
 }
 
-const PROVIDER = "microsoft.containerservice/managedclusters";
-
-function armError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { code, message } }, { "x-ms-request-id": hexId(`${Date.now()}${Math.random()}`), ...headers });
+function armError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    { error: { code, message } },
+    { "x-ms-request-id": hexId(`${Date.now()}${Math.random()}`), ...headers },
+  );
 }
 
 /** Azure Resource Manager for Microsoft.ContainerService/managedClusters: get, credentials, Run Command. */
-export function createArmHandler(options: ArmServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createArmHandler(
+  options: ArmServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "https://localhost");
     const authorization = req.headers.authorization;
@@ -66,7 +77,12 @@ export function createArmHandler(options: ArmServerOptions): (req: IncomingMessa
     world.sync();
     const apiVersion = url.searchParams.get("api-version");
     if (!apiVersion) {
-      armError(res, 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+      armError(
+        res,
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
       return;
     }
     if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
@@ -79,21 +95,45 @@ export function createArmHandler(options: ArmServerOptions): (req: IncomingMessa
       return;
     }
     const path = url.pathname;
-    const match = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?$/i.exec(path);
+    const match =
+      /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?$/i.exec(
+        path,
+      );
     const isRunCommand = /\/(runcommand|commandresults\/[^/]+)$/i.test(path);
-    const fault = world.faults.requestFault(isRunCommand ? "runCommand" : "arm", `${req.method ?? "GET"} ${path}`, world.now());
+    const fault = world.faults.requestFault(
+      isRunCommand ? "runCommand" : "arm",
+      `${req.method ?? "GET"} ${path}`,
+      world.now(),
+    );
     if (fault) {
       if (fault.status === "timeout") hang(req, res, fault);
       else if (fault.status === 429) {
-        armError(res, 429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00.", {
-          "Retry-After": String(fault.retryAfterSeconds),
-        });
-      } else armError(res, fault.status, "InternalServerError", "An internal server error occurred. Please retry the request.");
+        armError(
+          res,
+          429,
+          "TooManyRequests",
+          "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00.",
+          {
+            "Retry-After": String(fault.retryAfterSeconds),
+          },
+        );
+      } else
+        armError(
+          res,
+          fault.status,
+          "InternalServerError",
+          "An internal server error occurred. Please retry the request.",
+        );
       return;
     }
     const cluster = world.scenario.cluster;
     if (!match) {
-      armError(res, 404, "InvalidResourceType", `The resource type could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`);
+      armError(
+        res,
+        404,
+        "InvalidResourceType",
+        `The resource type could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`,
+      );
       return;
     }
     const [, subscription = "", resourceGroup = "", name, action, actionArg] = match;
@@ -115,14 +155,15 @@ export function createArmHandler(options: ArmServerOptions): (req: IncomingMessa
         res,
         404,
         "ResourceNotFound",
-        `The Resource '${PROVIDER.replace("microsoft.containerservice", "Microsoft.ContainerService")}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+        `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
       );
       return;
     }
     const act = action?.toLowerCase();
     if (act === undefined) {
       if (req.method === "GET") sendJson(res, 200, managedCluster(world));
-      else if (req.method === "PUT" || req.method === "PATCH" || req.method === "DELETE") forbidden(res, world, req.method === "DELETE" ? "delete" : "write");
+      else if (req.method === "PUT" || req.method === "PATCH" || req.method === "DELETE")
+        forbidden(res, world, req.method === "DELETE" ? "delete" : "write");
       else methodNotAllowed(res, req.method);
       return;
     }
@@ -146,7 +187,9 @@ export function createArmHandler(options: ArmServerOptions): (req: IncomingMessa
             ? { azureAuthProvider: { tenantId: cluster.tenantId } }
             : { kubelogin: { tenantId: cluster.tenantId } },
       });
-      sendJson(res, 200, { kubeconfigs: [{ name: admin ? "clusterAdmin" : "clusterUser", value: Buffer.from(yaml).toString("base64") }] });
+      sendJson(res, 200, {
+        kubeconfigs: [{ name: admin ? "clusterAdmin" : "clusterUser", value: Buffer.from(yaml).toString("base64") }],
+      });
       return;
     }
     if (act === "runcommand") {
@@ -163,10 +206,20 @@ export function createArmHandler(options: ArmServerOptions): (req: IncomingMessa
       const view = world.commands.view(record, world.now());
       const { id, ...properties } = view;
       const location = `https://${req.headers.host ?? "127.0.0.1"}${path}?api-version=${apiVersion}`;
-      sendJson(res, view.provisioningState === "Running" ? 202 : 200, { id, properties }, view.provisioningState === "Running" ? { Location: location } : {});
+      sendJson(
+        res,
+        view.provisioningState === "Running" ? 202 : 200,
+        { id, properties },
+        view.provisioningState === "Running" ? { Location: location } : {},
+      );
       return;
     }
-    armError(res, 404, "InvalidResourceType", `The resource type '${action ?? ""}' could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`);
+    armError(
+      res,
+      404,
+      "InvalidResourceType",
+      `The resource type '${action ?? ""}' could not be found in the namespace 'Microsoft.ContainerService' for api version '${apiVersion}'.`,
+    );
   };
 }
 
@@ -184,12 +237,23 @@ function forbidden(res: ServerResponse, world: World, verb: string): void {
   );
 }
 
-async function runCommand(req: IncomingMessage, res: ServerResponse, world: World, url: URL, apiVersion: string): Promise<void> {
+async function runCommand(
+  req: IncomingMessage,
+  res: ServerResponse,
+  world: World,
+  url: URL,
+  apiVersion: string,
+): Promise<void> {
   let payload: unknown;
   try {
     payload = JSON.parse((await readBody(req)).toString("utf8"));
   } catch (error) {
-    armError(res, 400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`);
+    armError(
+      res,
+      400,
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`,
+    );
     return;
   }
   const body = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>;
@@ -198,7 +262,12 @@ async function runCommand(req: IncomingMessage, res: ServerResponse, world: Worl
     return;
   }
   if (world.scenario.cluster.runCommandDisabled) {
-    armError(res, 400, "RunCommandDisabled", "Run command is disabled for this cluster (apiServerAccessProfile.disableRunCommand).");
+    armError(
+      res,
+      400,
+      "RunCommandDisabled",
+      "Run command is disabled for this cluster (apiServerAccessProfile.disableRunCommand).",
+    );
     return;
   }
   const context = unpackContext(typeof body.context === "string" ? body.context : undefined);
@@ -206,7 +275,11 @@ async function runCommand(req: IncomingMessage, res: ServerResponse, world: Worl
     armError(res, 400, "InvalidParameter", context.reason);
     return;
   }
-  const record = world.submitCommand(body.command, context.files, typeof body.clusterToken === "string" ? body.clusterToken : undefined);
+  const record = world.submitCommand(
+    body.command,
+    context.files,
+    typeof body.clusterToken === "string" ? body.clusterToken : undefined,
+  );
   const base = url.pathname.replace(/\/runCommand$/i, "");
   res.writeHead(202, {
     Location: `https://${req.headers.host ?? "127.0.0.1"}${base}/commandResults/${record.id}?api-version=${apiVersion}`,
@@ -234,16 +307,33 @@ function managedCluster(world: World): unknown {
       dnsPrefix: `${c.clusterName}-dns`,
       ...(c.privateCluster
         ? { privateFQDN: `${c.clusterName}-dns-${hexId(c.clusterName, 8)}.privatelink.${c.location}.azmk8s.io` }
-        : { fqdn, azurePortalFQDN: `${c.clusterName}-dns-${hexId(c.clusterName, 8)}.portal.hcp.${c.location}.azmk8s.io` }),
+        : {
+            fqdn,
+            azurePortalFQDN: `${c.clusterName}-dns-${hexId(c.clusterName, 8)}.portal.hcp.${c.location}.azmk8s.io`,
+          }),
       agentPoolProfiles: [
-        { name: "nodepool1", count: 3, vmSize: "Standard_D8s_v5", osType: "Linux", mode: "System", orchestratorVersion: c.kubernetesVersion, provisioningState: "Succeeded", powerState: { code: "Running" } },
+        {
+          name: "nodepool1",
+          count: 3,
+          vmSize: "Standard_D8s_v5",
+          osType: "Linux",
+          mode: "System",
+          orchestratorVersion: c.kubernetesVersion,
+          provisioningState: "Succeeded",
+          powerState: { code: "Running" },
+        },
       ],
       nodeResourceGroup: `MC_${c.resourceGroup}_${c.clusterName}_${c.location}`,
       enableRBAC: true,
       aadProfile: { managed: true, enableAzureRBAC: true, tenantID: c.tenantId },
       apiServerAccessProfile: { enablePrivateCluster: c.privateCluster, disableRunCommand: c.runCommandDisabled },
       disableLocalAccounts: false,
-      networkProfile: { networkPlugin: "azure", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10", loadBalancerSku: "standard" },
+      networkProfile: {
+        networkPlugin: "azure",
+        serviceCidr: "10.0.0.0/16",
+        dnsServiceIP: "10.0.0.10",
+        loadBalancerSku: "standard",
+      },
     },
   };
 }

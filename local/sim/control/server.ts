@@ -15,18 +15,25 @@ function error(res: ServerResponse, status: number, code: string, message: strin
   sendJson(res, status, { error: { code, message, ...(details !== undefined ? { details } : {}) } });
 }
 
-async function readDocument(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
+async function readDocument(
+  req: IncomingMessage,
+): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
   const text = (await readBody(req)).toString("utf8");
   if (text.trim() === "") return { ok: true, value: undefined };
   try {
-    return { ok: true, value: (req.headers["content-type"] ?? "").includes("yaml") ? parseYaml(text) : JSON.parse(text) };
+    return {
+      ok: true,
+      value: (req.headers["content-type"] ?? "").includes("yaml") ? parseYaml(text) : JSON.parse(text),
+    };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
 }
 
 /** `/_sim/*` (state, faults, reset) and, everywhere else, the CluedIn UI behind the ingress. */
-export function createControlHandler(options: ControlOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createControlHandler(
+  options: ControlOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const world = options.world();
@@ -46,14 +53,23 @@ export function createControlHandler(options: ControlOptions): (req: IncomingMes
         if (!body.ok) return error(res, 400, "InvalidJson", body.reason);
         const parsed = partialFaultsSchema.safeParse(body.value ?? {});
         if (!parsed.success) {
-          return error(res, 400, "InvalidFaults", "the faults do not match the schema", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+          return error(
+            res,
+            400,
+            "InvalidFaults",
+            "the faults do not match the schema",
+            parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+          );
         }
         return sendJson(res, 200, options.setFaults(parsed.data));
       }
       case "POST /_sim/reset": {
         const body = await readDocument(req);
         if (!body.ok) return error(res, 400, "InvalidJson", body.reason);
-        const scenario = typeof body.value === "object" && body.value !== null && "scenario" in body.value ? (body.value as { scenario: unknown }).scenario : undefined;
+        const scenario =
+          typeof body.value === "object" && body.value !== null && "scenario" in body.value
+            ? body.value.scenario
+            : undefined;
         const result = options.reset(scenario);
         if (!result.ok) return error(res, 400, "InvalidScenario", result.reason);
         return sendJson(res, 200, options.world().state());

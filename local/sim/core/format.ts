@@ -64,7 +64,15 @@ export function goDurationString(ms: number): string {
   return `${seconds}s`;
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses a Go duration (`10m0s`, `600s`, `1h30m`) to milliseconds; undefined when Go would reject it. */
 export function parseGoDuration(text: string): number | undefined {

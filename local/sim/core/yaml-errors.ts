@@ -18,12 +18,15 @@ const GO_YAML_MESSAGES: Record<string, string> = {
  * `failed to parse <file>: error converting YAML to JSON: yaml: line N: ...`.
  */
 export function parseValuesFile(fileName: string, text: string): ParsedValues {
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0].line ?? 1;
     const message = GO_YAML_MESSAGES[error.code] ?? "did not find expected key";
-    return { ok: false, reason: `failed to parse ${fileName}: error converting YAML to JSON: yaml: line ${line}: ${message}` };
+    return {
+      ok: false,
+      reason: `failed to parse ${fileName}: error converting YAML to JSON: yaml: line ${line}: ${message}`,
+    };
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return { ok: true, values: {} };

@@ -125,7 +125,11 @@ export class HelmBackend {
     });
     if (req.dryRun) {
       upgraded.info.description = req.description ?? "Dry run complete";
-      done({ code: 0, stdout: `Release "${req.release}" has been upgraded. Happy Helming!\n${statusOutput(upgraded, req.output)}`, stderr: "" });
+      done({
+        code: 0,
+        stdout: `Release "${req.release}" has been upgraded. Happy Helming!\n${statusOutput(upgraded, req.output)}`,
+        stderr: "",
+      });
       return;
     }
     this.releases.create(upgraded, now);
@@ -156,12 +160,18 @@ export class HelmBackend {
     if (fault?.mode === "dies") {
       this.cluster.schedule(now + this.cluster.timings.helmDiesAfterMs, () => {
         operation.outcome = "killed";
-        finish({ code: 137, stdout: "", stderr: "", fatal: "The command pod was terminated unexpectedly (helm was killed: signal: killed)" });
+        finish({
+          code: 137,
+          stdout: "",
+          stderr: "",
+          fatal: "The command pod was terminated unexpectedly (helm was killed: signal: killed)",
+        });
       });
     }
     this.cluster.schedule(applyAt, (at) => {
       if (finished) return;
-      const slowUntil = fault?.mode === "timeout" ? Math.max(deadline, at) + this.cluster.timings.slowRolloutExtraMs : undefined;
+      const slowUntil =
+        fault?.mode === "timeout" ? Math.max(deadline, at) + this.cluster.timings.slowRolloutExtraMs : undefined;
       this.cluster.apply(upgraded, "upgrade", slowUntil);
       const succeed = (when: number): void => {
         current.info.status = "superseded";
@@ -170,7 +180,11 @@ export class HelmBackend {
         upgraded.info.description = req.description ?? "Upgrade complete";
         this.releases.update(upgraded, when);
         operation.outcome = "deployed";
-        finish({ code: 0, stdout: `Release "${req.release}" has been upgraded. Happy Helming!\n${statusOutput(upgraded, req.output)}`, stderr: "" });
+        finish({
+          code: 0,
+          stdout: `Release "${req.release}" has been upgraded. Happy Helming!\n${statusOutput(upgraded, req.output)}`,
+          stderr: "",
+        });
       };
       if (!req.wait && !req.atomic) {
         succeed(at);
@@ -191,7 +205,11 @@ export class HelmBackend {
             .at(-1);
           if (target) {
             this.rollbackNow(req.release, req.namespace, target.version, when, req.flags);
-            finish(error(`UPGRADE FAILED: release ${req.release} failed, and has been rolled back due to atomic being set: ${reason}`));
+            finish(
+              error(
+                `UPGRADE FAILED: release ${req.release} failed, and has been rolled back due to atomic being set: ${reason}`,
+              ),
+            );
             return;
           }
         }
@@ -286,7 +304,11 @@ export class HelmBackend {
         flags: req.flags,
         outcome: "deployed",
       });
-      done({ code: 0, stdout: `Release "${req.release}" does not exist. Installing it now.\n${statusOutput(release, req.output)}`, stderr: "" });
+      done({
+        code: 0,
+        stdout: `Release "${req.release}" does not exist. Installing it now.\n${statusOutput(release, req.output)}`,
+        stderr: "",
+      });
     });
   }
 
@@ -338,7 +360,13 @@ export class HelmBackend {
     });
   }
 
-  private createRollback(name: string, namespace: string, target: HelmRelease, last: HelmRelease, at: number): HelmRelease {
+  private createRollback(
+    name: string,
+    namespace: string,
+    target: HelmRelease,
+    last: HelmRelease,
+    at: number,
+  ): HelmRelease {
     const rolled: HelmRelease = {
       ...structuredClone(target),
       info: {
@@ -378,4 +406,3 @@ export class HelmBackend {
 function error(message: string): HelmOutcome {
   return { code: 1, stdout: "", stderr: `Error: ${message}\n` };
 }
-

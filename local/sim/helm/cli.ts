@@ -2,7 +2,15 @@ import { stringify } from "yaml";
 import { parseGoDuration } from "../core/format.js";
 import { applySet, coalesceValues, type Values, mergeValues } from "../core/values.js";
 import { parseValuesFile } from "../core/yaml-errors.js";
-import { CHART_NAME, REPO_NAME, REPO_URL, chartDefaults, findChart, latestChart, type ChartVersion } from "../model/charts.js";
+import {
+  CHART_NAME,
+  REPO_NAME,
+  REPO_URL,
+  chartDefaults,
+  findChart,
+  latestChart,
+  type ChartVersion,
+} from "../model/charts.js";
 import { normalize } from "../shell/run.js";
 import { fail, ok, type Exit, type Program, type ProgramContext } from "../shell/types.js";
 import { parseFlags, type FlagSpec, type ParsedFlags } from "../shell/flags.js";
@@ -70,7 +78,10 @@ const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
   "repo add": [{ name: "force-update", type: "bool" }],
   "repo update": [],
   "repo list": [OUTPUT],
-  version: [{ name: "short", type: "bool" }, { name: "template", type: "string" }],
+  version: [
+    { name: "short", type: "bool" },
+    { name: "template", type: "string" },
+  ],
 };
 
 const ALIASES: Record<string, string> = { ls: "list", hist: "history" };
@@ -99,7 +110,9 @@ function outputFormat(flags: ParsedFlags): OutputFormat | Exit {
 function timeout(flags: ParsedFlags): number | Exit {
   const text = flags.string.get("timeout") ?? "5m0s";
   const ms = parseGoDuration(text);
-  return ms === undefined ? err(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`) : ms;
+  return ms === undefined
+    ? err(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`)
+    : ms;
 }
 
 const isExit = (value: unknown): value is Exit => typeof value === "object" && value !== null && "code" in value;
@@ -117,7 +130,11 @@ export const helm: Program = (argv, ctx, done) => {
   const specs = COMMAND_FLAGS[command];
   if (!specs) {
     const unknown = top === "get" || top === "repo" ? second : first;
-    done(err(`unknown command "${unknown}" for "helm${top === "get" || top === "repo" ? ` ${top}` : ""}"\nRun 'helm --help' for usage.`));
+    done(
+      err(
+        `unknown command "${unknown}" for "helm${top === "get" || top === "repo" ? ` ${top}` : ""}"\nRun 'helm --help' for usage.`,
+      ),
+    );
     return;
   }
   const parsed = parseFlags(rest, [...GLOBAL_FLAGS, ...specs]);
@@ -128,7 +145,13 @@ export const helm: Program = (argv, ctx, done) => {
   const flags = parsed.flags;
   const namespace = flags.string.get("namespace") ?? "default";
   if (command === "version") {
-    done(ok(flags.bool.get("short") ? "v3.16.2+g13654a5\n" : 'version.BuildInfo{Version:"v3.16.2", GitCommit:"13654a52f7c70a143b1dd51416d633e1071faffb", GitTreeState:"clean", GoVersion:"go1.22.7"}\n'));
+    done(
+      ok(
+        flags.bool.get("short")
+          ? "v3.16.2+g13654a5\n"
+          : 'version.BuildInfo{Version:"v3.16.2", GitCommit:"13654a52f7c70a143b1dd51416d633e1071faffb", GitTreeState:"clean", GoVersion:"go1.22.7"}\n',
+      ),
+    );
     return;
   }
   if (command === "repo add") {
@@ -141,7 +164,11 @@ export const helm: Program = (argv, ctx, done) => {
     return;
   }
   if (command === "repo update") {
-    done(ok(`Hang tight while we grab the latest from your chart repositories...\n...Successfully got an update from the "${REPO_NAME}" chart repository\nUpdate Complete. ⎈Happy Helming!⎈\n`));
+    done(
+      ok(
+        `Hang tight while we grab the latest from your chart repositories...\n...Successfully got an update from the "${REPO_NAME}" chart repository\nUpdate Complete. ⎈Happy Helming!⎈\n`,
+      ),
+    );
     return;
   }
   if (command === "repo list") {
@@ -166,7 +193,8 @@ export const helm: Program = (argv, ctx, done) => {
       const items = releases.latest(flags.bool.get("all-namespaces") ? undefined : namespace).filter((r) => {
         if (filter !== undefined && !new RegExp(filter).test(r.name)) return false;
         if (all) return true;
-        if (states.length) return states.some((s) => (s === "pending" ? r.info.status.startsWith("pending") : r.info.status === s));
+        if (states.length)
+          return states.some((s) => (s === "pending" ? r.info.status.startsWith("pending") : r.info.status === s));
         return r.info.status === "deployed" || r.info.status === "failed";
       });
       done(ok(flags.bool.get("short") ? items.map((r) => `${r.name}\n`).join("") : listOutput(items, format)));
@@ -253,28 +281,53 @@ function rollback(flags: ParsedFlags, namespace: string, ctx: ProgramContext, do
 
 function resolveChart(ref: string, flags: ParsedFlags): { ok: true; chart: ChartVersion } | { ok: false; exit: Exit } {
   const repoFlag = flags.string.get("repo");
-  const [repo, chartName] = repoFlag !== undefined ? [repoFlag === REPO_URL ? REPO_NAME : repoFlag, ref] : ref.includes("/") ? ref.split("/", 2) : [undefined, ref];
+  const [repo, chartName] =
+    repoFlag !== undefined
+      ? [repoFlag === REPO_URL ? REPO_NAME : repoFlag, ref]
+      : ref.includes("/")
+        ? ref.split("/", 2)
+        : [undefined, ref];
   if (repo === undefined) {
     return { ok: false, exit: err(`path "${ref}" not found`) };
   }
   if (repo !== REPO_NAME) {
-    return { ok: false, exit: err(repoFlag !== undefined ? `looks like "${repoFlag}" is not a valid chart repository or cannot be reached` : `repo ${repo} not found`) };
+    return {
+      ok: false,
+      exit: err(
+        repoFlag !== undefined
+          ? `looks like "${repoFlag}" is not a valid chart repository or cannot be reached`
+          : `repo ${repo} not found`,
+      ),
+    };
   }
   if (chartName !== CHART_NAME) {
-    return { ok: false, exit: err(`chart "${chartName ?? ""}" not found in ${REPO_NAME} index. (try 'helm repo update'): no chart name found`) };
+    return {
+      ok: false,
+      exit: err(
+        `chart "${chartName ?? ""}" not found in ${REPO_NAME} index. (try 'helm repo update'): no chart name found`,
+      ),
+    };
   }
   const version = flags.string.get("version");
   const chart = version === undefined ? latestChart() : findChart(version.replace(/^v/, ""));
   if (!chart) {
     return {
       ok: false,
-      exit: err(`chart "${CHART_NAME}" matching ${version ?? ""} not found in ${REPO_NAME} index. (try 'helm repo update'): no chart version found for ${CHART_NAME}-${version ?? ""}`),
+      exit: err(
+        `chart "${CHART_NAME}" matching ${version ?? ""} not found in ${REPO_NAME} index. (try 'helm repo update'): no chart version found for ${CHART_NAME}-${version ?? ""}`,
+      ),
     };
   }
   return { ok: true, chart };
 }
 
-function upgrade(flags: ParsedFlags, namespace: string, format: OutputFormat, ctx: ProgramContext, done: (exit: Exit) => void): void {
+function upgrade(
+  flags: ParsedFlags,
+  namespace: string,
+  format: OutputFormat,
+  ctx: ProgramContext,
+  done: (exit: Exit) => void,
+): void {
   if (flags.args.length !== 2) {
     done(argCountError("upgrade", "2 arguments"));
     return;

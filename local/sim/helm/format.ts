@@ -44,7 +44,14 @@ export function historyOutput(releases: HelmRelease[], format: OutputFormat): st
   if (format === "yaml") return stringify(rows);
   return uiTable([
     ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"],
-    ...rows.map((r) => [String(r.revision), ansic(Date.parse(r.updated)), r.status, r.chart, r.app_version, r.description]),
+    ...rows.map((r) => [
+      String(r.revision),
+      ansic(Date.parse(r.updated)),
+      r.status,
+      r.chart,
+      r.app_version,
+      r.description,
+    ]),
   ]);
 }
 

@@ -29,7 +29,14 @@ export interface HelmRelease {
     notes: string;
   };
   chart: {
-    metadata: { name: string; version: string; description: string; apiVersion: "v2"; appVersion: string; type: "application" };
+    metadata: {
+      name: string;
+      version: string;
+      description: string;
+      apiVersion: "v2";
+      appVersion: string;
+      type: "application";
+    };
     lock: null;
     templates: { name: string; data: string }[];
     values: Values;

@@ -58,7 +58,12 @@ export class ReleaseStore {
   }
 
   update(release: HelmRelease, at: number): void {
-    const entry = this.entries.find((e) => e.release.name === release.name && e.release.namespace === release.namespace && e.release.version === release.version);
+    const entry = this.entries.find(
+      (e) =>
+        e.release.name === release.name &&
+        e.release.namespace === release.namespace &&
+        e.release.version === release.version,
+    );
     if (!entry) throw new Error(`release ${release.name} v${release.version} is not stored`);
     entry.release = structuredClone(release);
     entry.modifiedAt = at;

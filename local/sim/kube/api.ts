@@ -78,7 +78,13 @@ export class KubeApi {
     return object ? { ok: true, value: object } : fail(notFound(def.plural, def.group, name));
   }
 
-  create(def: ResourceDef, namespace: string | undefined, body: unknown, via: string, strict = false): ApiResult<KubeObject> {
+  create(
+    def: ResourceDef,
+    namespace: string | undefined,
+    body: unknown,
+    via: string,
+    strict = false,
+  ): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "create", def.plural, def.group, namespace));
     const checked = this.validate(def, namespace, body, strict);
     if (!checked.ok) return checked;
@@ -89,7 +95,8 @@ export class KubeApi {
     }
     this.hooks.refresh();
     const key = resourceKey(def);
-    if (this.store.get(key, namespace, object.metadata.name)) return fail(alreadyExists(def.plural, def.group, object.metadata.name));
+    if (this.store.get(key, namespace, object.metadata.name))
+      return fail(alreadyExists(def.plural, def.group, object.metadata.name));
     const now = this.hooks.now();
     object.metadata = {
       ...object.metadata,
@@ -104,7 +111,13 @@ export class KubeApi {
     return { ok: true, value: this.store.get(key, namespace, stored.metadata.name) ?? stored };
   }
 
-  replace(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, subresource?: string): ApiResult<KubeObject> {
+  replace(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    subresource?: string,
+  ): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "update", def.plural, def.group, namespace, name));
     const existing = this.get(def, namespace, name);
     if (!existing.ok) return existing;
@@ -112,10 +125,13 @@ export class KubeApi {
     if (!checked.ok) return checked;
     const incoming = checked.value;
     if (incoming.metadata.name !== name) {
-      return fail(badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`));
+      return fail(
+        badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`),
+      );
     }
     const version = incoming.metadata.resourceVersion;
-    if (version && version !== existing.value.metadata.resourceVersion) return fail(conflict(def.plural, def.group, name));
+    if (version && version !== existing.value.metadata.resourceVersion)
+      return fail(conflict(def.plural, def.group, name));
     return { ok: true, value: this.write(def, existing.value, incoming, subresource) };
   }
 
@@ -174,14 +190,28 @@ export class KubeApi {
     return this.store.put(resourceKey(def), next);
   }
 
-  private validate(def: ResourceDef, namespace: string | undefined, body: unknown, strict: boolean): ApiResult<KubeObject> {
-    if (!isMap(body)) return fail(badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"));
+  private validate(
+    def: ResourceDef,
+    namespace: string | undefined,
+    body: unknown,
+    strict: boolean,
+  ): ApiResult<KubeObject> {
+    if (!isMap(body))
+      return fail(
+        badRequest(
+          "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+        ),
+      );
     const expected = apiVersionOf(def);
     if (typeof body.kind !== "string" || body.kind === "") {
       return fail(badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`));
     }
     if (body.apiVersion !== expected) {
-      return fail(badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`));
+      return fail(
+        badRequest(
+          `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+        ),
+      );
     }
     if (body.kind !== def.kind) {
       return fail(badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${def.kind})`));
@@ -193,7 +223,8 @@ export class KubeApi {
       return fail(badRequest("the namespace of the provided object does not match the namespace sent on the request"));
     }
     const causes: { field: string; message: string }[] = [];
-    if (!name && !generateName) causes.push({ field: "metadata.name", message: "Required value: name or generateName is required" });
+    if (!name && !generateName)
+      causes.push({ field: "metadata.name", message: "Required value: name or generateName is required" });
     if (name && (!DNS_SUBDOMAIN.test(name) || name.length > 253)) {
       causes.push({
         field: "metadata.name",
@@ -210,9 +241,16 @@ export class KubeApi {
         if (toVersion === undefined) causes.push({ field: "spec.toVersion", message: "Required value" });
         else if (typeof toVersion !== "string") {
           const type = Array.isArray(toVersion) ? "array" : Number.isInteger(toVersion) ? "integer" : typeof toVersion;
-          causes.push({ field: "spec.toVersion", message: `Invalid value: "${type}": spec.toVersion in body must be of type string: "${type}"` });
+          causes.push({
+            field: "spec.toVersion",
+            message: `Invalid value: "${type}": spec.toVersion in body must be of type string: "${type}"`,
+          });
         }
-        unknown.push(...Object.keys(spec).filter((k) => k !== "toVersion").map((k) => `spec.${k}`));
+        unknown.push(
+          ...Object.keys(spec)
+            .filter((k) => k !== "toVersion")
+            .map((k) => `spec.${k}`),
+        );
         cleanSpec = typeof toVersion === "string" ? { toVersion } : {};
       }
     }

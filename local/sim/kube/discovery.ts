@@ -53,9 +53,17 @@ export function discoveryDocument(path: string, kubernetesVersion: string): unkn
     };
   }
   if (path === "/api") {
-    return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1:443" }] };
+    return {
+      kind: "APIVersions",
+      versions: ["v1"],
+      serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1:443" }],
+    };
   }
-  if (path === "/api/v1") return resourceList("v1", RESOURCES.filter((r) => r.group === ""));
+  if (path === "/api/v1")
+    return resourceList(
+      "v1",
+      RESOURCES.filter((r) => r.group === ""),
+    );
   const versions = groupVersions();
   if (path === "/apis") {
     return {

@@ -15,7 +15,8 @@ export type JsonPatchResult = { ok: true; value: unknown } | { ok: false; reason
 
 /** RFC 6902 JSON patch (add, replace, remove, test). */
 export function jsonPatch(target: unknown, operations: unknown): JsonPatchResult {
-  if (!Array.isArray(operations)) return { ok: false, reason: "json: cannot unmarshal object into Go value of type jsonpatch.Patch" };
+  if (!Array.isArray(operations))
+    return { ok: false, reason: "json: cannot unmarshal object into Go value of type jsonpatch.Patch" };
   let doc: unknown = structuredClone(target);
   for (const operation of operations as unknown[]) {
     if (!isMap(operation) || typeof operation.op !== "string" || typeof operation.path !== "string") {
@@ -36,8 +37,13 @@ export function jsonPatch(target: unknown, operations: unknown): JsonPatchResult
       if (parent === undefined) return { ok: false, reason: `doc is missing path: "${operation.path}": missing value` };
     }
     if (operation.op === "test") {
-      const current = Array.isArray(parent) ? parent[Number(last)] : isMap(parent) ? parent[last] : undefined;
-      if (JSON.stringify(current) !== JSON.stringify(operation.value)) return { ok: false, reason: `testing value ${operation.path} failed: test failed` };
+      const current: unknown = Array.isArray(parent)
+        ? (parent as unknown[])[Number(last)]
+        : isMap(parent)
+          ? parent[last]
+          : undefined;
+      if (JSON.stringify(current) !== JSON.stringify(operation.value))
+        return { ok: false, reason: `testing value ${operation.path} failed: test failed` };
       continue;
     }
     if (Array.isArray(parent)) {
@@ -48,7 +54,11 @@ export function jsonPatch(target: unknown, operations: unknown): JsonPatchResult
       else return { ok: false, reason: `Unexpected kind: ${operation.op}` };
     } else if (isMap(parent)) {
       if (operation.op === "remove" || operation.op === "replace") {
-        if (!(last in parent)) return { ok: false, reason: `${operation.op} operation does not apply: doc is missing key: ${operation.path}: missing value` };
+        if (!(last in parent))
+          return {
+            ok: false,
+            reason: `${operation.op} operation does not apply: doc is missing key: ${operation.path}: missing value`,
+          };
       }
       if (operation.op === "remove") delete parent[last];
       else if (operation.op === "add" || operation.op === "replace") parent[last] = structuredClone(operation.value);

@@ -39,7 +39,11 @@ export function dig(object: unknown, path: string): unknown {
 
 const str = (object: unknown, path: string): string | undefined => {
   const value = dig(object, path);
-  return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+  return typeof value === "string"
+    ? value
+    : typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : undefined;
 };
 const num = (object: unknown, path: string): number => {
   const value = dig(object, path);
@@ -73,7 +77,6 @@ const meta = (extra: Record<string, FieldGetter> = {}): Record<string, FieldGett
 });
 
 const CRUD = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-const READ = ["get", "list", "watch"];
 
 /** Pod STATUS as kubectl's printPod computes it. */
 export function podStatusText(pod: unknown): string {
@@ -100,11 +103,15 @@ function podRestarts(pod: unknown, now: number): string {
 }
 
 function containerNames(object: unknown, path: string): string {
-  return list(object, path).map((c) => str(c, "name") ?? "").join(",");
+  return list(object, path)
+    .map((c) => str(c, "name") ?? "")
+    .join(",");
 }
 
 function images(object: unknown, path: string): string {
-  return list(object, path).map((c) => str(c, "image") ?? "").join(",");
+  return list(object, path)
+    .map((c) => str(c, "image") ?? "")
+    .join(",");
 }
 
 function selectorText(object: unknown): string {
@@ -156,6 +163,48 @@ export const RESOURCES: readonly ResourceDef[] = [
     columns: [NAME, col("Status"), AGE],
     cells: (o, now) => [o.metadata.name, str(o, "status.phase") ?? "Active", age(o, now)],
     fields: { "metadata.name": (o) => str(o, "metadata.name"), "status.phase": (o) => str(o, "status.phase") },
+  },
+  {
+    group: "",
+    version: "v1",
+    plural: "nodes",
+    singular: "node",
+    kind: "Node",
+    namespaced: false,
+    shortNames: ["no"],
+    categories: [],
+    verbs: CRUD,
+    writable: false,
+    subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+    columns: [
+      NAME,
+      col("Status"),
+      col("Roles"),
+      AGE,
+      col("Version"),
+      col("Internal-IP", "string", 1),
+      col("External-IP", "string", 1),
+      col("OS-Image", "string", 1),
+      col("Kernel-Version", "string", 1),
+      col("Container-Runtime", "string", 1),
+    ],
+    cells: (o, now) => [
+      o.metadata.name,
+      list(o, "status.conditions").some((c) => str(c, "type") === "Ready" && str(c, "status") === "True")
+        ? "Ready"
+        : "NotReady",
+      "<none>",
+      age(o, now),
+      str(o, "status.nodeInfo.kubeletVersion") ?? "",
+      list(o, "status.addresses")
+        .map((a) => (str(a, "type") === "InternalIP" ? str(a, "address") : undefined))
+        .find(Boolean) ?? "<none>",
+      "<none>",
+      str(o, "status.nodeInfo.osImage") ?? "",
+      str(o, "status.nodeInfo.kernelVersion") ?? "",
+      str(o, "status.nodeInfo.containerRuntimeVersion") ?? "",
+    ],
+    fields: { "metadata.name": (o) => str(o, "metadata.name"), "spec.unschedulable": () => "false" },
   },
   {
     group: "",
@@ -223,7 +272,12 @@ export const RESOURCES: readonly ResourceDef[] = [
     writable: false,
     subresources: [],
     columns: [NAME, col("Type"), col("Data", "string"), AGE],
-    cells: (o, now) => [o.metadata.name, str(o, "type") ?? "Opaque", Object.keys((dig(o, "data") as object | undefined) ?? {}).length, age(o, now)],
+    cells: (o, now) => [
+      o.metadata.name,
+      str(o, "type") ?? "Opaque",
+      Object.keys((dig(o, "data") as object | undefined) ?? {}).length,
+      age(o, now),
+    ],
     fields: meta({ type: (o) => str(o, "type") }),
   },
   {
@@ -238,12 +292,22 @@ export const RESOURCES: readonly ResourceDef[] = [
     verbs: CRUD,
     writable: false,
     subresources: [{ name: "proxy", verbs: ["create", "delete", "get", "patch", "update"] }],
-    columns: [NAME, col("Type"), col("Cluster-IP"), col("External-IP"), col("Port(s)"), AGE, col("Selector", "string", 1)],
+    columns: [
+      NAME,
+      col("Type"),
+      col("Cluster-IP"),
+      col("External-IP"),
+      col("Port(s)"),
+      AGE,
+      col("Selector", "string", 1),
+    ],
     cells: (o, now) => [
       o.metadata.name,
       str(o, "spec.type") ?? "ClusterIP",
       str(o, "spec.clusterIP") ?? "<none>",
-      list(o, "status.loadBalancer.ingress").map((i) => str(i, "ip")).join(",") || "<none>",
+      list(o, "status.loadBalancer.ingress")
+        .map((i) => str(i, "ip"))
+        .join(",") || "<none>",
       servicePorts(o),
       age(o, now),
       selectorText(o),

@@ -43,7 +43,8 @@ function parseRequirement(term: string): Requirement | string {
   if ((match = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term))) {
     const values = (match[3] ?? "").split(",").map((v) => v.trim());
     const bad = values.find((v) => !LABEL_VALUE.test(v));
-    if (bad !== undefined) return `values[0]: Invalid value: "${bad}": a valid label must be an empty string or consist of alphanumeric characters`;
+    if (bad !== undefined)
+      return `values[0]: Invalid value: "${bad}": a valid label must be an empty string or consist of alphanumeric characters`;
     return checkKey(match[1] ?? "", { key: match[1] ?? "", op: match[2] === "in" ? "in" : "notin", values });
   }
   if ((match = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term))) {
@@ -85,7 +86,10 @@ export type FieldGetter = (object: unknown) => string | undefined;
 export type FieldSelectorResult = { ok: true; matches: (object: unknown) => boolean } | { ok: false; reason: string };
 
 /** Parses a field selector against the fields a resource supports (`metadata.name`, `status.phase`, ...). */
-export function parseFieldSelector(text: string | null | undefined, fields: Record<string, FieldGetter>): FieldSelectorResult {
+export function parseFieldSelector(
+  text: string | null | undefined,
+  fields: Record<string, FieldGetter>,
+): FieldSelectorResult {
   if (!text || text.trim() === "") return { ok: true, matches: () => true };
   const terms: { get: FieldGetter; negate: boolean; value: string }[] = [];
   for (const raw of text.split(",")) {

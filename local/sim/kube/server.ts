@@ -82,14 +82,19 @@ function listItem(def: ResourceDef, object: KubeObject): unknown {
   return rest;
 }
 
-async function parseBody(req: IncomingMessage): Promise<{ ok: true; body: unknown } | { ok: false; failure: ApiFailure }> {
+async function parseBody(
+  req: IncomingMessage,
+): Promise<{ ok: true; body: unknown } | { ok: false; failure: ApiFailure }> {
   const raw = (await readBody(req)).toString("utf8");
   const type = req.headers["content-type"] ?? "application/json";
   try {
     if (type.includes("yaml")) return { ok: true, body: parseYaml(raw) as unknown };
     return { ok: true, body: JSON.parse(raw) as unknown };
   } catch (error) {
-    return { ok: false, failure: badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`) };
+    return {
+      ok: false,
+      failure: badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`),
+    };
   }
 }
 
@@ -132,7 +137,8 @@ export function createKubeHandler(options: KubeServerOptions): {
       return;
     }
     world.sync();
-    const discovery = req.method === "GET" ? discoveryDocument(path, world.scenario.cluster.kubernetesVersion) : undefined;
+    const discovery =
+      req.method === "GET" ? discoveryDocument(path, world.scenario.cluster.kubernetesVersion) : undefined;
     if (discovery !== undefined) {
       sendJson(res, 200, discovery);
       return;
@@ -142,7 +148,12 @@ export function createKubeHandler(options: KubeServerOptions): {
       if (fault.status === "timeout") hang(req, res, fault);
       else if (fault.status === 429) fail(res, tooManyRequests(fault.retryAfterSeconds));
       else if (fault.status === 500) fail(res, internalError("simulated fault: etcdserver: request timed out"));
-      else fail(res, { ...serviceUnavailable(), code: fault.status, body: { ...serviceUnavailable().body, code: fault.status } });
+      else
+        fail(res, {
+          ...serviceUnavailable(),
+          code: fault.status,
+          body: { ...serviceUnavailable().body, code: fault.status },
+        });
       return;
     }
     const route = parseRoute(path);
@@ -154,7 +165,8 @@ export function createKubeHandler(options: KubeServerOptions): {
     const api = world.kube;
     const reply = (result: ApiResult<KubeObject>, status = 200): void => {
       if (!result.ok) fail(res, result.failure);
-      else if (wantsTable(req) && req.method === "GET") sendJson(res, 200, toTable(def, [result.value], world.now(), result.value.metadata.resourceVersion ?? ""));
+      else if (wantsTable(req) && req.method === "GET")
+        sendJson(res, 200, toTable(def, [result.value], world.now(), result.value.metadata.resourceVersion ?? ""));
       else sendJson(res, status, result.value);
     };
     switch (req.method) {
@@ -162,11 +174,20 @@ export function createKubeHandler(options: KubeServerOptions): {
         if (name === undefined) {
           const watch = url.searchParams.get("watch");
           if (watch === "true" || watch === "1") return startWatch(req, res, world, def, namespace, url, track);
-          const result = api.list(def, namespace, url.searchParams.get("labelSelector"), url.searchParams.get("fieldSelector"));
+          const result = api.list(
+            def,
+            namespace,
+            url.searchParams.get("labelSelector"),
+            url.searchParams.get("fieldSelector"),
+          );
           if (!result.ok) return fail(res, result.failure);
           if (wantsTable(req)) {
             const include = (url.searchParams.get("includeObject") ?? "Metadata") as "None" | "Metadata" | "Object";
-            return sendJson(res, 200, toTable(def, result.value.items, world.now(), result.value.resourceVersion, include));
+            return sendJson(
+              res,
+              200,
+              toTable(def, result.value.items, world.now(), result.value.resourceVersion, include),
+            );
           }
           return sendJson(res, 200, {
             kind: listKind(def),
@@ -255,7 +276,10 @@ function startWatch(
     url.searchParams.get("resourceVersion") ?? undefined,
   );
   if (!started.ok) {
-    write("ERROR", gone(`too old resource version: ${url.searchParams.get("resourceVersion") ?? ""} (${started.oldest})`).body);
+    write(
+      "ERROR",
+      gone(`too old resource version: ${url.searchParams.get("resourceVersion") ?? ""} (${started.oldest})`).body,
+    );
     res.end();
     return;
   }
@@ -302,7 +326,10 @@ function podLog(
   for (const key of ["tailLines", "sinceSeconds", "limitBytes"] as const) {
     const value = options[key];
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-      return fail(res, badRequest(`${key}: Invalid value: "${url.searchParams.get(key) ?? ""}": must be greater than or equal to 0`));
+      return fail(
+        res,
+        badRequest(`${key}: Invalid value: "${url.searchParams.get(key) ?? ""}": must be greater than or equal to 0`),
+      );
     }
   }
   const first = world.kube.logs(namespace, name, options);

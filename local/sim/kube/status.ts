@@ -6,7 +6,12 @@ export interface StatusBody {
   status: "Failure" | "Success";
   message: string;
   reason: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field: string }[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason: string; message: string; field: string }[];
+  };
   code: number;
 }
 
@@ -19,7 +24,16 @@ export interface ApiFailure {
 function failure(code: number, reason: string, message: string, details?: StatusBody["details"]): ApiFailure {
   return {
     code,
-    body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code },
+    body: {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    },
   };
 }
 
@@ -52,7 +66,14 @@ export function unauthorized(): ApiFailure {
   return failure(401, "Unauthorized", "Unauthorized");
 }
 
-export function forbidden(user: string, verb: string, resource: string, group: string, namespace?: string, name?: string): ApiFailure {
+export function forbidden(
+  user: string,
+  verb: string,
+  resource: string,
+  group: string,
+  namespace?: string,
+  name?: string,
+): ApiFailure {
   const target = name ? `${resource} "${name}"` : resource;
   const scope = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
   return failure(
@@ -79,7 +100,12 @@ export function unsupportedMediaType(accepted: string[]): ApiFailure {
   );
 }
 
-export function invalid(kind: string, group: string, name: string, causes: { field: string; message: string }[]): ApiFailure {
+export function invalid(
+  kind: string,
+  group: string,
+  name: string,
+  causes: { field: string; message: string }[],
+): ApiFailure {
   const qualified = group ? `${kind}.${group}` : kind;
   const text = causes.map((c) => `${c.field}: ${c.message}`).join(", ");
   return failure(422, "Invalid", `${qualified} "${name}" is invalid: ${text}`, {
@@ -95,7 +121,9 @@ export function gone(message: string): ApiFailure {
 }
 
 export function internalError(message: string): ApiFailure {
-  return failure(500, "InternalError", `Internal error occurred: ${message}`, { causes: [{ reason: "", message, field: "" }] });
+  return failure(500, "InternalError", `Internal error occurred: ${message}`, {
+    causes: [{ reason: "", message, field: "" }],
+  });
 }
 
 export function tooManyRequests(retryAfterSeconds: number): ApiFailure {

@@ -44,7 +44,8 @@ export class KubeStore {
     const scoped = namespace === undefined ? items : items.filter((o) => o.metadata.namespace === namespace);
     return scoped.sort(
       (a, b) =>
-        (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name),
+        (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
+        a.metadata.name.localeCompare(b.metadata.name),
     );
   }
 
@@ -96,7 +97,10 @@ export class KubeStore {
    * Starts a watch. Without a version (or "0") the watcher first gets ADDED for every current object; with one, it
    * gets the recorded events after it, or `expired` when history no longer reaches back that far (410 Gone).
    */
-  watch(watcher: Watcher, fromVersion: string | undefined): { ok: true; stop: () => void } | { ok: false; oldest: number } {
+  watch(
+    watcher: Watcher,
+    fromVersion: string | undefined,
+  ): { ok: true; stop: () => void } | { ok: false; oldest: number } {
     if (fromVersion === undefined || fromVersion === "" || fromVersion === "0") {
       for (const object of this.list(watcher.resource, watcher.namespace)) {
         if (watcher.accepts(object)) watcher.send("ADDED", object);
@@ -119,7 +123,9 @@ export class KubeStore {
   }
 
   private inScope(watcher: Watcher, object: KubeObject): boolean {
-    return (watcher.namespace === undefined || object.metadata.namespace === watcher.namespace) && watcher.accepts(object);
+    return (
+      (watcher.namespace === undefined || object.metadata.namespace === watcher.namespace) && watcher.accepts(object)
+    );
   }
 
   private emit(resource: string, type: WatchEventType, object: KubeObject): void {

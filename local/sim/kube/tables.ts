@@ -35,7 +35,10 @@ export function toTable(
 }
 
 /** kubectl's human-readable printer: upper-case headers, columns padded with three spaces. */
-export function renderTable(table: Table, options: { wide: boolean; noHeaders: boolean; prefix?: string; showLabels?: boolean }): string {
+export function renderTable(
+  table: Table,
+  options: { wide: boolean; noHeaders: boolean; prefix?: string; showLabels?: boolean },
+): string {
   const visible = table.columnDefinitions
     .map((column, index) => ({ column, index }))
     .filter(({ column }) => column.priority === 0 || options.wide);
@@ -45,8 +48,7 @@ export function renderTable(table: Table, options: { wide: boolean; noHeaders: b
   }
   for (const row of table.rows) {
     const cells = visible.map(({ column, index }) => {
-      const cell = row.cells[index];
-      const text = cell === undefined || cell === null || cell === "" ? (column.name === "Message" ? "" : "<none>") : String(cell as string | number);
+      const text = cellText(row.cells[index], column.name === "Message" ? "" : "<none>");
       return column.format === "name" && options.prefix ? `${options.prefix}/${text}` : text;
     });
     if (options.showLabels) {
@@ -60,5 +62,15 @@ export function renderTable(table: Table, options: { wide: boolean; noHeaders: b
   }
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join("")}\n`).join("");
+  return rows
+    .map(
+      (row) => `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join("")}\n`,
+    )
+    .join("");
+}
+
+function cellText(cell: unknown, empty: string): string {
+  if (typeof cell === "string") return cell === "" ? empty : cell;
+  if (typeof cell === "number" || typeof cell === "boolean") return String(cell);
+  return cell === undefined || cell === null ? empty : JSON.stringify(cell);
 }

@@ -92,7 +92,11 @@ export interface ApplyOptions {
   crashAfterRollout?: readonly string[];
 }
 
-const NODES = ["aks-nodepool1-31415926-vmss000000", "aks-nodepool1-31415926-vmss000001", "aks-nodepool1-31415926-vmss000002"];
+export const NODES = [
+  "aks-nodepool1-31415926-vmss000000",
+  "aks-nodepool1-31415926-vmss000001",
+  "aks-nodepool1-31415926-vmss000002",
+];
 
 /** The CluedIn workloads over time: every rollout is kept as a generation, and pod state is derived from them. */
 export class CluedInCluster {
@@ -119,7 +123,8 @@ export class CluedInCluster {
         crashWindows: [],
       });
     }
-    for (const def of JOBS) this.jobs.set(def.name, { def, runs: [{ run: 1, startAt: runningSince, tag: desired.platformTag }] });
+    for (const def of JOBS)
+      this.jobs.set(def.name, { def, runs: [{ run: 1, startAt: runningSince, tag: desired.platformTag }] });
   }
 
   /** Rolls the workloads to `desired` at time `at` (what `kubectl apply` of the rendered chart does). */
@@ -192,7 +197,8 @@ export class CluedInCluster {
         latest = Math.max(latest, this.readyAtOfUncreated(view.def, current, t));
         continue;
       }
-      for (const pod of pods) latest = Math.max(latest, pod.container?.readyAt ?? this.readyAtOfUncreated(view.def, current, t));
+      for (const pod of pods)
+        latest = Math.max(latest, pod.container?.readyAt ?? this.readyAtOfUncreated(view.def, current, t));
     }
     return latest;
   }
@@ -205,7 +211,13 @@ export class CluedInCluster {
   private readyAtOfUncreated(def: WorkloadDef, generation: Generation, t: number): number {
     const state = this.workloads.get(def.name);
     const start = generation.podsCreateAt + this.timings.imagePullMs;
-    const view = containerAt(start, state?.crashWindows ?? [], generation.notReadyUntil, Math.max(t, start), this.containerTimings(def));
+    const view = containerAt(
+      start,
+      state?.crashWindows ?? [],
+      generation.notReadyUntil,
+      Math.max(t, start),
+      this.containerTimings(def),
+    );
     return view.readyAt;
   }
 
@@ -305,7 +317,10 @@ export class CluedInCluster {
       containerName: def.container,
       image: `${def.image}:${run.tag}`,
       phase: done ? "Succeeded" : running ? "Running" : "Pending",
-      container: running && !done ? containerAt(containerStart, [], 0, t, { ...this.containerTimings(undefined), readyMs: 0 }) : undefined,
+      container:
+        running && !done
+          ? containerAt(containerStart, [], 0, t, { ...this.containerTimings(undefined), readyMs: 0 })
+          : undefined,
       completed: done ? { startedAt: containerStart, finishedAt: completedAt } : undefined,
       ready: running && !done,
       nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
@@ -324,7 +339,14 @@ export class CluedInCluster {
     podsCreateAt: number,
     notReadyUntil: number,
   ): Generation {
-    return { revision, hash: nameSuffix(`${def.name}|${templateKey(desired)}`, 10), desired, startAt, podsCreateAt, notReadyUntil };
+    return {
+      revision,
+      hash: nameSuffix(`${def.name}|${templateKey(desired)}`, 10),
+      desired,
+      startAt,
+      podsCreateAt,
+      notReadyUntil,
+    };
   }
 
   private revisionFor(state: WorkloadState, want: DesiredWorkload): number {

@@ -58,7 +58,14 @@ export class RunCommands {
     private readonly hostFor: (record: CommandRecord) => ShellHost,
   ) {}
 
-  submit(command: string, files: Map<string, string>, clusterToken: boolean, now: number, startDelayMs: number, minDurationMs: number): CommandRecord {
+  submit(
+    command: string,
+    files: Map<string, string>,
+    clusterToken: boolean,
+    now: number,
+    startDelayMs: number,
+    minDurationMs: number,
+  ): CommandRecord {
     const id = hexId(`command/${now}/${++this.sequence}/${command}`);
     const record: CommandRecord = {
       id,
@@ -72,14 +79,24 @@ export class RunCommands {
     this.records.set(id, record);
     const host = this.hostFor(record);
     host.schedule(record.startedAt, (start) => {
-      runScript(command, "", { files, env: new Map([["HOME", "/root"]]), errexit: false }, host, this.programs, (exit) => {
-        const end = Math.max(host.now(), start + minDurationMs);
-        const output = exit.stdout + exit.stderr;
-        record.logs = Buffer.byteLength(output) > MAX_LOG_BYTES ? Buffer.from(output).subarray(0, MAX_LOG_BYTES).toString("utf8") : output;
-        record.exitCode = exit.code;
-        record.finishedAt = end;
-        if (exit.fatal !== undefined) record.failure = exit.fatal;
-      });
+      runScript(
+        command,
+        "",
+        { files, env: new Map([["HOME", "/root"]]), errexit: false },
+        host,
+        this.programs,
+        (exit) => {
+          const end = Math.max(host.now(), start + minDurationMs);
+          const output = exit.stdout + exit.stderr;
+          record.logs =
+            Buffer.byteLength(output) > MAX_LOG_BYTES
+              ? Buffer.from(output).subarray(0, MAX_LOG_BYTES).toString("utf8")
+              : output;
+          record.exitCode = exit.code;
+          record.finishedAt = end;
+          if (exit.fatal !== undefined) record.failure = exit.fatal;
+        },
+      );
     });
     return record;
   }
@@ -96,7 +113,11 @@ export class RunCommands {
     const finished = record.finishedAt !== undefined && record.finishedAt <= now;
     const started = record.startedAt <= now;
     if (!finished) {
-      return { id: record.id, provisioningState: "Running", ...(started ? { startedAt: new Date(record.startedAt).toISOString() } : {}) };
+      return {
+        id: record.id,
+        provisioningState: "Running",
+        ...(started ? { startedAt: new Date(record.startedAt).toISOString() } : {}),
+      };
     }
     return {
       id: record.id,

@@ -40,7 +40,9 @@ const SCENARIOS: Record<string, string[]> = {
 };
 
 function scenariosFor(version: string): string[] {
-  return SCENARIOS[version] ?? ["Database schema migration", "Elastic search upgrade mapping", "Rebuild search indexes"];
+  return (
+    SCENARIOS[version] ?? ["Database schema migration", "Elastic search upgrade mapping", "Rebuild search indexes"]
+  );
 }
 
 /**
@@ -66,7 +68,13 @@ export class DataUpgradeOperator {
       via,
       serverInUpgradeMode: this.host.serverInUpgradeMode(),
     });
-    const job: Job = { namespace, name: object.metadata.name, toVersion, cancel: () => undefined, waitingForServer: false };
+    const job: Job = {
+      namespace,
+      name: object.metadata.name,
+      toVersion,
+      cancel: () => undefined,
+      waitingForServer: false,
+    };
     this.jobs.set(key, job);
     job.cancel = this.host.schedule(this.host.now() + this.host.timings.dataUpgradePickupMs, () => this.attempt(job));
   }
@@ -87,7 +95,10 @@ export class DataUpgradeOperator {
     const readyAt = this.host.serverReadyAt();
     if (readyAt > now) {
       if (!job.waitingForServer) {
-        this.host.setStatus(job.namespace, job.name, { phase: "Pending", message: "Waiting for cluedin-server to be ready" });
+        this.host.setStatus(job.namespace, job.name, {
+          phase: "Pending",
+          message: "Waiting for cluedin-server to be ready",
+        });
       }
       job.waitingForServer = true;
       job.cancel();
@@ -107,13 +118,27 @@ export class DataUpgradeOperator {
     };
     const respond = (at: number, code: number, elapsedMs: number): void => {
       if (pod) {
-        this.host.writeLog(pod, serverLine(at, code === 200 ? "INF" : "ERR", "CluedIn.Server.Api", `HTTP POST /api/upgradeto/${job.toVersion} responded ${code} in ${elapsedMs.toFixed(4)} ms`));
+        this.host.writeLog(
+          pod,
+          serverLine(
+            at,
+            code === 200 ? "INF" : "ERR",
+            "CluedIn.Server.Api",
+            `HTTP POST /api/upgradeto/${job.toVersion} responded ${code} in ${elapsedMs.toFixed(4)} ms`,
+          ),
+        );
       }
     };
-    this.host.setStatus(job.namespace, job.name, { phase: "Running", message: `Calling POST /api/upgradeto/${job.toVersion}` });
+    this.host.setStatus(job.namespace, job.name, {
+      phase: "Running",
+      message: `Calling POST /api/upgradeto/${job.toVersion}`,
+    });
     if (!/^Version\d+$/.test(job.toVersion)) {
       respond(start, 400, 12.5);
-      this.host.setStatus(job.namespace, job.name, { phase: "Failed", message: `Unknown upgrade version '${job.toVersion}': POST /api/upgradeto/${job.toVersion} responded 400` });
+      this.host.setStatus(job.namespace, job.name, {
+        phase: "Failed",
+        message: `Unknown upgrade version '${job.toVersion}': POST /api/upgradeto/${job.toVersion} responded 400`,
+      });
       this.jobs.delete(`${job.namespace}/${job.name}`);
       return;
     }
@@ -128,10 +153,17 @@ export class DataUpgradeOperator {
       }
       if (fault?.mode === "error" && index === scenarios.length - 1) {
         const failedAt = at + step / 2;
-        write(failedAt, "ERR", `Upgrade Scenario ${scenario} for version ${job.toVersion} failed: System.InvalidOperationException: Elasticsearch rejected the mapping update (index cluedin-clues is read-only)`);
+        write(
+          failedAt,
+          "ERR",
+          `Upgrade Scenario ${scenario} for version ${job.toVersion} failed: System.InvalidOperationException: Elasticsearch rejected the mapping update (index cluedin-clues is read-only)`,
+        );
         job.cancel = this.host.schedule(failedAt, (when) => {
           respond(when, 500, realisticStep * (index + 0.5));
-          this.host.setStatus(job.namespace, job.name, { phase: "Failed", message: `POST /api/upgradeto/${job.toVersion} responded 500` });
+          this.host.setStatus(job.namespace, job.name, {
+            phase: "Failed",
+            message: `POST /api/upgradeto/${job.toVersion} responded 500`,
+          });
           this.jobs.delete(`${job.namespace}/${job.name}`);
         });
         return;
@@ -141,7 +173,10 @@ export class DataUpgradeOperator {
     }
     job.cancel = this.host.schedule(at, (when) => {
       respond(when, 200, realisticStep * scenarios.length);
-      this.host.setStatus(job.namespace, job.name, { phase: "Succeeded", message: `Data upgraded to ${job.toVersion}` });
+      this.host.setStatus(job.namespace, job.name, {
+        phase: "Succeeded",
+        message: `Data upgraded to ${job.toVersion}`,
+      });
       this.jobs.delete(`${job.namespace}/${job.name}`);
     });
   }

@@ -122,7 +122,8 @@ export class FaultState {
   take<K extends "helmUpgrade" | "dataUpgrade">(key: K): Faults[K] {
     const fault = this.current[key];
     if (fault?.count !== undefined) {
-      this.current[key] = (fault.count > 1 ? { ...fault, count: fault.count - 1 } : null) as Faults[K];
+      const remaining: unknown = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;
+      this.current[key] = remaining as Faults[K];
     }
     return fault;
   }

@@ -111,7 +111,14 @@ export class LogBook {
         continue;
       }
       if (server.upgradeMode) {
-        lines.push(serverLine(at, "INF", "CluedIn.Server.Upgrade", "Upgrade mode is active: ingestion and processing are paused"));
+        lines.push(
+          serverLine(
+            at,
+            "INF",
+            "CluedIn.Server.Upgrade",
+            "Upgrade mode is active: ingestion and processing are paused",
+          ),
+        );
         continue;
       }
       const [source, message] = HEARTBEATS[beat % HEARTBEATS.length] ?? HEARTBEATS[0] ?? ["", ""];
@@ -140,7 +147,14 @@ function serverStartup(start: number, readyAt: number, server: ServerContext): L
     serverLine(step(1), "INF", "CluedIn.Server.Program", `CLUEDIN_MODE=${server.upgradeMode ? "upgrade" : "normal"}`),
   ];
   if (server.upgradeMode) {
-    lines.push(serverLine(step(2), "WRN", "CluedIn.Server.Program", "Server is running in upgrade mode: ingestion and processing are disabled"));
+    lines.push(
+      serverLine(
+        step(2),
+        "WRN",
+        "CluedIn.Server.Program",
+        "Server is running in upgrade mode: ingestion and processing are disabled",
+      ),
+    );
   }
   lines.push(
     serverLine(
@@ -159,6 +173,7 @@ function serverStartup(start: number, readyAt: number, server: ServerContext): L
 
 function genericStartup(pod: PodView, start: number, readyAt: number): LogLine[] {
   const lines: LogLine[] = [{ at: start, text: `${rfc3339Nano(start)} starting ${pod.containerName} (${pod.image})` }];
-  if (Number.isFinite(readyAt) && pod.port) lines.push({ at: readyAt, text: `${rfc3339Nano(readyAt)} listening on :${pod.port}` });
+  if (Number.isFinite(readyAt) && pod.port)
+    lines.push({ at: readyAt, text: `${rfc3339Nano(readyAt)} listening on :${pod.port}` });
   return lines;
 }

@@ -48,7 +48,13 @@ function containerSpec(pod: PodView): Record<string, unknown> {
     ...(pod.port ? { ports: [{ containerPort: pod.port, protocol: "TCP" }] } : {}),
     ...(Object.keys(pod.env).length ? { env: Object.entries(pod.env).map(([name, value]) => ({ name, value })) } : {}),
     ...(pod.readinessPath && pod.port
-      ? { readinessProbe: { httpGet: { path: pod.readinessPath, port: pod.port, scheme: "HTTP" }, periodSeconds: 10, failureThreshold: 3 } }
+      ? {
+          readinessProbe: {
+            httpGet: { path: pod.readinessPath, port: pod.port, scheme: "HTTP" },
+            periodSeconds: 10,
+            failureThreshold: 3,
+          },
+        }
       : {}),
     resources: { requests: { cpu: "250m", memory: "512Mi" } },
   };
@@ -59,7 +65,8 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
   const container = pod.container;
   const started = container !== undefined;
   let state: Record<string, unknown>;
-  if (pod.completed) state = { terminated: { ...terminatedJson({ ...pod.completed, exitCode: 0, reason: "Completed" }) } };
+  if (pod.completed)
+    state = { terminated: { ...terminatedJson({ ...pod.completed, exitCode: 0, reason: "Completed" }) } };
   else if (container) state = stateJson(container.state);
   else state = { waiting: { reason: "ContainerCreating" } };
   const readySince = container && pod.ready ? rfc3339(container.readyAt) : created;
@@ -84,7 +91,14 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
         ? { deletionTimestamp: rfc3339(pod.deletionAt + 30_000), deletionGracePeriodSeconds: 30 }
         : {}),
       ownerReferences: [
-        { apiVersion: ownerApi, kind: pod.owner.kind, name: pod.owner.name, uid: pod.owner.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: ownerApi,
+          kind: pod.owner.kind,
+          name: pod.owner.name,
+          uid: pod.owner.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: {
@@ -129,7 +143,9 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
 
 function podTemplate(def: WorkloadDef, view: WorkloadView): Record<string, unknown> {
   const { desired } = view.current;
-  const env = def.runsInUpgradeMode ? [{ name: "CLUEDIN_MODE", value: desired.upgradeMode ? "upgrade" : "normal" }] : [];
+  const env = def.runsInUpgradeMode
+    ? [{ name: "CLUEDIN_MODE", value: desired.upgradeMode ? "upgrade" : "normal" }]
+    : [];
   return {
     metadata: { labels: { ...def.labels, ...RELEASE_LABELS, "app.kubernetes.io/name": def.name } },
     spec: {
@@ -165,7 +181,9 @@ export function workloadObject(view: WorkloadView, ctx: ObjectContext): KubeObje
       ...(def.kind === "Deployment" ? { "deployment.kubernetes.io/revision": String(current.revision) } : {}),
     },
   };
-  const selector = { matchLabels: { ...def.labels, "app.kubernetes.io/instance": RELEASE_LABELS["app.kubernetes.io/instance"] } };
+  const selector = {
+    matchLabels: { ...def.labels, "app.kubernetes.io/instance": RELEASE_LABELS["app.kubernetes.io/instance"] },
+  };
   const since = rfc3339(current.startAt);
   if (def.kind === "StatefulSet") {
     return {
@@ -182,7 +200,13 @@ export function workloadObject(view: WorkloadView, ctx: ObjectContext): KubeObje
       },
       status: {
         observedGeneration: view.specGeneration,
-        ...omitZero({ replicas: live.length, readyReplicas: ready, currentReplicas: live.length, updatedReplicas: live.length, availableReplicas: ready }),
+        ...omitZero({
+          replicas: live.length,
+          readyReplicas: ready,
+          currentReplicas: live.length,
+          updatedReplicas: live.length,
+          availableReplicas: ready,
+        }),
         currentRevision: `${def.name}-${current.hash}`,
         updateRevision: `${def.name}-${current.hash}`,
         collisionCount: 0,
@@ -216,7 +240,9 @@ export function workloadObject(view: WorkloadView, ctx: ObjectContext): KubeObje
           type: "Available",
           status: available ? "True" : "False",
           reason: available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-          message: available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.",
+          message: available
+            ? "Deployment has minimum availability."
+            : "Deployment does not have minimum availability.",
           lastUpdateTime: since,
           lastTransitionTime: since,
         },
@@ -240,7 +266,9 @@ export function replicaSetObjects(view: WorkloadView, ctx: ObjectContext): KubeO
   const latestByHash = new Map(view.generations.map((g) => [g.hash, g]));
   return [...latestByHash.values()].map((generation) => {
     const isCurrent = generation.hash === view.current.hash;
-    const pods = view.pods.filter((p) => p.labels["pod-template-hash"] === generation.hash && p.deletionAt === undefined);
+    const pods = view.pods.filter(
+      (p) => p.labels["pod-template-hash"] === generation.hash && p.deletionAt === undefined,
+    );
     const name = `${view.def.name}-${generation.hash}`;
     return {
       apiVersion: "apps/v1",
@@ -250,21 +278,40 @@ export function replicaSetObjects(view: WorkloadView, ctx: ObjectContext): KubeO
         namespace: ctx.namespace,
         uid: uidFor(name),
         creationTimestamp: rfc3339(generation.startAt),
-        labels: { ...view.def.labels, "app.kubernetes.io/instance": RELEASE_LABELS["app.kubernetes.io/instance"], "pod-template-hash": generation.hash },
+        labels: {
+          ...view.def.labels,
+          "app.kubernetes.io/instance": RELEASE_LABELS["app.kubernetes.io/instance"],
+          "pod-template-hash": generation.hash,
+        },
         annotations: { "deployment.kubernetes.io/revision": String(generation.revision) },
         ownerReferences: [
-          { apiVersion: "apps/v1", kind: "Deployment", name: view.def.name, uid: uidFor(`Deployment/${view.def.name}`), controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: view.def.name,
+            uid: uidFor(`Deployment/${view.def.name}`),
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: {
         replicas: isCurrent ? generation.desired.replicas : 0,
         selector: { matchLabels: { ...view.def.labels, "pod-template-hash": generation.hash } },
-        template: { metadata: { labels: { ...view.def.labels, "pod-template-hash": generation.hash } }, spec: { containers: [{ name: view.def.container, image: `${generation.desired.image}:${generation.desired.tag}` }] } },
+        template: {
+          metadata: { labels: { ...view.def.labels, "pod-template-hash": generation.hash } },
+          spec: {
+            containers: [{ name: view.def.container, image: `${generation.desired.image}:${generation.desired.tag}` }],
+          },
+        },
       },
       status: {
         observedGeneration: 1,
         replicas: pods.length,
-        ...omitZero({ readyReplicas: pods.filter((p) => p.ready).length, availableReplicas: pods.filter((p) => p.ready).length }),
+        ...omitZero({
+          readyReplicas: pods.filter((p) => p.ready).length,
+          availableReplicas: pods.filter((p) => p.ready).length,
+        }),
       },
     };
   });
@@ -284,7 +331,12 @@ export function jobObject(job: JobView, ctx: ObjectContext): KubeObject {
       uid: job.uid,
       generation: 1,
       creationTimestamp: start,
-      labels: { ...helmLabels(ctx, {}), phase: "init-db", "batch.kubernetes.io/controller-uid": job.uid, "controller-uid": job.uid },
+      labels: {
+        ...helmLabels(ctx, {}),
+        phase: "init-db",
+        "batch.kubernetes.io/controller-uid": job.uid,
+        "controller-uid": job.uid,
+      },
       annotations: helmAnnotations(ctx),
     },
     spec: {
@@ -358,33 +410,123 @@ function event(
 export function podEvents(pods: readonly PodView[], ctx: ObjectContext): KubeObject[] {
   const out: KubeObject[] = [];
   for (const pod of pods) {
-    if (ctx.now - pod.createdAt > 3_600_000 && pod.deletionAt === undefined && pod.container?.lastTerminated === undefined) continue;
-    out.push(event(ctx, pod, "Scheduled", "Normal", `Successfully assigned ${ctx.namespace}/${pod.name} to ${pod.nodeName}`, pod.createdAt, pod.createdAt, 1, "default-scheduler"));
+    if (
+      ctx.now - pod.createdAt > 3_600_000 &&
+      pod.deletionAt === undefined &&
+      pod.container?.lastTerminated === undefined
+    )
+      continue;
+    out.push(
+      event(
+        ctx,
+        pod,
+        "Scheduled",
+        "Normal",
+        `Successfully assigned ${ctx.namespace}/${pod.name} to ${pod.nodeName}`,
+        pod.createdAt,
+        pod.createdAt,
+        1,
+        "default-scheduler",
+      ),
+    );
     const container = pod.container;
-    const startedAt = container ? (container.state.kind === "running" ? container.state.startedAt : container.lastTerminated?.startedAt) : pod.completed?.startedAt;
+    const startedAt = container
+      ? container.state.kind === "running"
+        ? container.state.startedAt
+        : container.lastTerminated?.startedAt
+      : pod.completed?.startedAt;
     if (startedAt !== undefined) {
       const starts = (container?.restarts ?? 0) + 1;
-      out.push(event(ctx, pod, "Pulled", "Normal", `Container image "${pod.image}" already present on machine`, pod.createdAt, startedAt, starts));
-      out.push(event(ctx, pod, "Created", "Normal", `Created container ${pod.containerName}`, pod.createdAt, startedAt, starts));
-      out.push(event(ctx, pod, "Started", "Normal", `Started container ${pod.containerName}`, pod.createdAt, startedAt, starts));
+      out.push(
+        event(
+          ctx,
+          pod,
+          "Pulled",
+          "Normal",
+          `Container image "${pod.image}" already present on machine`,
+          pod.createdAt,
+          startedAt,
+          starts,
+        ),
+      );
+      out.push(
+        event(
+          ctx,
+          pod,
+          "Created",
+          "Normal",
+          `Created container ${pod.containerName}`,
+          pod.createdAt,
+          startedAt,
+          starts,
+        ),
+      );
+      out.push(
+        event(
+          ctx,
+          pod,
+          "Started",
+          "Normal",
+          `Started container ${pod.containerName}`,
+          pod.createdAt,
+          startedAt,
+          starts,
+        ),
+      );
     } else {
       out.push(event(ctx, pod, "Pulling", "Normal", `Pulling image "${pod.image}"`, pod.createdAt, pod.createdAt, 1));
     }
     if (container?.lastTerminated && container.restarts > 0) {
       out.push(
-        event(ctx, pod, "BackOff", "Warning", `Back-off restarting failed container ${pod.containerName} in pod ${pod.name}_${ctx.namespace}(${pod.uid})`, container.lastTerminated.finishedAt, ctx.now, container.restarts),
+        event(
+          ctx,
+          pod,
+          "BackOff",
+          "Warning",
+          `Back-off restarting failed container ${pod.containerName} in pod ${pod.name}_${ctx.namespace}(${pod.uid})`,
+          container.lastTerminated.finishedAt,
+          ctx.now,
+          container.restarts,
+        ),
       );
     }
-    if (container && !pod.ready && pod.readinessPath && pod.port && pod.deletionAt === undefined && container.state.kind === "running") {
+    if (
+      container &&
+      !pod.ready &&
+      pod.readinessPath &&
+      pod.port &&
+      pod.deletionAt === undefined &&
+      container.state.kind === "running"
+    ) {
       const firstProbe = container.state.startedAt + 10_000;
       if (ctx.now >= firstProbe) {
         out.push(
-          event(ctx, pod, "Unhealthy", "Warning", `Readiness probe failed: HTTP probe failed with statuscode: 503`, firstProbe, ctx.now, 1 + Math.floor((ctx.now - firstProbe) / 10_000)),
+          event(
+            ctx,
+            pod,
+            "Unhealthy",
+            "Warning",
+            `Readiness probe failed: HTTP probe failed with statuscode: 503`,
+            firstProbe,
+            ctx.now,
+            1 + Math.floor((ctx.now - firstProbe) / 10_000),
+          ),
         );
       }
     }
     if (pod.deletionAt !== undefined) {
-      out.push(event(ctx, pod, "Killing", "Normal", `Stopping container ${pod.containerName}`, pod.deletionAt, pod.deletionAt, 1));
+      out.push(
+        event(
+          ctx,
+          pod,
+          "Killing",
+          "Normal",
+          `Stopping container ${pod.containerName}`,
+          pod.deletionAt,
+          pod.deletionAt,
+          1,
+        ),
+      );
     }
   }
   return out;
@@ -393,12 +535,21 @@ export function podEvents(pods: readonly PodView[], ctx: ObjectContext): KubeObj
 export function serviceObjects(defs: readonly WorkloadDef[], ctx: ObjectContext, createdAt: number): KubeObject[] {
   return defs.map((def) => {
     const loadBalancer = def.serviceType === "LoadBalancer";
-    const ports = def.name === "cluedin-rabbitmq"
-      ? [
-          { name: "amqp", port: 5672, targetPort: 5672, protocol: "TCP" },
-          { name: "http-stats", port: 15672, targetPort: 15672, protocol: "TCP" },
-        ]
-      : [{ name: "http", port: def.port, targetPort: def.port, protocol: "TCP", ...(loadBalancer ? { nodePort: 30080 + smallInt(def.name, 100) } : {}) }];
+    const ports =
+      def.name === "cluedin-rabbitmq"
+        ? [
+            { name: "amqp", port: 5672, targetPort: 5672, protocol: "TCP" },
+            { name: "http-stats", port: 15672, targetPort: 15672, protocol: "TCP" },
+          ]
+        : [
+            {
+              name: "http",
+              port: def.port,
+              targetPort: def.port,
+              protocol: "TCP",
+              ...(loadBalancer ? { nodePort: 30080 + smallInt(def.name, 100) } : {}),
+            },
+          ];
     if (loadBalancer) ports.push({ name: "https", port: 443, targetPort: 443, protocol: "TCP", nodePort: 30443 });
     return {
       apiVersion: "v1",
@@ -423,17 +574,70 @@ export function serviceObjects(defs: readonly WorkloadDef[], ctx: ObjectContext,
   });
 }
 
+export function nodeObjects(names: readonly string[], kubernetesVersion: string, createdAt: number): KubeObject[] {
+  return names.map((name, index) => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      uid: uidFor(`Node/${name}`),
+      creationTimestamp: rfc3339(createdAt),
+      labels: {
+        agentpool: "nodepool1",
+        "kubernetes.azure.com/role": "agent",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "node.kubernetes.io/instance-type": "Standard_D8s_v5",
+      },
+    },
+    spec: { podCIDR: `10.244.${index}.0/24`, providerID: `azure:///subscriptions/sim/virtualMachineScaleSets/${name}` },
+    status: {
+      conditions: [
+        { type: "MemoryPressure", status: "False", reason: "KubeletHasSufficientMemory" },
+        { type: "DiskPressure", status: "False", reason: "KubeletHasNoDiskPressure" },
+        { type: "PIDPressure", status: "False", reason: "KubeletHasSufficientPID" },
+        { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" },
+      ],
+      addresses: [
+        { type: "InternalIP", address: `10.224.0.${4 + index}` },
+        { type: "Hostname", address: name },
+      ],
+      capacity: { cpu: "8", memory: "32863356Ki", pods: "110" },
+      allocatable: { cpu: "7820m", memory: "28434556Ki", pods: "110" },
+      nodeInfo: {
+        kubeletVersion: `v${kubernetesVersion}`,
+        kubeProxyVersion: `v${kubernetesVersion}`,
+        osImage: "Ubuntu 22.04.5 LTS",
+        kernelVersion: "5.15.0-1074-azure",
+        containerRuntimeVersion: "containerd://1.7.22-1",
+        operatingSystem: "linux",
+        architecture: "amd64",
+      },
+    },
+  }));
+}
+
 export function namespaceObjects(names: readonly string[], createdAt: number): KubeObject[] {
   return names.map((name) => ({
     apiVersion: "v1",
     kind: "Namespace",
-    metadata: { name, uid: uidFor(`Namespace/${name}`), creationTimestamp: rfc3339(createdAt), labels: { "kubernetes.io/metadata.name": name } },
+    metadata: {
+      name,
+      uid: uidFor(`Namespace/${name}`),
+      creationTimestamp: rfc3339(createdAt),
+      labels: { "kubernetes.io/metadata.name": name },
+    },
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   }));
 }
 
-export function opaqueSecret(name: string, data: Record<string, string>, ctx: ObjectContext, createdAt: number): KubeObject {
+export function opaqueSecret(
+  name: string,
+  data: Record<string, string>,
+  ctx: ObjectContext,
+  createdAt: number,
+): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -454,10 +658,21 @@ export function dataUpgradeCrd(createdAt: number): KubeObject {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: "dataupgrades.api.cluedin.com", uid: uidFor("crd/dataupgrades"), creationTimestamp: rfc3339(createdAt), generation: 1 },
+    metadata: {
+      name: "dataupgrades.api.cluedin.com",
+      uid: uidFor("crd/dataupgrades"),
+      creationTimestamp: rfc3339(createdAt),
+      generation: 1,
+    },
     spec: {
       group: "api.cluedin.com",
-      names: { plural: "dataupgrades", singular: "dataupgrade", kind: "DataUpgrade", listKind: "DataUpgradeList", shortNames: ["du"] },
+      names: {
+        plural: "dataupgrades",
+        singular: "dataupgrade",
+        kind: "DataUpgrade",
+        listKind: "DataUpgradeList",
+        shortNames: ["du"],
+      },
       scope: "Namespaced",
       versions: [
         {
@@ -482,6 +697,9 @@ export function dataUpgradeCrd(createdAt: number): KubeObject {
         },
       ],
     },
-    status: { acceptedNames: { plural: "dataupgrades", kind: "DataUpgrade", shortNames: ["du"] }, storedVersions: ["v1"] },
+    status: {
+      acceptedNames: { plural: "dataupgrades", kind: "DataUpgrade", shortNames: ["du"] },
+      storedVersions: ["v1"],
+    },
   };
 }

@@ -68,7 +68,12 @@ export class Queues {
     return this.queues.map((queue) => ({
       name: queue.name,
       messages: this.depth(queue, t),
-      consumers: queue.deadLetter || !consumersUp || !this.conditions.draining ? 0 : queue.name.startsWith("RemoteEvents") ? 1 : 2,
+      consumers:
+        queue.deadLetter || !consumersUp || !this.conditions.draining
+          ? 0
+          : queue.name.startsWith("RemoteEvents")
+            ? 1
+            : 2,
     }));
   }
 

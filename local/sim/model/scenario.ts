@@ -55,7 +55,11 @@ export function defaultUserValues(): Values {
       bootstrap: {
         organization: { name: "contoso", email: "admin@contoso.com", password: s.orgAdminPassword },
       },
-      sso: { enabled: true, azureClientId: "5c6f2a0e-7d1b-4c3e-9f8a-2b4d6e8f0a1c", azureClientSecret: s.ssoClientSecret },
+      sso: {
+        enabled: true,
+        azureClientId: "5c6f2a0e-7d1b-4c3e-9f8a-2b4d6e8f0a1c",
+        azureClientSecret: s.ssoClientSecret,
+      },
       email: { host: "smtp.contoso.com", port: 587, user: "cluedin@contoso.com", password: s.emailPassword },
       sqlserver: {
         users: {
@@ -75,12 +79,21 @@ export function defaultUserValues(): Values {
   };
 }
 
-const STATUSES = ["deployed", "superseded", "failed", "pending-upgrade", "pending-rollback", "pending-install"] as const;
+const STATUSES = [
+  "deployed",
+  "superseded",
+  "failed",
+  "pending-upgrade",
+  "pending-rollback",
+  "pending-install",
+] as const;
 
 const timingsSchema = z
-  .object(Object.fromEntries(Object.keys(DEFAULT_TIMINGS).map((key) => [key, z.number().min(0)])) as {
-    [K in keyof Timings]: z.ZodNumber;
-  })
+  .object(
+    Object.fromEntries(Object.keys(DEFAULT_TIMINGS).map((key) => [key, z.number().min(0)])) as {
+      [K in keyof Timings]: z.ZodNumber;
+    },
+  )
   .partial()
   .strict();
 
@@ -113,7 +126,9 @@ export const scenarioSchema = z
         /** Starting release, as a chart version (`2.4.2`) or app version (`2024.12.02`): two earlier ones precede it. */
         current: z
           .string()
-          .refine((v) => findChartByRelease(v) !== undefined, { message: "must be a chart or app version of the chart table" })
+          .refine((v) => findChartByRelease(v) !== undefined, {
+            message: "must be a chart or app version of the chart table",
+          })
           .optional(),
         /** Explicit revisions, oldest first. The last defaults to deployed, the others to superseded. */
         history: z
@@ -181,7 +196,10 @@ export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; rea
 export function resolveScenario(input: unknown): ScenarioResult {
   const parsed = scenarioSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join(".") || "scenario"}: ${i.message}`).join("; ") };
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join(".") || "scenario"}: ${i.message}`).join("; "),
+    };
   }
   const s = parsed.data;
   const baseValues = coalesceValues(defaultUserValues(), s.values ?? {});

@@ -75,23 +75,49 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     readinessPath: "/health/readiness",
     runsInUpgradeMode: true,
   }),
-  platform("cluedin-server-processing", { app: "cluedin", role: "processing" }, "cluedin-server", serverTag, 120_000, 9000, {
-    container: "cluedin",
-    readinessPath: "/health/readiness",
-    runsInUpgradeMode: true,
+  platform(
+    "cluedin-server-processing",
+    { app: "cluedin", role: "processing" },
+    "cluedin-server",
+    serverTag,
+    120_000,
+    9000,
+    {
+      container: "cluedin",
+      readinessPath: "/health/readiness",
+      runsInUpgradeMode: true,
+    },
+  ),
+  platform(
+    "cluedin-server-crawling",
+    { app: "cluedin", role: "crawling" },
+    "cluedin-server",
+    serverTag,
+    120_000,
+    9000,
+    {
+      container: "cluedin",
+      readinessPath: "/health/readiness",
+      runsInUpgradeMode: true,
+    },
+  ),
+  platform("cluedin-ui", { app: "ui" }, "ui", "application.ui.image.tag", 25_000, 80, {
+    scaledToZeroInUpgradeMode: true,
   }),
-  platform("cluedin-server-crawling", { app: "cluedin", role: "crawling" }, "cluedin-server", serverTag, 120_000, 9000, {
-    container: "cluedin",
-    readinessPath: "/health/readiness",
-    runsInUpgradeMode: true,
-  }),
-  platform("cluedin-ui", { app: "ui" }, "ui", "application.ui.image.tag", 25_000, 80, { scaledToZeroInUpgradeMode: true }),
   platform("cluedin-gql", { app: "gql" }, "graphql", "application.gql.image.tag", 35_000, 8888, {
     scaledToZeroInUpgradeMode: true,
   }),
-  platform("cluedin-datasource", { app: "datasource" }, "datasource", "application.datasource.image.tag", 40_000, 8080, {
-    scaledToZeroInUpgradeMode: true,
-  }),
+  platform(
+    "cluedin-datasource",
+    { app: "datasource" },
+    "datasource",
+    "application.datasource.image.tag",
+    40_000,
+    8080,
+    {
+      scaledToZeroInUpgradeMode: true,
+    },
+  ),
   platform(
     "cluedin-datasource-processing",
     { app: "datasource-processing" },
@@ -110,12 +136,34 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     8080,
     { scaledToZeroInUpgradeMode: true },
   ),
-  platform("cluedin-controller", { app: "controller" }, "cluedin-controller", "application.controller.image.tag", 20_000, 8080),
+  platform(
+    "cluedin-controller",
+    { app: "controller" },
+    "cluedin-controller",
+    "application.controller.image.tag",
+    20_000,
+    8080,
+  ),
   infra("cluedin-openrefine", "Deployment", "openrefine", `${REGISTRY}/cluedin/openrefine`, "3.7.9", 3333),
   infra("cluedin-sqlserver", "Deployment", "sqlserver", `${REGISTRY}/cluedin/sqlserver`, "2022-cu14", 1433),
-  infra("cluedin-haproxy-ingress", "Deployment", "haproxy-ingress", "haproxytech/kubernetes-ingress", "1.10.11", 80, "LoadBalancer"),
+  infra(
+    "cluedin-haproxy-ingress",
+    "Deployment",
+    "haproxy-ingress",
+    "haproxytech/kubernetes-ingress",
+    "1.10.11",
+    80,
+    "LoadBalancer",
+  ),
   infra("cluedin-grafana", "Deployment", "grafana", "grafana/grafana", "10.4.1", 3000),
-  infra("cluedin-elasticsearch", "StatefulSet", "elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch", "7.17.21", 9200),
+  infra(
+    "cluedin-elasticsearch",
+    "StatefulSet",
+    "elasticsearch",
+    "docker.elastic.co/elasticsearch/elasticsearch",
+    "7.17.21",
+    9200,
+  ),
   infra("cluedin-neo4j", "StatefulSet", "neo4j", "neo4j", "4.4.33-enterprise", 7687),
   infra("cluedin-rabbitmq", "StatefulSet", "rabbitmq", "bitnami/rabbitmq", "3.12.14", 5672),
   infra("cluedin-redis-master", "StatefulSet", "redis", "bitnami/redis", "7.2.4", 6379),
@@ -129,7 +177,12 @@ export interface JobDef {
 }
 
 export const JOBS: readonly JobDef[] = [
-  { name: "init-sqlserver-job", container: "init-sqlserver", image: `${REGISTRY}/cluedin/sqlserver-init`, runMs: 60_000 },
+  {
+    name: "init-sqlserver-job",
+    container: "init-sqlserver",
+    image: `${REGISTRY}/cluedin/sqlserver-init`,
+    runMs: 60_000,
+  },
   { name: "init-neo4j-job", container: "init-neo4j", image: `${REGISTRY}/cluedin/neo4j-init`, runMs: 45_000 },
   { name: "init-cluedin-job", container: "init-cluedin", image: `${REGISTRY}/cluedin/cluedin-server`, runMs: 90_000 },
 ];
@@ -193,9 +246,18 @@ export function renderDesired(effective: Values): DesiredState {
     const tag = def.fixedTag ?? text(def.tagKey ? getPath(effective, def.tagKey) : undefined) ?? platformTag;
     const mode = upgradeMode && def.runsInUpgradeMode;
     const replicas = upgradeMode && def.scaledToZeroInUpgradeMode ? 0 : 1;
-    const templateKey =
-      def.name.startsWith(SERVER) ? `${mode}|${packages.map((p) => `${p.name}@${p.version}`).join(",")}` : "";
-    workloads.set(def.name, { image: def.image, tag, upgradeMode: mode, replicas, templateKey, packages, nugetFullRestore });
+    const templateKey = def.name.startsWith(SERVER)
+      ? `${mode}|${packages.map((p) => `${p.name}@${p.version}`).join(",")}`
+      : "";
+    workloads.set(def.name, {
+      image: def.image,
+      tag,
+      upgradeMode: mode,
+      replicas,
+      templateKey,
+      packages,
+      nugetFullRestore,
+    });
   }
   return { platformTag, upgradeMode, runDatabaseJobs, nugetFullRestore, packages, workloads };
 }

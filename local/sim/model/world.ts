@@ -10,12 +10,11 @@ import { KubeApi, type ApiResult, type LogOptions } from "../kube/api.js";
 import { podStatusText, resourceKey, RESOURCES, type ResourceDef } from "../kube/resources.js";
 import { badRequest, notFound } from "../kube/status.js";
 import { KubeStore } from "../kube/store.js";
-import type { KubeObject } from "../kube/types.js";
 import { BUILTINS } from "../shell/builtins.js";
 import { kubectl } from "../shell/kubectl.js";
 import type { ShellHost } from "../shell/types.js";
 import { chartDefaults, findChart, type ChartVersion } from "./charts.js";
-import { CluedInCluster, type PodView } from "./cluster.js";
+import { CluedInCluster, NODES, type PodView } from "./cluster.js";
 import { RunCommands, type CommandRecord } from "./commands.js";
 import { DataUpgradeOperator } from "./dataupgrade.js";
 import { FaultState, type Faults, type InjectedFault } from "./faults.js";
@@ -24,6 +23,7 @@ import {
   dataUpgradeCrd,
   jobObject,
   namespaceObjects,
+  nodeObjects,
   opaqueSecret,
   podEvents,
   podObject,
@@ -40,15 +40,50 @@ import { PROCESSING, renderDesired, SERVER, UI, WORKLOADS, type DesiredState } f
 export interface SimState {
   now: string;
   scenario: string;
-  cluster: { subscriptionId: string; resourceGroup: string; clusterName: string; namespace: string; releaseName: string };
+  cluster: {
+    subscriptionId: string;
+    resourceGroup: string;
+    clusterName: string;
+    namespace: string;
+    releaseName: string;
+  };
   release: {
-    revisions: { revision: number; status: string; chart: string; appVersion: string; description: string; updated: string }[];
+    revisions: {
+      revision: number;
+      status: string;
+      chart: string;
+      appVersion: string;
+      description: string;
+      updated: string;
+    }[];
     deployedRevision?: number;
   };
-  workloads: { kind: string; name: string; replicas: number; readyReplicas: number; image: string; upgradeMode: boolean }[];
-  pods: { name: string; workload: string; phase: string; status: string; ready: boolean; restarts: number; image: string }[];
+  workloads: {
+    kind: string;
+    name: string;
+    replicas: number;
+    readyReplicas: number;
+    image: string;
+    upgradeMode: boolean;
+  }[];
+  pods: {
+    name: string;
+    workload: string;
+    phase: string;
+    status: string;
+    ready: boolean;
+    restarts: number;
+    image: string;
+  }[];
   jobs: { name: string; status: "Running" | "Complete"; startedAt: string }[];
-  dataUpgrades: { name: string; namespace: string; toVersion: string; phase?: string; message?: string; createdAt?: string }[];
+  dataUpgrades: {
+    name: string;
+    namespace: string;
+    toVersion: string;
+    phase?: string;
+    message?: string;
+    createdAt?: string;
+  }[];
   queues: QueueRow[];
   ui: { ready: boolean };
   commands: {
@@ -130,7 +165,8 @@ export class World {
       });
       this.releases.create(release, at);
       const next = plans[index + 1];
-      if (next && plan.status !== "deployed" && plan.status !== "failed") this.releases.update(release, t0 - next.ageMs);
+      if (next && plan.status !== "deployed" && plan.status !== "failed")
+        this.releases.update(release, t0 - next.ageMs);
     });
 
     this.cluster = new CluedInCluster(this.timings, scale, installedAt, this.appliedDesired, runningSince);
@@ -189,7 +225,8 @@ export class World {
     const at = this.timeline.now();
     const previous = this.faults.set(update);
     const next = this.faults.get();
-    for (const name of next.crashLoop.filter((w) => !previous.crashLoop.includes(w))) this.cluster.startCrashing(name, at);
+    for (const name of next.crashLoop.filter((w) => !previous.crashLoop.includes(w)))
+      this.cluster.startCrashing(name, at);
     for (const name of previous.crashLoop.filter((w) => !next.crashLoop.includes(w))) {
       if (!next.crashLoopAfterUpgrade.includes(name)) this.cluster.stopCrashing(name, at);
     }
@@ -198,7 +235,8 @@ export class World {
     }
     if (next.serverLogErrors && !previous.serverLogErrors) this.logs.startErrors(this.livePod(SERVER)?.name, at);
     if (!next.serverLogErrors && previous.serverLogErrors) this.logs.stopErrors(at);
-    if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth) this.updateQueues(at);
+    if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth)
+      this.updateQueues(at);
     this.changed();
     return next;
   }
@@ -342,9 +380,13 @@ export class World {
     const desired = this.render(chart, release.config);
     const faults = this.faults.get();
     if (kind === "rollback") {
-      for (const name of faults.crashLoopAfterUpgrade) if (!faults.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
+      for (const name of faults.crashLoopAfterUpgrade)
+        if (!faults.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
     }
-    this.cluster.apply(desired, at, { notReadyUntil, crashAfterRollout: kind === "upgrade" ? faults.crashLoopAfterUpgrade : [] });
+    this.cluster.apply(desired, at, {
+      notReadyUntil,
+      crashAfterRollout: kind === "upgrade" ? faults.crashLoopAfterUpgrade : [],
+    });
     this.appliedChart = chart;
     this.appliedDesired = desired;
     this.updateQueues(at);
@@ -359,7 +401,10 @@ export class World {
 
   private updateQueues(at: number): void {
     const faults = this.faults.get();
-    this.queues.setConditions({ draining: !faults.queuesStuck && !this.appliedDesired.upgradeMode, deadLetterGrowth: faults.deadLetterGrowth }, at);
+    this.queues.setConditions(
+      { draining: !faults.queuesStuck && !this.appliedDesired.upgradeMode, deadLetterGrowth: faults.deadLetterGrowth },
+      at,
+    );
   }
 
   private serverReadyAt(): number {
@@ -377,11 +422,19 @@ export class World {
     const key = resourceKey(DATAUPGRADES);
     const existing = this.store.get(key, namespace, name);
     if (!existing) return;
-    this.store.put(key, { ...existing, status: { ...status, lastTransitionTime: new Date(this.timeline.now()).toISOString().replace(/\.\d{3}Z$/, "Z") } });
+    this.store.put(key, {
+      ...existing,
+      status: { ...status, lastTransitionTime: new Date(this.timeline.now()).toISOString().replace(/\.\d{3}Z$/, "Z") },
+    });
   }
 
   private objectContext(now: number): ObjectContext {
-    return { namespace: this.scenario.namespace, releaseName: this.scenario.releaseName, chartVersion: this.appliedChart.version, now };
+    return {
+      namespace: this.scenario.namespace,
+      releaseName: this.scenario.releaseName,
+      chartVersion: this.appliedChart.version,
+      now,
+    };
   }
 
   /** Reconciles the derived resources with the model at the timeline's present. */
@@ -394,11 +447,26 @@ export class World {
     const views = this.cluster.workloadViews(t);
     const jobs = this.cluster.jobViews(t);
     const pods = [...views.flatMap((v) => v.pods), ...jobs.map((j) => j.pod)];
-    this.store.reconcile("/pods", pods.map((p) => podObject(p, ctx)));
-    this.store.reconcile("apps/deployments", views.filter((v) => v.def.kind === "Deployment").map((v) => workloadObject(v, ctx)));
-    this.store.reconcile("apps/statefulsets", views.filter((v) => v.def.kind === "StatefulSet").map((v) => workloadObject(v, ctx)));
-    this.store.reconcile("apps/replicasets", views.flatMap((v) => replicaSetObjects(v, ctx)));
-    this.store.reconcile("batch/jobs", jobs.map((j) => jobObject(j, ctx)));
+    this.store.reconcile(
+      "/pods",
+      pods.map((p) => podObject(p, ctx)),
+    );
+    this.store.reconcile(
+      "apps/deployments",
+      views.filter((v) => v.def.kind === "Deployment").map((v) => workloadObject(v, ctx)),
+    );
+    this.store.reconcile(
+      "apps/statefulsets",
+      views.filter((v) => v.def.kind === "StatefulSet").map((v) => workloadObject(v, ctx)),
+    );
+    this.store.reconcile(
+      "apps/replicasets",
+      views.flatMap((v) => replicaSetObjects(v, ctx)),
+    );
+    this.store.reconcile(
+      "batch/jobs",
+      jobs.map((j) => jobObject(j, ctx)),
+    );
     this.store.reconcile("/events", podEvents(pods, ctx));
   }
 
@@ -415,12 +483,26 @@ export class World {
       return { ok: false, failure: badRequest(`container ${container} is not valid for pod ${name}`) };
     }
     if (!pod.container && !pod.completed) {
-      return { ok: false, failure: badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`) };
+      return {
+        ok: false,
+        failure: badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`),
+      };
     }
     const desired = pod.desired;
-    const server = desired ? { tag: desired.tag, upgradeMode: desired.upgradeMode, packages: desired.packages, nugetFullRestore: desired.nugetFullRestore } : undefined;
+    const server = desired
+      ? {
+          tag: desired.tag,
+          upgradeMode: desired.upgradeMode,
+          packages: desired.packages,
+          nugetFullRestore: desired.nugetFullRestore,
+        }
+      : undefined;
     const lines = this.logs.linesFor(pod, t, server, options.previous ?? false);
-    if (!lines) return { ok: false, failure: badRequest(`previous terminated container "${container}" in pod "${name}" not found`) };
+    if (!lines)
+      return {
+        ok: false,
+        failure: badRequest(`previous terminated container "${container}" in pod "${name}" not found`),
+      };
     let selected = lines;
     const { sinceSeconds } = options;
     if (sinceSeconds !== undefined) selected = selected.filter((l) => l.at >= t - sinceSeconds * 1000);
@@ -448,12 +530,18 @@ export class World {
 
   private writeStaticObjects(createdAt: number): void {
     const ctx = this.objectContext(createdAt);
-    for (const ns of namespaceObjects([this.scenario.namespace, ...NAMESPACES], createdAt)) this.store.put("/namespaces", ns);
+    for (const ns of namespaceObjects([this.scenario.namespace, ...NAMESPACES], createdAt))
+      this.store.put("/namespaces", ns);
     for (const service of serviceObjects(WORKLOADS, ctx, createdAt)) this.store.put("/services", service);
+    for (const node of nodeObjects(NODES, this.scenario.cluster.kubernetesVersion, createdAt))
+      this.store.put("/nodes", node);
     this.store.put("apiextensions.k8s.io/customresourcedefinitions", dataUpgradeCrd(createdAt));
     const s = PLANTED_SECRETS;
     const secrets: [string, Record<string, string>][] = [
-      ["cluedin-rabbitmq", { "rabbitmq-password": s.rabbitmqPassword, "rabbitmq-erlang-cookie": s.rabbitmqErlangCookie }],
+      [
+        "cluedin-rabbitmq",
+        { "rabbitmq-password": s.rabbitmqPassword, "rabbitmq-erlang-cookie": s.rabbitmqErlangCookie },
+      ],
       ["cluedin-sqlserver-secret", { sapassword: s.mssqlSaPassword }],
       ["cluedin-redis", { "redis-password": s.redisPassword }],
       ["cluedin-elasticsearch", { "elasticsearch-password": s.elasticsearchPassword }],

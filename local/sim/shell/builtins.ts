@@ -34,7 +34,15 @@ const cat: Program = (args, ctx, done) => {
   done(ok(out));
 };
 
-const ls: Program = (_args, ctx, done) => done(ok([...ctx.files.keys()].sort().map((f) => `${f}\n`).join("")));
+const ls: Program = (_args, ctx, done) =>
+  done(
+    ok(
+      [...ctx.files.keys()]
+        .sort()
+        .map((f) => `${f}\n`)
+        .join(""),
+    ),
+  );
 
 const sleep: Program = (args, ctx, done) => {
   const seconds = Number(args[0]?.replace(/s$/, ""));
@@ -71,7 +79,9 @@ const base64: Program = (args, ctx, done) => {
     done(fail(1, `base64: ${file ?? ""}: No such file or directory\n`));
     return;
   }
-  done(ok(decode ? Buffer.from(input.trim(), "base64").toString("utf8") : `${Buffer.from(input).toString("base64")}\n`));
+  done(
+    ok(decode ? Buffer.from(input.trim(), "base64").toString("utf8") : `${Buffer.from(input).toString("base64")}\n`),
+  );
 };
 
 const grep: Program = (args, ctx, done) => {
@@ -87,7 +97,9 @@ const grep: Program = (args, ctx, done) => {
   } catch {
     regex = new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), ignoreCase ? "i" : "");
   }
-  const lines = input.split("\n").filter((line, i, all) => (i < all.length - 1 || line !== "") && regex.test(line) !== invert);
+  const lines = input
+    .split("\n")
+    .filter((line, i, all) => (i < all.length - 1 || line !== "") && regex.test(line) !== invert);
   done({ code: lines.length ? 0 : 1, stdout: quiet ? "" : lines.map((l) => `${l}\n`).join(""), stderr: "" });
 };
 
@@ -104,7 +116,13 @@ const headTail =
 
 const wc: Program = (args, ctx, done) => {
   const lines = ctx.stdin.split("\n").length - 1;
-  done(ok(args.includes("-l") ? `${lines}\n` : `${lines} ${ctx.stdin.split(/\s+/).filter(Boolean).length} ${Buffer.byteLength(ctx.stdin)}\n`));
+  done(
+    ok(
+      args.includes("-l")
+        ? `${lines}\n`
+        : `${lines} ${ctx.stdin.split(/\s+/).filter(Boolean).length} ${Buffer.byteLength(ctx.stdin)}\n`,
+    ),
+  );
 };
 
 export const BUILTINS: Record<string, Program> = {

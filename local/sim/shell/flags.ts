@@ -48,7 +48,10 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     if (spec.type === "bool") {
       const value = inline ?? "true";
       if (value !== "true" && value !== "false") {
-        return { ok: false, reason: `invalid argument "${value}" for "${display}" flag: strconv.ParseBool: parsing "${value}": invalid syntax` };
+        return {
+          ok: false,
+          reason: `invalid argument "${value}" for "${display}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`,
+        };
       }
       flags.bool.set(spec.name, value === "true");
       flags.given.push(`--${spec.name}${inline !== undefined ? `=${value}` : ""}`);
@@ -57,7 +60,11 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     let value = inline;
     if (value === undefined) {
       const next = argv[i + 1];
-      if (next === undefined) return { ok: false, reason: `flag needs an argument: ${arg.startsWith("--") ? arg : `'${arg[1] ?? ""}' in ${arg}`}` };
+      if (next === undefined)
+        return {
+          ok: false,
+          reason: `flag needs an argument: ${arg.startsWith("--") ? arg : `'${arg[1] ?? ""}' in ${arg}`}`,
+        };
       value = next;
       i++;
     }

@@ -1,4 +1,5 @@
-type Node = { kind: "text"; text: string } | { kind: "path"; path: string } | { kind: "range"; path: string; body: Node[] };
+type Node =
+  { kind: "text"; text: string } | { kind: "path"; path: string } | { kind: "range"; path: string; body: Node[] };
 
 export type JsonPathResult = { ok: true; text: string } | { ok: false; reason: string };
 
@@ -68,13 +69,21 @@ function evaluate(path: string, data: unknown): unknown[] {
     for (const value of current) {
       if (token.startsWith(".")) {
         const key = token.slice(1);
-        if (typeof value === "object" && value !== null && !Array.isArray(value) && key in value) next.push((value as Record<string, unknown>)[key]);
-        else if (current.length === 1 && !(typeof value === "object" && value !== null)) throw new Error(`${key} is not found`);
+        if (typeof value === "object" && value !== null && !Array.isArray(value) && key in value)
+          next.push((value as Record<string, unknown>)[key]);
+        else if (current.length === 1 && !(typeof value === "object" && value !== null))
+          throw new Error(`${key} is not found`);
       } else {
         const inner = token.slice(1, -1);
-        const items = Array.isArray(value) ? value : [];
-        if (inner === "*") next.push(...(Array.isArray(value) ? value : typeof value === "object" && value !== null ? Object.values(value) : []));
-        else if (/^-?\d+$/.test(inner)) {
+        const items: unknown[] = Array.isArray(value) ? (value as unknown[]) : [];
+        if (inner === "*") {
+          const all: unknown[] = Array.isArray(value)
+            ? items
+            : typeof value === "object" && value !== null
+              ? Object.values(value)
+              : [];
+          next.push(...all);
+        } else if (/^-?\d+$/.test(inner)) {
           const index = Number(inner);
           const item = items[index < 0 ? items.length + index : index];
           if (item !== undefined) next.push(item);
@@ -87,7 +96,8 @@ function evaluate(path: string, data: unknown): unknown[] {
           }
         } else if (/^'.*'$/.test(inner)) {
           const key = inner.slice(1, -1);
-          if (typeof value === "object" && value !== null && key in value) next.push((value as Record<string, unknown>)[key]);
+          if (typeof value === "object" && value !== null && key in value)
+            next.push((value as Record<string, unknown>)[key]);
         }
       }
     }

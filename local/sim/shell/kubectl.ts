@@ -78,7 +78,8 @@ const err = (message: string, code = 1): Exit => fail(code, `${message}\n`);
 
 function serverError(failure: ApiFailure, prefix = ""): string {
   if (failure.code === 422) {
-    const causes = failure.body.details?.causes?.map((c) => `${c.field}: ${c.message}`).join(", ") ?? failure.body.message;
+    const causes =
+      failure.body.details?.causes?.map((c) => `${c.field}: ${c.message}`).join(", ") ?? failure.body.message;
     return `The ${failure.body.details?.kind ?? ""} "${failure.body.details?.name ?? ""}" is invalid: ${causes}`;
   }
   return `Error from server (${failure.body.reason}): ${prefix}${failure.body.message}`;
@@ -95,7 +96,11 @@ export const kubectl: Program = (argv, ctx, done) => {
   }
   const specs = FLAGS[command];
   if (!specs) {
-    done(err(`error: unknown command "${command}" for "kubectl"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage.`));
+    done(
+      err(
+        `error: unknown command "${command}" for "kubectl"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage.`,
+      ),
+    );
     return;
   }
   const parsed = parseFlags(rest, [...GLOBAL, ...specs]);
@@ -107,7 +112,11 @@ export const kubectl: Program = (argv, ctx, done) => {
   const namespace = flags.string.get("namespace") ?? "default";
   if (command === "version") {
     const client = "Client Version: v1.30.6\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n";
-    done(flags.bool.get("client") || !ctx.host.authorized ? ok(client) : ok(`${client}Server Version: v${ctx.host.kubernetesVersion}\n`));
+    done(
+      flags.bool.get("client") || !ctx.host.authorized
+        ? ok(client)
+        : ok(`${client}Server Version: v${ctx.host.kubernetesVersion}\n`),
+    );
     return;
   }
   if (!ctx.host.authorized) {
@@ -129,7 +138,9 @@ export const kubectl: Program = (argv, ctx, done) => {
   }
 };
 
-function splitTargets(args: string[]): { ok: true; targets: { def: ResourceDef; names: string[] }[] } | { ok: false; exit: Exit } {
+function splitTargets(
+  args: string[],
+): { ok: true; targets: { def: ResourceDef; names: string[] }[] } | { ok: false; exit: Exit } {
   const targets: { def: ResourceDef; names: string[] }[] = [];
   const lookup = (name: string): ResourceDef | undefined => resolveResourceName(name);
   if (args.some((a) => a.includes("/"))) {
@@ -159,7 +170,7 @@ function splitTargets(args: string[]): { ok: true; targets: { def: ResourceDef; 
 function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
   if (flags.args.length === 0) {
     return err(
-      "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.",
+      'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.',
     );
   }
   const split = splitTargets(flags.args);
@@ -190,7 +201,12 @@ function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
         }
       }
     } else {
-      const result = ctx.host.kube.list(def, allNamespaces ? undefined : namespace, flags.string.get("selector"), flags.string.get("field-selector"));
+      const result = ctx.host.kube.list(
+        def,
+        allNamespaces ? undefined : namespace,
+        flags.string.get("selector"),
+        flags.string.get("field-selector"),
+      );
       if (!result.ok) return err(serverError(result.failure));
       objects = result.value.items;
     }
@@ -199,14 +215,20 @@ function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
       if (!objects.length) continue;
       const table = toTable(def, objects, now, "");
       if (allNamespaces && def.namespaced) {
-        table.columnDefinitions = [{ name: "Namespace", type: "string", format: "", description: "", priority: 0 }, ...table.columnDefinitions];
-        table.rows = table.rows.map((row, i) => ({ ...row, cells: [objects[i]?.metadata.namespace ?? "", ...row.cells] }));
+        table.columnDefinitions = [
+          { name: "Namespace", type: "string", format: "", description: "", priority: 0 },
+          ...table.columnDefinitions,
+        ];
+        table.rows = table.rows.map((row, i) => ({
+          ...row,
+          cells: [objects[i]?.metadata.namespace ?? "", ...row.cells],
+        }));
       }
       if (stdout && multipleTypes) stdout += "\n";
       stdout += renderTable(table, {
         wide: output === "wide",
         noHeaders: flags.bool.get("no-headers") ?? false,
-        prefix: multipleTypes ? qualified(def).replace(/^(\w+)\./, "$1.") : undefined,
+        prefix: multipleTypes ? qualified(def) : undefined,
         showLabels: flags.bool.get("show-labels") ?? false,
       });
     } else if (output === "name") {
@@ -218,21 +240,29 @@ function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
   }
   if (output === "json" || output === "yaml" || output.startsWith("jsonpath")) {
     const single = split.targets.length === 1 && split.targets[0]?.names.length === 1;
-    const data: unknown = single ? found[0] : { apiVersion: "v1", items: found, kind: "List", metadata: { resourceVersion: "" } };
+    const data: unknown = single
+      ? found[0]
+      : { apiVersion: "v1", items: found, kind: "List", metadata: { resourceVersion: "" } };
     if (single && found.length === 0) return { code, stdout, stderr };
     if (output === "json") stdout += `${JSON.stringify(data, null, 4)}\n`;
     else if (output === "yaml") stdout += stringify(data);
     else {
       const template = output.slice(output.indexOf("=") + 1).replace(/^'(.*)'$/, "$1");
       const rendered = renderJsonPath(template, data);
-      if (!rendered.ok) return err(`error: error executing jsonpath "${template}": Error executing template: ${rendered.reason}. Printing more information for debugging the template:`);
+      if (!rendered.ok)
+        return err(
+          `error: error executing jsonpath "${template}": Error executing template: ${rendered.reason}. Printing more information for debugging the template:`,
+        );
       stdout += rendered.text;
     }
   }
   return { code, stdout, stderr };
 }
 
-function readManifests(flags: ParsedFlags, ctx: ProgramContext): { ok: true; docs: { file: string; body: unknown }[] } | { ok: false; exit: Exit } {
+function readManifests(
+  flags: ParsedFlags,
+  ctx: ProgramContext,
+): { ok: true; docs: { file: string; body: unknown }[] } | { ok: false; exit: Exit } {
   const files = flags.strings.get("filename") ?? [];
   if (!files.length) return { ok: false, exit: err("error: must specify one of -f and -k") };
   const docs: { file: string; body: unknown }[] = [];
@@ -242,7 +272,12 @@ function readManifests(flags: ParsedFlags, ctx: ProgramContext): { ok: true; doc
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length) {
         const line = doc.errors[0]?.linePos?.[0].line ?? 1;
-        return { ok: false, exit: err(`error: error parsing ${file === "-" ? "STDIN" : file}: error converting YAML to JSON: yaml: line ${line}: did not find expected key`) };
+        return {
+          ok: false,
+          exit: err(
+            `error: error parsing ${file === "-" ? "STDIN" : file}: error converting YAML to JSON: yaml: line ${line}: did not find expected key`,
+          ),
+        };
       }
       const body: unknown = doc.toJS();
       if (body !== null && body !== undefined) docs.push({ file: file === "-" ? "STDIN" : file, body });
@@ -256,10 +291,14 @@ function defForDoc(body: unknown): ResourceDef | string {
   if (!isMap(body)) return "error: error validating data: invalid object to validate";
   const apiVersion = typeof body.apiVersion === "string" ? body.apiVersion : "";
   const kind = typeof body.kind === "string" ? body.kind : "";
-  if (!apiVersion || !kind) return `error: error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`;
+  if (!apiVersion || !kind)
+    return `error: error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`;
   const def = RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
   const name = isMap(body.metadata) && typeof body.metadata.name === "string" ? body.metadata.name : "";
-  return def ?? `error: resource mapping not found for name: "${name}" namespace: "" from "": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`;
+  return (
+    def ??
+    `error: resource mapping not found for name: "${name}" namespace: "" from "": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`
+  );
 }
 
 function applyFiles(flags: ParsedFlags, defaultNamespace: string, ctx: ProgramContext, verb: "apply" | "create"): Exit {
@@ -276,7 +315,11 @@ function applyFiles(flags: ParsedFlags, defaultNamespace: string, ctx: ProgramCo
       continue;
     }
     const object = body as KubeObject;
-    const namespace = def.namespaced ? (typeof object.metadata?.namespace === "string" ? object.metadata.namespace : defaultNamespace) : undefined;
+    const namespace = def.namespaced
+      ? typeof object.metadata?.namespace === "string"
+        ? object.metadata.namespace
+        : defaultNamespace
+      : undefined;
     const name = object.metadata?.name ?? "";
     const existing = name ? ctx.host.kube.get(def, namespace, name) : undefined;
     let result: ApiResult<KubeObject>;
@@ -287,7 +330,13 @@ function applyFiles(flags: ParsedFlags, defaultNamespace: string, ctx: ProgramCo
         stdout += `${qualified(def)}/${name} unchanged\n`;
         continue;
       }
-      result = ctx.host.kube.patch(def, namespace, name, { spec: object.spec ?? null, metadata: { labels: object.metadata.labels ?? null } }, "application/merge-patch+json");
+      result = ctx.host.kube.patch(
+        def,
+        namespace,
+        name,
+        { spec: object.spec ?? null, metadata: { labels: object.metadata.labels ?? null } },
+        "application/merge-patch+json",
+      );
       action = "configured";
     } else {
       const annotated = verb === "apply" ? withLastApplied(object) : object;
@@ -308,7 +357,10 @@ function withLastApplied(object: KubeObject): KubeObject {
   const copy = structuredClone(object);
   copy.metadata = {
     ...copy.metadata,
-    annotations: { ...(copy.metadata.annotations ?? {}), "kubectl.kubernetes.io/last-applied-configuration": `${JSON.stringify(object)}\n` },
+    annotations: {
+      ...(copy.metadata.annotations ?? {}),
+      "kubectl.kubernetes.io/last-applied-configuration": `${JSON.stringify(object)}\n`,
+    },
   };
   return copy;
 }
@@ -347,15 +399,22 @@ function remove(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exi
 }
 
 function resolvePod(target: string, namespace: string, ctx: ProgramContext): ApiResult<KubeObject> | string {
-  if (!target.includes("/")) return ctx.host.kube.get(RESOURCES.find((r) => r.plural === "pods") as ResourceDef, namespace, target);
+  if (!target.includes("/"))
+    return ctx.host.kube.get(RESOURCES.find((r) => r.plural === "pods") as ResourceDef, namespace, target);
   const [type = "", name = ""] = target.split("/", 2);
   const def = resolveResourceName(type);
   if (!def) return `error: the server doesn't have a resource type "${type}"`;
   const owner = ctx.host.kube.get(def, namespace, name);
   if (!owner.ok || def.plural === "pods") return owner;
-  const selector = owner.value.spec && isMap(owner.value.spec) && isMap(owner.value.spec.selector) && isMap(owner.value.spec.selector.matchLabels)
-    ? Object.entries(owner.value.spec.selector.matchLabels).map(([k, v]) => `${k}=${String(v)}`).join(",")
-    : "";
+  const selector =
+    owner.value.spec &&
+    isMap(owner.value.spec) &&
+    isMap(owner.value.spec.selector) &&
+    isMap(owner.value.spec.selector.matchLabels)
+      ? Object.entries(owner.value.spec.selector.matchLabels)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(",")
+      : "";
   const pods = ctx.host.kube.list(RESOURCES.find((r) => r.plural === "pods") as ResourceDef, namespace, selector);
   if (!pods.ok) return pods;
   const pod = pods.value.items.find((p) => !p.metadata.deletionTimestamp) ?? pods.value.items[0];
@@ -364,13 +423,17 @@ function resolvePod(target: string, namespace: string, ctx: ProgramContext): Api
 
 function logs(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
   const target = flags.args[0];
-  if (!target) return err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples");
+  if (!target)
+    return err(
+      "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples",
+    );
   const pod = resolvePod(target, namespace, ctx);
   if (typeof pod === "string") return err(pod);
   if (!pod.ok) return err(serverError(pod.failure));
   const since = flags.string.get("since");
   const sinceMs = since === undefined ? undefined : parseGoDuration(since);
-  if (since !== undefined && sinceMs === undefined) return err(`error: invalid argument "${since}" for "--since" flag: time: invalid duration "${since}"`);
+  if (since !== undefined && sinceMs === undefined)
+    return err(`error: invalid argument "${since}" for "--since" flag: time: invalid duration "${since}"`);
   const tail = flags.string.get("tail");
   const result = ctx.host.kube.logs(namespace, pod.value.metadata.name, {
     container: flags.string.get("container"),
@@ -390,13 +453,17 @@ function exec(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit 
   if (!pod.ok) return err(serverError(pod.failure));
   const status = pod.value.status as { phase?: string } | undefined;
   if (status?.phase !== "Running") {
-    return err(`error: unable to upgrade connection: container not found ("${flags.string.get("container") ?? pod.value.metadata.name}")`);
+    return err(
+      `error: unable to upgrade connection: container not found ("${flags.string.get("container") ?? pod.value.metadata.name}")`,
+    );
   }
   const [program = "", ...args] = command;
   const isRabbit = pod.value.metadata.labels?.app === "rabbitmq";
   if (program === "rabbitmqctl" && isRabbit) {
     const exit = rabbitmqctl(args, ctx.host.queues());
-    return exit.code === 0 ? exit : { ...exit, stderr: `${exit.stderr}command terminated with exit code ${exit.code}\n` };
+    return exit.code === 0
+      ? exit
+      : { ...exit, stderr: `${exit.stderr}command terminated with exit code ${exit.code}\n` };
   }
   if (program === "env" || program === "printenv") {
     const spec = pod.value.spec as { containers?: { env?: { name: string; value: string }[] }[] } | undefined;

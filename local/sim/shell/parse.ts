@@ -58,7 +58,8 @@ function tokenize(text: string): Token[] {
     for (const doc of pendingHeredocs.splice(0)) {
       const lines: string[] = [];
       for (;;) {
-        if (i >= text.length) throw new ShellSyntaxError(`here-document at line 1 delimited by end-of-file (wanted \`${doc.delimiter}')`);
+        if (i >= text.length)
+          throw new ShellSyntaxError(`here-document at line 1 delimited by end-of-file (wanted \`${doc.delimiter}')`);
         const end = text.indexOf("\n", i);
         const line = end === -1 ? text.slice(i) : text.slice(i, end);
         i = end === -1 ? text.length : end + 1;
@@ -147,7 +148,8 @@ function readWord(text: string, start: number): [Word, number] {
   };
   let i = start;
   const readVar = (quoted: boolean): void => {
-    if (text[i + 1] === "(" || text[i + 1] === "`") throw new ShellSyntaxError("command substitution $(...) is not supported");
+    if (text[i + 1] === "(" || text[i + 1] === "`")
+      throw new ShellSyntaxError("command substitution $(...) is not supported");
     const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(text.slice(i));
     const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
     const match = braced ?? plain;
@@ -230,11 +232,13 @@ function parseTokens(tokens: Token[]): Script {
           continue;
         }
         const target = tokens[i + 1];
-        if (!target || target.t !== "word") throw new ShellSyntaxError(`Syntax error: redirection ${token.op} without a file`);
+        if (!target || target.t !== "word")
+          throw new ShellSyntaxError(`Syntax error: redirection ${token.op} without a file`);
         i++;
         if (token.op === "<") command.stdinFile = target.word;
         else {
-          const isNull = target.word.length === 1 && target.word[0]?.kind === "text" && target.word[0].text === "/dev/null";
+          const isNull =
+            target.word.length === 1 && target.word[0]?.kind === "text" && target.word[0].text === "/dev/null";
           command.redirects.push({
             fd: token.op.startsWith("2") ? 2 : 1,
             kind: isNull ? "null" : token.op.endsWith(">>") ? "append" : "file",
@@ -244,7 +248,8 @@ function parseTokens(tokens: Token[]): Script {
         continue;
       }
       const first = token.word[0];
-      const assignment = command.words.length === 0 && first?.kind === "text" ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(first.text) : null;
+      const assignment =
+        command.words.length === 0 && first?.kind === "text" ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(first.text) : null;
       if (assignment && first?.kind === "text") {
         const value: Word = [{ kind: "text", text: first.text.slice(assignment[0].length) }, ...token.word.slice(1)];
         command.assignments.push({ name: assignment[1] ?? "", value });

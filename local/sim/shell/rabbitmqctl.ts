@@ -1,7 +1,15 @@
 import type { QueueRow } from "../model/queues.js";
 import { fail, ok, type Exit } from "./types.js";
 
-const COLUMNS = ["name", "messages", "consumers", "messages_ready", "messages_unacknowledged", "durable", "state"] as const;
+const COLUMNS = [
+  "name",
+  "messages",
+  "consumers",
+  "messages_ready",
+  "messages_unacknowledged",
+  "durable",
+  "state",
+] as const;
 
 /** `rabbitmqctl list_queues` inside the RabbitMQ pod, with its table and JSON formatters. */
 export function rabbitmqctl(args: string[], queues: QueueRow[]): Exit {

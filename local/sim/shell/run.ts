@@ -127,7 +127,9 @@ function runCommand(
   let input = stdin;
   if (command.heredoc) {
     const body = command.heredoc.body;
-    input = command.heredoc.expand ? body.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => env.get(name) ?? "") : body;
+    input = command.heredoc.expand
+      ? body.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => env.get(name) ?? "")
+      : body;
   }
   if (command.stdinFile) {
     const path = expandWord(command.stdinFile, env);
@@ -162,7 +164,14 @@ function runCommand(
     env,
     host,
     runScript: (text, nestedStdin, nestedDone) =>
-      runScript(text, nestedStdin, { files: state.files, env: new Map(env), errexit: false }, host, programs, nestedDone),
+      runScript(
+        text,
+        nestedStdin,
+        { files: state.files, env: new Map(env), errexit: false },
+        host,
+        programs,
+        nestedDone,
+      ),
   };
   const finish = (exit: Exit): void => done(applyRedirects(command, exit, state, env));
   if (!program) {

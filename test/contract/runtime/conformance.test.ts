@@ -111,7 +111,8 @@ describe("continueAsNew", () => {
     const executionIds = new Set<string>();
     await t.runtime.runUntil(async () => {
       const started = (await t.runtime.history(id)).find((e) => e.EventType === EventType.ExecutionStarted);
-      if (started?.EventType === EventType.ExecutionStarted) executionIds.add(started.OrchestrationInstance.ExecutionId);
+      if (started?.EventType === EventType.ExecutionStarted)
+        executionIds.add(started.OrchestrationInstance.ExecutionId);
       return (await t.runtime.getStatus(id))?.runtimeStatus === "Completed";
     });
     const status = await t.runtime.getStatus(id);
@@ -177,7 +178,12 @@ describe("retries", () => {
     ofType(history, EventType.TimerCreated).map((e) => Date.parse(e.FireAt) - Date.parse(e.Timestamp));
 
   it("succeeds on the third attempt after backoff timers", async () => {
-    const { status, history } = await run(orchestrators.retry, { succeedOn: 3, attempts: 5, firstMs: 1000, backoff: 2 });
+    const { status, history } = await run(orchestrators.retry, {
+      succeedOn: 3,
+      attempts: 5,
+      firstMs: 1000,
+      backoff: 2,
+    });
     expect(status.output).toEqual({ ok: true, value: "succeeded on attempt 3" });
     expect(ofType(history, EventType.TaskScheduled).map((e) => e.EventId)).toEqual([0, 2, 4]);
     expect(ofType(history, EventType.TimerCreated).map((e) => e.EventId)).toEqual([1, 3]);
@@ -204,11 +210,34 @@ describe("retries", () => {
   });
 });
 
+describe("completion rule", () => {
+  it("keeps an instance Running while a timer it did not cancel is pending", async () => {
+    const id = await t.runtime.startNew(orchestrators.forgetsTimer);
+    await t.runtime.whenIdle();
+    await t.runtime.raiseEvent(id, "Go");
+    await t.runtime.whenIdle();
+    expect((await t.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
+    const status = await t.runtime.waitForCompletion(id);
+    expect(status).toMatchObject({ runtimeStatus: "Completed", output: "returned" });
+    expect(t.clock.now()).toBe(T0 + 3_600_000);
+  });
+
+  it("completes a Task.all that failed early only when its other tasks are done", async () => {
+    const id = await t.runtime.startNew(orchestrators.allOrNothing, { input: "all-slow" });
+    await eventually(async () => (await t.runtime.history(id)).some((e) => e.EventType === EventType.TaskFailed));
+    expect((await t.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
+    fixture.gateFor("all-slow").release();
+    expect(await t.runtime.waitForCompletion(id)).toMatchObject({ output: "caught Error: first" });
+  });
+});
+
 describe("timers", () => {
   it("splits a 10-day timer into sub-timers of at most 3 days", async () => {
     const { status, history } = await run(orchestrators.longTimer, 10);
     expect(status.output).toEqual({ elapsedMs: 10 * DAY });
-    expect(ofType(history, EventType.TimerCreated).map((e) => (Date.parse(e.FireAt) - T0) / DAY)).toEqual([3, 6, 9, 10]);
+    expect(ofType(history, EventType.TimerCreated).map((e) => (Date.parse(e.FireAt) - T0) / DAY)).toEqual([
+      3, 6, 9, 10,
+    ]);
     expect(ofType(history, EventType.TimerFired)).toHaveLength(4);
   });
 });

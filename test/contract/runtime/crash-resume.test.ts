@@ -77,16 +77,27 @@ describe("SIGKILL of a real process", () => {
     const child = spawn(
       path.resolve(here, "../../../node_modules/.bin/tsx"),
       [path.join(here, "fixtures/crash-child.ts"), storeDir, instanceId, markerFile],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      // Its own process group: tsx runs the script in a child process, and the kill must reach both.
+      { stdio: ["ignore", "ignore", "inherit"], detached: true },
     );
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    const killGroup = (): void => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_code, signal) => resolve(signal)),
+    );
     cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      killGroup();
       await exited;
     });
-    const stepsRun = async (): Promise<string[]> => (await readFile(markerFile, "utf8").catch(() => "")).split("\n").filter(Boolean);
+    const stepsRun = async (): Promise<string[]> =>
+      (await readFile(markerFile, "utf8").catch(() => "")).split("\n").filter(Boolean);
     await eventually(async () => (await stepsRun()).length >= 3, 20_000);
-    child.kill("SIGKILL");
+    killGroup();
     expect(await exited).toBe("SIGKILL");
     const before = (await stepsRun()).length;
     expect(before).toBeLessThan(8);

@@ -1,0 +1,118 @@
+/**
+ * The embedded default: the simulated CluedIn AKS environment, the app configured to reach it (demo profile, the
+ * simulator's CA and token, mail to an outbox), and the local durable runtime running the app's registered
+ * functions. `npm start`, the end-to-end tests and the benchmarks all start it this way.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { RealClock, type Clock } from "./clock.js";
+import { demoClustersYaml } from "./demoProfile.js";
+import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
+import { startSimulator, type FaultsInput, type ScenarioInput, type Simulator } from "./sim/index.js";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface LocalAppOptions {
+  /** Everything the run keeps: runtime store, simulator data, outbox, audit, generated configuration. */
+  dir: string;
+  clock?: Clock;
+  /** App port; 0 picks a free one. */
+  port?: number;
+  scenario?: ScenarioInput | string;
+  faults?: Partial<FaultsInput>;
+  /** Scales the simulator's durations (1 is realistic). */
+  timeScale?: number;
+  /** Changes to the demo cluster profile, e.g. `{ policies: { rollback: "ask" } }`. */
+  profile?: Parameters<typeof demoClustersYaml>[2];
+  activityConcurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalApp {
+  sim: Simulator;
+  runtime: LocalRuntime;
+  baseUrl: string;
+  outboxDir: string;
+  close(): Promise<void>;
+}
+
+/** The signing key survives restarts so that links already mailed keep working. */
+async function signingKey(dir: string): Promise<string> {
+  const file = path.join(dir, "approval-signing-key");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const key = randomBytes(32).toString("base64url");
+    await writeFile(file, key, { mode: 0o600 });
+    return key;
+  }
+}
+
+let appLoaded: Promise<unknown> | undefined;
+
+/** Registers the app's functions once per process, exactly as Azure's worker loads it. */
+function loadApp(): Promise<unknown> {
+  captureRegistrations();
+  appLoaded ??= import("../main.js");
+  return appLoaded;
+}
+
+export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  const clock = options.clock ?? new RealClock();
+  const sim = await startSimulator({
+    dataDir: path.join(dir, "sim"),
+    clock,
+    ...(options.scenario ? { scenario: options.scenario } : {}),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+  });
+  if (options.faults) sim.setFaults(options.faults);
+  try {
+    const clustersFile = path.join(dir, "clusters.yaml");
+    const caFile = path.join(dir, "sim", "ca.pem");
+    const baseProfiles = await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8");
+    await writeFile(clustersFile, demoClustersYaml(baseProfiles, sim, options.profile));
+    await writeFile(caFile, sim.caCertPem);
+    const outboxDir = path.join(dir, "outbox");
+    // The drivers are chosen by configuration, as in Azure: nothing in the app knows it runs locally.
+    Object.assign(process.env, {
+      CLUSTERS_FILE: clustersFile,
+      AZURE_CREDENTIAL: "static-token",
+      AZURE_STATIC_TOKEN: sim.token,
+      EXTRA_CA_CERT_FILE: caFile,
+      MAIL_DRIVER: "outbox",
+      MAIL_OUTBOX_DIR: outboxDir,
+      MAIL_SENDER: "cluedin-upgrade@localhost",
+      APPROVAL_SIGNING_KEY: await signingKey(dir),
+      AUDIT_SINK: "file",
+      AUDIT_DIR: path.join(dir, "audit"),
+      CLI_STATE_DIR: path.join(dir, "runs"),
+    });
+    await loadApp();
+    const runtime = await LocalRuntime.start({
+      storeDir: path.join(dir, "runtime"),
+      clock,
+      port: options.port ?? 0,
+      host: "127.0.0.1",
+      ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    process.env.PUBLIC_BASE_URL = runtime.baseUrl;
+    return {
+      sim,
+      runtime,
+      baseUrl: runtime.baseUrl,
+      outboxDir,
+      close: async () => {
+        await runtime.close();
+        await sim.close();
+      },
+    };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
