@@ -8,7 +8,6 @@ import * as df from "durable-functions";
 import type { RegisteredOrchestration } from "durable-functions";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
 import { makeCheckPods } from "./activities/checkPods.js";
-import { makeCheckQueues } from "./activities/checkQueues.js";
 import { makeNotify } from "./activities/notify.js";
 import { makeObserveDataUpgrade } from "./activities/observeDataUpgrade.js";
 import { makeObserveVerify } from "./activities/observeVerify.js";
@@ -19,6 +18,7 @@ import { makeRequestDecision } from "./activities/requestDecision.js";
 import { makeRunPreChecks } from "./activities/runPreChecks.js";
 import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
+import { makeStartQueueListing } from "./activities/startQueueListing.js";
 import { makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
@@ -26,6 +26,7 @@ import { services } from "./lib/services.js";
 import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
 import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
 import { ORCHESTRATIONS } from "./orchestrators/names.js";
+import { makeQueueDrainOrchestrator } from "./orchestrators/queues.js";
 import { makeUpgradeOrchestrator } from "./orchestrators/upgrade.js";
 
 const activity = (name: string, handler: (input: unknown) => Promise<unknown>) => df.app.activity(name, { handler });
@@ -41,16 +42,20 @@ const activities = {
   applyDataUpgrade: activity("applyDataUpgrade", makeApplyDataUpgrade(services)),
   pollCommand: activity("pollCommand", makePollCommand(services)),
   checkPods: activity("checkPods", makeCheckPods(services)),
-  checkQueues: activity("checkQueues", makeCheckQueues(services)),
+  startQueueListing: activity("startQueueListing", makeStartQueueListing(services)),
   observeDataUpgrade: activity("observeDataUpgrade", makeObserveDataUpgrade(services)),
   observeVerify: activity("observeVerify", makeObserveVerify(services)),
 };
 
 const monitor = df.app.orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
+const queueDrain = df.app.orchestration(
+  ORCHESTRATIONS.queueDrain,
+  makeQueueDrainOrchestrator({ startQueueListing: activities.startQueueListing, monitor }),
+);
 // The upgrade orchestration calls itself for each hop of a chain, so its handle is read lazily.
 const upgrade: RegisteredOrchestration = df.app.orchestration(
   ORCHESTRATIONS.upgrade,
-  makeUpgradeOrchestrator({ activities, monitor, hop: () => upgrade }),
+  makeUpgradeOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
 );
 df.app.orchestration(ORCHESTRATIONS.clusterLock, makeClusterLockOrchestrator(() => upgrade));
 

@@ -13,7 +13,11 @@ import { printTable } from "./table.js";
 const CHAIN = "BenchChain";
 const WAITER = "BenchWaiter";
 
+let registered = false;
+
 function register(): void {
+  if (registered) return;
+  registered = true;
   captureRegistrations();
   const increment = df.app.activity("BenchIncrement", { handler: (n: unknown) => Number(n) + 1 });
   df.app.orchestration(CHAIN, function* (context) {

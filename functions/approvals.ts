@@ -13,7 +13,7 @@ import { lastActivityResult, type HistoryEventView } from "../lib/workflow/histo
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
 import { DECISION_EVENT } from "../orchestrators/upgrade.js";
-import { findStatus } from "./durable.js";
+import { fetchHistory, findStatus } from "./durable.js";
 import { clientAddress, clientPrincipal } from "./http.js";
 
 type ServicesFactory = () => Services;
@@ -39,7 +39,7 @@ async function check(services: ServicesFactory, client: DurableClient, token: st
   if (!verified.ok)
     return refusal(verified.reason === "expired" ? 410 : 403, verified.reason === "expired" ? "Link expired" : "Invalid link", verified.message);
   const { claims } = verified;
-  const status = await findStatus(client, claims.runId, withHistory ? { showHistory: true, showHistoryOutput: true } : {});
+  const status = await findStatus(client, claims.runId);
   if (!status) return refusal(404, "Unknown run", "The run this link belongs to does not exist (any more).");
   const view = status.customStatus as RunView | undefined;
   const pending = view?.pendingDecision;
@@ -54,7 +54,7 @@ async function check(services: ServicesFactory, client: DurableClient, token: st
     claims,
     pending,
     view,
-    ...(withHistory ? { history: (status.history ?? []) as HistoryEventView[] } : {}),
+    ...(withHistory ? { history: await fetchHistory(client, claims.runId) } : {}),
   };
 }
 

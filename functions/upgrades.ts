@@ -3,6 +3,7 @@
  * begins a whole run or nothing: input, cluster, release and the cluster's lock are all checked first.
  */
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
 import { findRelease } from "../lib/catalog/index.js";
@@ -39,6 +40,16 @@ async function runningUpgradeOf(client: DurableClient, cluster: string): Promise
   if (!isActive(lock)) return undefined;
   const input = lock?.input as Partial<UpgradeInput> | undefined;
   return input?.runId ?? "unknown";
+}
+
+/** The instance that won a race on the lock may not be readable yet: ask again for a moment. */
+async function winnerOfRace(client: DurableClient, cluster: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const running = await runningUpgradeOf(client, cluster);
+    if (running && running !== "unknown") return running;
+    await sleep(100);
+  }
+  return "unknown";
 }
 
 function conflict(cluster: string, runningId: string): HttpResponseInit {
@@ -94,7 +105,7 @@ export const makeStartUpgrade =
       await client.startNew(ORCHESTRATIONS.clusterLock, { instanceId: lockInstanceId(body.cluster), input });
     } catch (error) {
       // Two starts raced past the check above: the lock's instance id lets exactly one through.
-      if (isConflict(error)) return conflict(body.cluster, (await runningUpgradeOf(client, body.cluster)) ?? "unknown");
+      if (isConflict(error)) return conflict(body.cluster, await winnerOfRace(client, body.cluster));
       throw error;
     }
     const uris = links(app.settings.PUBLIC_BASE_URL, runId);

@@ -10,12 +10,10 @@ import {
   evaluateCommand,
   evaluateDataUpgrade,
   evaluatePods,
-  evaluateQueues,
   evaluateVerify,
   type CheckVerdict,
 } from "../lib/workflow/checks.js";
 import type {
-  CheckQueuesResult,
   ObserveDataUpgradeResult,
   ObserveVerifyResult,
   PollCommandResult,
@@ -25,7 +23,6 @@ import type {
 export type MonitorCheck =
   | { kind: "command"; handle: CommandHandle }
   | { kind: "pods" }
-  | { kind: "queues"; queueDepthMax: number }
   | { kind: "data-upgrade"; name: string; toVersion: string; since: string }
   | { kind: "verify"; chartVersion: string; since: string };
 
@@ -50,7 +47,6 @@ export interface MonitorResult {
 export interface MonitorActivities {
   pollCommand: RegisteredActivity;
   checkPods: RegisteredActivity;
-  checkQueues: RegisteredActivity;
   observeDataUpgrade: RegisteredActivity;
   observeVerify: RegisteredActivity;
 }
@@ -76,8 +72,6 @@ function observe(activities: MonitorActivities, cluster: string, check: MonitorC
       return activities.pollCommand({ cluster, handle: check.handle }).withRetry(transientRetry);
     case "pods":
       return activities.checkPods({ cluster }).withRetry(transientRetry);
-    case "queues":
-      return activities.checkQueues({ cluster }).withRetry(transientRetry);
     case "data-upgrade":
       return activities
         .observeDataUpgrade({ cluster, name: check.name, sinceSeconds: secondsSince(check.since, now) })
@@ -93,12 +87,6 @@ export function evaluate(check: MonitorCheck, observation: unknown): CheckVerdic
       return evaluateCommand(observation as PollCommandResult);
     case "pods":
       return evaluatePods(observation as CheckPodsResult);
-    case "queues": {
-      const queues = observation as CheckQueuesResult;
-      return queues.ok
-        ? evaluateQueues(queues.depths, { queueDepthMax: check.queueDepthMax })
-        : { done: false, summary: `queues unreadable: ${queues.reason}` };
-    }
     case "data-upgrade":
       return evaluateDataUpgrade(observation as ObserveDataUpgradeResult, check.toVersion);
     case "verify":

@@ -3,4 +3,5 @@ export const ORCHESTRATIONS = {
   clusterLock: "clusterLock",
   upgrade: "upgrade",
   monitor: "monitor",
+  queueDrain: "queueDrain",
 } as const;

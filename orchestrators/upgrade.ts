@@ -38,6 +38,7 @@ import {
   type RunView,
 } from "../lib/workflow/model.js";
 import { transientRetry, type MonitorCheck, type MonitorInput, type MonitorResult } from "./monitor.js";
+import { readQueues, type QueueDeps, type QueueDrainInput } from "./queues.js";
 import { RunRecorder } from "./run.js";
 
 /** Raised by the approval route for every human decision; DESIGN names it. */
@@ -46,6 +47,7 @@ export const DECISION_EVENT = "ApprovalDecision";
 export const CANCEL_EVENT = "CancelRequested";
 
 export interface UpgradeActivities {
+  startQueueListing: RegisteredActivity;
   readCurrentRelease: RegisteredActivity;
   prepareValues: RegisteredActivity;
   runPreChecks: RegisteredActivity;
@@ -59,6 +61,7 @@ export interface UpgradeActivities {
 export interface UpgradeDeps {
   activities: UpgradeActivities;
   monitor: RegisteredOrchestration;
+  queueDrain: RegisteredOrchestration;
   /** This orchestration itself: each hop of a chain runs as its own sub-orchestration. */
   hop: () => RegisteredOrchestration;
 }
@@ -254,7 +257,8 @@ class UpgradeFlow {
     const observation = (yield this.activities
       .runPreChecks({ cluster: this.cluster, logWindowSeconds: this.policy.logWindowSeconds })
       .withRetry(transientRetry)) as PreChecksResult;
-    const verdict = evaluatePreChecks(observation, { queueDepthMax: this.policy.queueDepthMax });
+    const queues = yield* readQueues(this.context, this.queueDeps, this.cluster, this.policy.pollIntervalMs);
+    const verdict = evaluatePreChecks({ ...observation, queues }, { queueDepthMax: this.policy.queueDepthMax });
     for (const warning of verdict.warnings) this.run.event(`pre-check warning: ${warning.message}`);
     if (verdict.blockers.length > 0) {
       const reasons = verdict.blockers.map((b) => b.message).join("; ");
@@ -263,7 +267,7 @@ class UpgradeFlow {
     }
     if (verdict.waitForQueues) {
       this.run.event("queues are busy: waiting for them to drain");
-      const drained = yield* this.watch({ kind: "queues", queueDepthMax: this.policy.queueDepthMax }, this.policy.queueDrainDeadlineMs);
+      const drained = yield* this.waitForQueues();
       if (drained === "cancelled") {
         this.run.endStage("pre-checks", "failed", "cancelled while waiting for queues");
         return { ok: false, status: "cancelled", reason: `cancelled by ${this.cancelledBy()} while waiting for queues` };
@@ -275,6 +279,24 @@ class UpgradeFlow {
     }
     this.run.endStage("pre-checks", "succeeded", verdict.warnings.length ? `${verdict.warnings.length} warnings` : "all clear");
     return { ok: true };
+  }
+
+  private get queueDeps(): QueueDeps {
+    return { startQueueListing: this.activities.startQueueListing, monitor: this.deps.monitor };
+  }
+
+  /** Busy queues drain in their own sub-orchestration; before the point of no return a cancel ends the wait. */
+  private *waitForQueues(): Flow<MonitorResult | "cancelled"> {
+    const input: QueueDrainInput = {
+      cluster: this.cluster,
+      queueDepthMax: this.policy.queueDepthMax,
+      intervalMs: this.policy.pollIntervalMs,
+      deadline: new Date(this.run.now.getTime() + this.policy.queueDrainDeadlineMs).toISOString(),
+    };
+    const drain = this.deps.queueDrain(input);
+    if (this.cancelRequested) return (yield drain) as MonitorResult;
+    const winner = (yield this.context.df.Task.any([drain, this.cancel])) as Task;
+    return winner === drain ? (drain.result as MonitorResult) : "cancelled";
   }
 
   private *waitForWindow(): Flow<boolean> {

@@ -130,7 +130,7 @@ export type CheckQueuesResult = { ok: true; depths: QueueDepth[] } | { ok: false
 export interface PreChecksInput extends ClusterRef {
   logWindowSeconds: number;
 }
-export type PreChecksResult = PreCheckObservation;
+export type PreChecksResult = Omit<PreCheckObservation, "queues">;
 
 export interface ApplyDataUpgradeInput extends ClusterRef {
   toVersion: string;

@@ -171,16 +171,17 @@ export type InboxEvent =
 
 export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
 
-type Fields<E extends HistoryEvent> = Omit<E, keyof EventBase | "EventType">;
+type EventOf<T extends HistoryEvent["EventType"]> = Extract<HistoryEvent, { EventType: T }>;
+type Fields<T extends HistoryEvent["EventType"]> = Omit<EventOf<T>, keyof EventBase | "EventType">;
 
 /** Builds an event with the common fields; `eventId` is the sequence number for scheduling events, else -1. */
-export function historyEvent<E extends HistoryEvent>(
-  type: E["EventType"],
+export function historyEvent<T extends HistoryEvent["EventType"]>(
+  type: T,
   at: number,
-  fields: Fields<E>,
+  fields: Fields<T>,
   eventId = -1,
-): E {
-  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: isoTime(at), ...fields } as E;
+): EventOf<T> {
+  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: isoTime(at), ...fields } as EventOf<T>;
 }
 
 export function failureDetails(error: unknown): FailureDetails {
@@ -189,7 +190,11 @@ export function failureDetails(error: unknown): FailureDetails {
 }
 
 /** How a failed or terminated sub-orchestration reaches its parent. */
-export function subOrchestrationFailed(taskScheduledId: number, message: string, at: number): SubOrchestrationFailedEvent {
+export function subOrchestrationFailed(
+  taskScheduledId: number,
+  message: string,
+  at: number,
+): SubOrchestrationFailedEvent {
   return historyEvent(EventType.SubOrchestrationInstanceFailed, at, {
     TaskScheduledId: taskScheduledId,
     Reason: message,

@@ -352,6 +352,7 @@ class HostReplay {
   /** Extension CreateTimer: timers beyond the maximum short duration become a chain of sub-timers. */
   private durableTimer(action: WireAction): Signal {
     const fireAt = Date.parse(action.fireAt ?? "");
+    if (Number.isNaN(fireAt)) throw new ReplayFailure(`A timer action has no valid fireAt ('${action.fireAt ?? ""}').`);
     if (fireAt - this.now > MAX_SHORT_TIMER_MS) {
       const result = new Signal();
       let current = -1;

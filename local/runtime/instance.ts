@@ -170,13 +170,22 @@ export function workToResume(record: InstanceRecord): ResumableWork {
   const scheduled = new Map(record.history.filter((e) => e.EventId >= 0).map((e) => [e.EventId, e]));
   const open = (ids: number[]): HistoryEvent[] =>
     ids.filter((id) => !answered.has(id)).flatMap((id) => scheduled.get(id) ?? []);
-  for (const event of open([...record.pending.activities, ...record.pending.timers, ...record.pending.subOrchestrations])) {
+  for (const event of open([
+    ...record.pending.activities,
+    ...record.pending.timers,
+    ...record.pending.subOrchestrations,
+  ])) {
     if (event.EventType === EventType.TaskScheduled) {
       work.activities.push({ id: event.EventId, name: event.Name, input: event.Input });
     } else if (event.EventType === EventType.TimerCreated) {
       work.timers.push({ id: event.EventId, fireAt: Date.parse(event.FireAt) });
     } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
-      work.subOrchestrations.push({ id: event.EventId, name: event.Name, instanceId: event.InstanceId, input: event.Input });
+      work.subOrchestrations.push({
+        id: event.EventId,
+        name: event.Name,
+        instanceId: event.InstanceId,
+        input: event.Input,
+      });
     }
   }
   return work;

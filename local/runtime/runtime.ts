@@ -257,7 +257,9 @@ export class LocalRuntime {
         throw new Error("runUntil: the runtime is idle, no timer is due, and the condition is not met.");
       }
       if (next - virtualStart > maxVirtualMs) {
-        throw new Error(`runUntil: the next timer (${isoTime(next)}) is beyond maxVirtualMs; the condition is not met.`);
+        throw new Error(
+          `runUntil: the next timer (${isoTime(next)}) is beyond maxVirtualMs; the condition is not met.`,
+        );
       }
       this.clock.advanceTo(next);
     }
@@ -335,7 +337,10 @@ export class LocalRuntime {
     validateInstanceId(instanceId);
     const existing = this.instances.get(instanceId);
     if (this.reserved.has(instanceId) || (existing && !isFinished(existing.record.status))) {
-      throw new LocalRuntimeError("conflict", `An instance with ID '${instanceId}' already exists and is not finished.`);
+      throw new LocalRuntimeError(
+        "conflict",
+        `An instance with ID '${instanceId}' already exists and is not finished.`,
+      );
     }
     this.reserved.add(instanceId);
     try {
@@ -481,7 +486,9 @@ export class LocalRuntime {
           })
         : subOrchestrationFailed(
             parent.taskScheduledId,
-            child.status === "Terminated" ? `Sub-orchestration '${child.instanceId}' was terminated: ${output}` : output,
+            child.status === "Terminated"
+              ? `Sub-orchestration '${child.instanceId}' was terminated: ${output}`
+              : output,
             now,
           );
     await this.deliver(parent, event);
@@ -498,7 +505,10 @@ export class LocalRuntime {
     if (this.state === "stopped") return;
     const now = this.clock.now();
     if (outcome.ok) {
-      return this.deliver(work, historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: work.id, Result: outcome.result }));
+      return this.deliver(
+        work,
+        historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: work.id, Result: outcome.result }),
+      );
     }
     const details = failureDetails(outcome.error);
     this.log(`activity ${work.name} for '${work.instanceId}' failed: ${details.ErrorMessage}`);

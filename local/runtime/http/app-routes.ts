@@ -135,9 +135,17 @@ function serializeCookie(cookie: Cookie): string {
   return parts.join("; ");
 }
 
-/** Writes a handler's result the way the worker converts it: anything not an HttpResponse is an HttpResponseInit. */
+/**
+ * Writes a handler's result as the worker's toRpcHttp converts it: anything not an HttpResponse is an HttpResponseInit;
+ * no result at all is an empty 204, anything but an object a 500.
+ */
 export async function writeHandlerResult(res: ServerResponse, result: unknown): Promise<void> {
-  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  if (result === null || result === undefined || typeof result !== "object") {
+    res.statusCode = result === null || result === undefined ? 204 : 500;
+    res.end();
+    return;
+  }
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
   const body = Buffer.from(await response.arrayBuffer());
   const setCookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
   response.headers.forEach((value, name) => {

@@ -4,7 +4,7 @@
  * codes and payloads follow the extension's HttpApiHandler.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { LocalRuntimeError, httpStatusOf, errorMessage } from "../errors.js";
+import { errorMessage, httpStatusOf, LocalRuntimeError, type LocalRuntimeErrorCode } from "../errors.js";
 import { isFinished, runtimeStatuses, type InstanceStatus, type RuntimeStatus } from "../instance.js";
 import type { LocalRuntime } from "../runtime.js";
 
@@ -30,7 +30,7 @@ export const errorBody = (code: string, message: string): { error: { code: strin
   error: { code, message },
 });
 
-function fail(code: ConstructorParameters<typeof LocalRuntimeError>[0], message: string): never {
+function fail(code: LocalRuntimeErrorCode, message: string): never {
   throw new LocalRuntimeError(code, message);
 }
 

@@ -75,7 +75,8 @@ export class RuntimeHttpServer {
       this.server.listen(port, host, () => {
         const address = this.server.address() as AddressInfo;
         // Bound to every interface: clients (and the durable client's RPC calls) reach it on loopback.
-        const reachable = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+        const reachable =
+          address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
         const shownHost = reachable.includes(":") ? `[${reachable}]` : reachable;
         this.origin = `http://${shownHost}:${address.port}`;
         resolve();
@@ -134,7 +135,8 @@ export class RuntimeHttpServer {
   describeRoutes(): string[] {
     const prefix = this.options.routePrefix.replace(/^\/+|\/+$/g, "");
     return this.appRoutes().map(
-      (route) => `${[...route.methods].join(",")} /${prefix}/${route.template} -> ${route.fn.name} (authLevel ${route.authLevel})`,
+      (route) =>
+        `${[...route.methods].join(",")} /${prefix}/${route.template} -> ${route.fn.name} (authLevel ${route.authLevel})`,
     );
   }
 

@@ -203,6 +203,8 @@ export function createArmHandler(
         armError(res, 404, "NotFound", `Command result '${actionArg}' was not found.`);
         return;
       }
+      // The client polls in core-lro's ResourceLocation mode, where the status code decides: 202 keeps polling and
+      // 200 is final even when provisioningState says Failed (REFERENCE §3), so a dead command pod is data, not a throw.
       const view = world.commands.view(record, world.now());
       const { id, ...properties } = view;
       const location = `https://${req.headers.host ?? "127.0.0.1"}${path}?api-version=${apiVersion}`;

@@ -147,6 +147,7 @@ export class HelmBackend {
     };
     this.cluster.record(operation);
     const fault = this.cluster.takeUpgradeFault();
+    // --timeout runs on the simulated clock like everything else, so a scaled-down demo times out as soon as it rolls.
     const deadline = now + req.timeoutMs * this.cluster.scale;
     const applyAt = now + this.cluster.timings.helmApplyMs;
     let finished = false;

@@ -137,6 +137,7 @@ export function createKubeHandler(options: KubeServerOptions): {
       return;
     }
     world.sync();
+    // kubectl asks for aggregated discovery first and accepts the legacy documents in reply (REFERENCE §4).
     const discovery =
       req.method === "GET" ? discoveryDocument(path, world.scenario.cluster.kubernetesVersion) : undefined;
     if (discovery !== undefined) {

@@ -109,6 +109,7 @@ export class DataUpgradeOperator {
     this.run(job, now);
   }
 
+  /** Log lines are written ahead with their own timestamps; readers only see those at or before the present. */
   private run(job: Job, start: number): void {
     const pod = this.host.serverPod();
     const fault = this.host.takeFault();

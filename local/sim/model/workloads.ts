@@ -243,6 +243,7 @@ export function renderDesired(effective: Values): DesiredState {
   const nugetFullRestore = flag(getPath(effective, "application.system.runNugetFullRestore"));
   const workloads = new Map<string, DesiredWorkload>();
   for (const def of WORKLOADS) {
+    // The chart's coalesce (REFERENCE §7): a component tag wins over global.image.tag, which wins over the default.
     const tag = def.fixedTag ?? text(def.tagKey ? getPath(effective, def.tagKey) : undefined) ?? platformTag;
     const mode = upgradeMode && def.runsInUpgradeMode;
     const replicas = upgradeMode && def.scaledToZeroInUpgradeMode ? 0 : 1;

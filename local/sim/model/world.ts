@@ -19,19 +19,10 @@ import { RunCommands, type CommandRecord } from "./commands.js";
 import { DataUpgradeOperator } from "./dataupgrade.js";
 import { FaultState, type Faults, type InjectedFault } from "./faults.js";
 import { LogBook } from "./logs.js";
-import {
-  dataUpgradeCrd,
-  jobObject,
-  namespaceObjects,
-  nodeObjects,
-  opaqueSecret,
-  podEvents,
-  podObject,
-  replicaSetObjects,
-  serviceObjects,
-  workloadObject,
-  type ObjectContext,
-} from "./objects.js";
+import type { ObjectContext } from "./objects/context.js";
+import { dataUpgradeCrd, namespaceObjects, nodeObjects, opaqueSecret, serviceObjects } from "./objects/cluster.js";
+import { podEvents, podObject } from "./objects/pod.js";
+import { jobObject, replicaSetObjects, workloadObject } from "./objects/workload.js";
 import { Queues, type QueueRow } from "./queues.js";
 import { PLANTED_SECRETS, type Scenario } from "./scenario.js";
 import { scaleTimings, type Timings } from "./timings.js";
@@ -254,6 +245,7 @@ export class World {
     return this.queues.rows(this.timeline.now(), (processing?.ready ?? false) && !this.appliedDesired.upgradeMode);
   }
 
+  /** AKS runs the command with the caller's `clusterToken` on AAD clusters: without a valid one kubectl and helm get 401. */
   submitCommand(command: string, files: Map<string, string>, clusterToken: string | undefined): CommandRecord {
     return this.commands.submit(
       command,

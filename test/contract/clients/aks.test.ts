@@ -27,7 +27,10 @@ afterEach(() => {
 });
 
 /** Polls, moving the virtual clock on between polls, until the command is done. */
-async function finish(handle: CommandHandle, stepMs = 5_000): Promise<{ polls: CommandPoll[]; done: Extract<CommandPoll, { state: "done" }> }> {
+async function finish(
+  handle: CommandHandle,
+  stepMs = 5_000,
+): Promise<{ polls: CommandPoll[]; done: Extract<CommandPoll, { state: "done" }> }> {
   const polls: CommandPoll[] = [];
   for (let i = 0; i < 500; i++) {
     const poll = await aks.pollRunCommand(handle);
@@ -71,7 +74,9 @@ describe("AksClient against the simulated ARM", () => {
   });
 
   it("sends files in the command's working directory", async () => {
-    const handle = await aks.startRunCommand("cat values-dev.yml", [{ name: "values-dev.yml", content: "global:\n  image:\n    tag: \"2025.05.00\"\n" }]);
+    const handle = await aks.startRunCommand("cat values-dev.yml", [
+      { name: "values-dev.yml", content: 'global:\n  image:\n    tag: "2025.05.00"\n' },
+    ]);
     const { done } = await finish(handle);
     expect(done).toMatchObject({ exitCode: 0, logs: 'global:\n  image:\n    tag: "2025.05.00"\n' });
   });
@@ -95,7 +100,9 @@ describe("AksClient against the simulated ARM", () => {
 
   it("throws a transient error when Run Command answers 500", async () => {
     fx.sim.setFaults({ runCommand: { status: 500, count: 1 } });
-    await expect(aks.startRunCommand("helm list", [])).rejects.toThrow(/^AKS run command failed: HTTP 500 \(transient\)/);
+    await expect(aks.startRunCommand("helm list", [])).rejects.toThrow(
+      /^AKS run command failed: HTTP 500 \(transient\)/,
+    );
   });
 
   it("throws a transient error when polling a result answers 503", async () => {
@@ -107,16 +114,26 @@ describe("AksClient against the simulated ARM", () => {
 
   it("gives up on an ARM that does not answer, as a transient timeout", async () => {
     fx.sim.setFaults({ arm: { status: "timeout", count: 1, hangMs: 3_000 } });
-    const impatient = new AksClient({ target: fx.target, credential: fx.credential, extraCaPem: fx.sim.caCertPem, requestTimeoutMs: 200 });
+    const impatient = new AksClient({
+      target: fx.target,
+      credential: fx.credential,
+      extraCaPem: fx.sim.caCertPem,
+      requestTimeoutMs: 200,
+    });
     const started = Date.now();
-    await expect(impatient.facts()).rejects.toMatchObject({ transient: true, message: expect.stringMatching(/timeout/) as unknown });
+    await expect(impatient.facts()).rejects.toMatchObject({
+      transient: true,
+      message: expect.stringMatching(/timeout/) as unknown,
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("reports a refused token as a permanent error that does not contain it", async () => {
     const wrong = new AksClient({
       target: fx.target,
-      credential: { getToken: () => Promise.resolve({ token: "wrong-token-value", expiresOnTimestamp: Date.now() + 60_000 }) },
+      credential: {
+        getToken: () => Promise.resolve({ token: "wrong-token-value", expiresOnTimestamp: Date.now() + 60_000 }),
+      },
       extraCaPem: fx.sim.caCertPem,
     });
     const error = (await wrong.facts().catch((e: unknown) => e)) as ClusterApiError;
@@ -131,6 +148,8 @@ describe("AksClient against the simulated ARM", () => {
   });
 
   it("refuses a handle of another driver", async () => {
-    await expect(aks.pollRunCommand({ driver: "cli", runId: "x", startedAt: "" })).rejects.toThrow(/not a run-command handle/);
+    await expect(aks.pollRunCommand({ driver: "cli", runId: "x", startedAt: "" })).rejects.toThrow(
+      /not a run-command handle/,
+    );
   });
 });

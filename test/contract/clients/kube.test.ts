@@ -126,16 +126,19 @@ describe("KubeClient against the simulated API server", () => {
     expect(scan.errorLines.some((line) => line.includes("responded 500"))).toBe(true);
   });
 
-  it.each([429, 500, 503] as const)("throws a transient error naming the operation when the API server answers %d", async (status) => {
-    fx.sim.setFaults({ kube: { status, count: 1 } });
-    const error = await kube.listHelmRevisions("cluedin-platform").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ClusterApiError);
-    expect(error).toMatchObject({ transient: true, status });
-    expect((error as Error).message).toMatch(
-      new RegExp(`^list Helm release secrets of cluedin-platform failed: HTTP ${status} \\(transient\\)`),
-    );
-    expect((error as Error).message).not.toContain(fx.sim.token);
-  });
+  it.each([429, 500, 503] as const)(
+    "throws a transient error naming the operation when the API server answers %d",
+    async (status) => {
+      fx.sim.setFaults({ kube: { status, count: 1 } });
+      const error = await kube.listHelmRevisions("cluedin-platform").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClusterApiError);
+      expect(error).toMatchObject({ transient: true, status });
+      expect((error as Error).message).toMatch(
+        new RegExp(`^list Helm release secrets of cluedin-platform failed: HTTP ${status} \\(transient\\)`),
+      );
+      expect((error as Error).message).not.toContain(fx.sim.token);
+    },
+  );
 
   it("throws a transient error when creating the DataUpgrade answers 500", async () => {
     fx.sim.setFaults({ kube: { status: 500, count: 1, match: "dataupgrades" } });

@@ -1,3 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { AksClient } from "../../../lib/clients/aks.js";
@@ -8,6 +14,7 @@ import {
   parseRabbitmqQueues,
   rabbitmqListQueuesArgs,
 } from "../../../lib/clients/helm.js";
+import { CliRunner } from "../../../lib/clients/cli-runner.js";
 import { KubeClient } from "../../../lib/clients/kube.js";
 import { RunCommandRunner, runCommandLine } from "../../../lib/clients/runner.js";
 import type { CommandHandle, CommandPoll, HelmCommandFile } from "../../../lib/clients/types.js";
@@ -16,12 +23,20 @@ import { startSimFixture, type SimFixture } from "./fixtures/simulator.js";
 let fx: SimFixture;
 let runner: RunCommandRunner;
 let kube: KubeClient;
+let kubeConfig: KubeConfig;
+const hasKubectl = spawnSync("kubectl", ["version", "--client"]).status === 0;
 
 beforeAll(async () => {
   fx = await startSimFixture();
-  const aks = new AksClient({ target: fx.target, credential: fx.credential, extraCaPem: fx.sim.caCertPem, now: () => fx.clock.now() });
+  const aks = new AksClient({
+    target: fx.target,
+    credential: fx.credential,
+    extraCaPem: fx.sim.caCertPem,
+    now: () => fx.clock.now(),
+  });
   runner = new RunCommandRunner({ aks, clusterToken: true });
-  kube = new KubeClient({ kubeConfig: await aks.kubeConfig(), namespace: fx.sim.namespace, now: () => fx.clock.now() });
+  kubeConfig = await aks.kubeConfig();
+  kube = new KubeClient({ kubeConfig, namespace: fx.sim.namespace, now: () => fx.clock.now() });
 });
 
 afterAll(async () => {
@@ -74,7 +89,12 @@ describe("RunCommandRunner against the simulated cluster", () => {
     expect(done.logs).toContain('Release "cluedin-platform" has been upgraded. Happy Helming!');
     expect(parseHelmFailure(done.logs)).toBeUndefined();
     const [latest] = await kube.listHelmRevisions("cluedin-platform");
-    expect(latest).toMatchObject({ revision: 4, status: "deployed", chartVersion: "2.5.0", description: "run-1 basic #1" });
+    expect(latest).toMatchObject({
+      revision: 4,
+      status: "deployed",
+      chartVersion: "2.5.0",
+      description: "run-1 basic #1",
+    });
     expect(fx.sim.state().commands.at(-1)?.command).toBe(runCommandLine([upgradeTo(values.name, "run-1 basic #1")]));
   });
 
@@ -94,15 +114,28 @@ describe("RunCommandRunner against the simulated cluster", () => {
   });
 
   it("rolls back to the last deployed revision", async () => {
-    const rollback = helmRollbackArgs({ release: "cluedin-platform", namespace: "cluedin", revision: 4, wait: true, timeout: "10m0s" });
+    const rollback = helmRollbackArgs({
+      release: "cluedin-platform",
+      namespace: "cluedin",
+      revision: 4,
+      wait: true,
+      timeout: "10m0s",
+    });
     const done = await finish(await runner.start([rollback], []));
     expect(done).toMatchObject({ exitCode: 0 });
     expect(done.logs).toContain("Rollback was a success! Happy Helming!");
-    expect((await kube.listHelmRevisions("cluedin-platform"))[0]).toMatchObject({ revision: 6, status: "deployed", chartVersion: "2.5.0" });
+    expect((await kube.listHelmRevisions("cluedin-platform"))[0]).toMatchObject({
+      revision: 6,
+      status: "deployed",
+      chartVersion: "2.5.0",
+    });
   });
 
   it("reads the RabbitMQ queue depths through kubectl exec", async () => {
-    const done = await finish(await runner.start([rabbitmqListQueuesArgs({ namespace: "cluedin", pod: "cluedin-rabbitmq-0" })], []), 2_000);
+    const done = await finish(
+      await runner.start([rabbitmqListQueuesArgs({ namespace: "cluedin", pod: "cluedin-rabbitmq-0" })], []),
+      2_000,
+    );
     expect(done.exitCode).toBe(0);
     const queues = parseRabbitmqQueues(done.logs);
     expect(queues.length).toBeGreaterThan(3);
@@ -112,7 +145,30 @@ describe("RunCommandRunner against the simulated cluster", () => {
 
   it("refuses unsafe command file names before anything reaches the cluster", async () => {
     const before = fx.sim.state().commands.length;
-    await expect(runner.start([["helm", "list"]], [{ name: "../../etc/passwd", content: "" }])).rejects.toThrow(/file name/);
+    await expect(runner.start([["helm", "list"]], [{ name: "../../etc/passwd", content: "" }])).rejects.toThrow(
+      /file name/,
+    );
     expect(fx.sim.state().commands.length).toBe(before);
+  });
+});
+
+describe.skipIf(!hasKubectl)("CliRunner with the real kubectl against the simulated cluster", () => {
+  it("runs kubectl with the AAD cluster's token in a private kubeconfig, then removes it", async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), "cli-runs-"));
+    try {
+      const cli = new CliRunner({ kubeConfig, stateDir });
+      const handle = await cli.start([["kubectl", "get", "pods", "-n", "cluedin", "-o", "name"]], []);
+      let poll = await cli.poll(handle);
+      for (let i = 0; i < 300 && poll.state === "running"; i++) {
+        await sleep(50);
+        poll = await cli.poll(handle);
+      }
+      expect(poll).toMatchObject({ state: "done", exitCode: 0 });
+      expect(poll.state === "done" && poll.logs).toMatch(/^pod\/cluedin-server-/m);
+      const [runDir] = await readdir(stateDir);
+      expect((await readdir(path.join(stateDir, runDir!))).sort()).toEqual(["exit-code", "output.log", "pid"]);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AKS_SERVER_APP_ID } from "../../../local/sim/index.js";
 import { armClient, kubeConfig, simulatorCredential, trustCaPolicy } from "./clients.js";
-import { decodeRelease, startTestSimulator, zipContext, type TestSimulator } from "./harness.js";
+import { decodeRelease, START, startTestSimulator, zipContext, type TestSimulator } from "./harness.js";
 
 const VALUES = `global:
   image:
@@ -161,6 +161,16 @@ describe("simulated ARM through @azure/arm-containerservice", () => {
       image: "cluedinprod.azurecr.io/cluedin/cluedin-server:2025.05.00",
     });
     expect(state.pods.some((p) => p.workload === "cluedin-ui")).toBe(false);
+    expect(state.jobs.map((j) => j.status)).toEqual(["Complete", "Complete", "Complete"]);
+    for (const job of state.jobs) expect(Date.parse(job.startedAt)).toBeGreaterThan(START);
+    const core = kubeConfig(t.sim).makeApiClient(CoreV1Api);
+    const [pod] = (await core.listNamespacedPod({ namespace: "cluedin", labelSelector: "app=cluedin,role=main" }))
+      .items;
+    expect(pod?.spec?.containers[0]?.env).toContainEqual({ name: "CLUEDIN_MODE", value: "upgrade" });
+    const log = await core.readNamespacedPodLog({ name: pod?.metadata?.name ?? "", namespace: "cluedin" });
+    expect(log).toMatch(/Starting CluedIn Server 2025\.05\.00\n.*CLUEDIN_MODE=upgrade/);
+    expect(log).toContain("Restored package Contoso.Enrichment 1.3.0");
+    expect(log).toContain("Application started");
   });
 
   it("answers unknown clusters, resource groups and api-versions with ARM's error bodies", async () => {

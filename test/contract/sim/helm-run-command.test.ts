@@ -99,6 +99,32 @@ describe("helm and kubectl as Run Command sees them", () => {
     expect(t.sim.state().release.revisions).toHaveLength(3);
   });
 
+  it("follows Helm's value rules: --reuse-values merges, no values reuses, --set alone replaces", async () => {
+    const chart = "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.4.2";
+    const values = async (): Promise<Record<string, unknown>> =>
+      JSON.parse((await run("helm get values cluedin-platform -n cluedin -o json")).logs ?? "") as Record<
+        string,
+        unknown
+      >;
+    expect((await run(`${chart} --reuse-values --set application.system.upgradeMode=true`)).exitCode).toBe(0);
+    const reused = await values();
+    expect(reused).toMatchObject({
+      global: { image: { tag: "2024.12.02" } },
+      application: { system: { upgradeMode: true } },
+    });
+    expect((await run(chart)).exitCode).toBe(0);
+    expect(await values()).toEqual(reused);
+    expect((await run(`${chart} --set application.system.upgradeMode=false`)).exitCode).toBe(0);
+    expect(await values()).toEqual({ application: { system: { upgradeMode: false } } });
+    const revision4 = JSON.parse(
+      (await run("helm get values cluedin-platform -n cluedin -o json --revision 4")).logs ?? "",
+    ) as unknown;
+    expect(revision4).toEqual(reused);
+    const computed = await run("helm get values cluedin-platform -n cluedin --all -o yaml");
+    expect(computed.logs).toContain("tag: 2024.07.00");
+    expect(t.sim.state().helmOperations.map((o) => o.outcome)).toEqual(["deployed", "deployed", "deployed"]);
+  });
+
   it("times out with the helmUpgrade fault: release failed, previous stays deployed, pods come up later", async () => {
     t.sim.setFaults({ helmUpgrade: { mode: "timeout", count: 1 } });
     const result = await run(UPGRADE, { files: VALUES, stepMs: 15_000 });

@@ -1,0 +1,127 @@
+/**
+ * End-to-end harness: the real app on the local runtime's virtual clock against the simulated cluster, driven
+ * through its HTTP API and its e-mailed approval links, exactly as an operator would. No module is mocked.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { VirtualClock } from "../../local/clock.js";
+import { startLocalApp, type LocalApp, type LocalAppOptions } from "../../local/app.js";
+import { readOutbox, type OutboxMessage } from "../../lib/mail/index.js";
+import type { UpgradeResource } from "../../lib/workflow/status.js";
+
+export interface Reply<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export interface Demo {
+  app: LocalApp;
+  clock: VirtualClock;
+  dir: string;
+  api<T = unknown>(method: string, route: string, body?: unknown): Promise<Reply<T>>;
+  start(targetRelease: string, extra?: Record<string, unknown>): Promise<string>;
+  run(id: string): Promise<UpgradeResource>;
+  /** Drives the runtime (and virtual time) until the run satisfies `predicate`. */
+  until(id: string, predicate: (run: UpgradeResource) => boolean, maxVirtualMs?: number): Promise<UpgradeResource>;
+  finished(id: string, maxVirtualMs?: number): Promise<UpgradeResource>;
+  mails(): Promise<OutboxMessage[]>;
+  /** The decision links mailed to `approver` for run `id`, newest last. */
+  links(id: string, approver: string): Promise<string[]>;
+  decide(link: string, decision: string, reason?: string, headers?: Record<string, string>): Promise<Reply<string>>;
+  close(): Promise<void>;
+}
+
+const TERMINAL = ["completed", "failed", "halted", "rejected", "cancelled"];
+export const isFinished = (run: UpgradeResource): boolean => TERMINAL.includes(run.status);
+export const REQUESTER = { name: "Ops", email: "ops@contoso.example" };
+export const APPROVER = "approver@contoso.example";
+
+export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "clock">> = {}): Promise<Demo> {
+  const dir = await mkdtemp(path.join(tmpdir(), "cluedin-upgrade-e2e-"));
+  const clock = new VirtualClock(Date.now());
+  const app = await startLocalApp({ dir, clock, timeScale: 0.05, ...options });
+
+  const api = async <T>(method: string, route: string, body?: unknown): Promise<Reply<T>> => {
+    const response = await fetch(route.startsWith("http") ? route : `${app.baseUrl}${route}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // HTML pages stay text.
+    }
+    return { status: response.status, body: parsed as T, text };
+  };
+
+  const run = async (id: string): Promise<UpgradeResource> => {
+    const reply = await api<UpgradeResource>("GET", `/api/upgrades/${id}`);
+    if (reply.status !== 200) throw new Error(`GET /api/upgrades/${id}: ${reply.status} ${reply.text}`);
+    return reply.body;
+  };
+
+  const until = async (id: string, predicate: (r: UpgradeResource) => boolean, maxVirtualMs = 6 * 3_600_000) => {
+    let last: UpgradeResource | undefined;
+    await app.runtime.runUntil(
+      async () => {
+        last = await run(id);
+        return predicate(last);
+      },
+      { maxVirtualMs, timeoutMs: 60_000 },
+    );
+    return last!;
+  };
+
+  const mails = () => readOutbox(app.outboxDir);
+
+  return {
+    app,
+    clock,
+    dir,
+    api,
+    start: async (targetRelease, extra = {}) => {
+      const reply = await api<{ id: string }>("POST", "/api/upgrades", {
+        cluster: "demo",
+        targetRelease,
+        requestedBy: REQUESTER,
+        ...extra,
+      });
+      if (reply.status !== 202) throw new Error(`start: ${reply.status} ${reply.text}`);
+      return reply.body.id;
+    },
+    run,
+    until,
+    finished: (id, maxVirtualMs) => until(id, isFinished, maxVirtualMs),
+    mails,
+    links: async (id, approver) =>
+      (await mails())
+        .filter((m) => m.headers["X-CluedIn-Upgrade-Run"] === id && m.to.includes(approver))
+        .flatMap((m) => [...m.text.matchAll(/https?:\/\/\S+\/api\/approvals\/[A-Za-z0-9._%-]+/g)].map((x) => x[0])),
+    decide: async (link, decision, reason, headers = {}) => {
+      const response = await fetch(link, {
+        method: "POST",
+        body: new URLSearchParams({ decision, ...(reason ? { reason } : {}) }).toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      });
+      const text = await response.text();
+      return { status: response.status, body: text, text };
+    },
+    close: async () => {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for the approval request, then approves through the e-mailed link as the approver would. */
+export async function approve(demo: Demo, id: string, approver = APPROVER): Promise<void> {
+  await demo.until(id, (r) => r.status === "awaiting-approval" || isFinished(r));
+  const link = (await demo.links(id, approver)).at(-1);
+  if (!link) throw new Error(`no approval link for ${approver}`);
+  const reply = await demo.decide(link, "approve", "change CHG-1234 approved");
+  if (reply.status !== 200) throw new Error(`approve: ${reply.status} ${reply.text}`);
+}

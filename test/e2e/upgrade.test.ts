@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { approve, REQUESTER, startDemo, type Demo } from "./harness.js";
+
+let demo: Demo | undefined;
+afterEach(async () => {
+  await demo?.close();
+  demo = undefined;
+});
+
+const upgrades = (d: Demo) => d.app.sim.state().helmOperations.filter((op) => op.kind === "upgrade");
+
+describe("an upgrade, end to end", () => {
+  it("basic upgrade 2024.12.01 -> 2024.12.02: one helm upgrade with the runbook's flags, verified, notified", async () => {
+    demo = await startDemo({ scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } } });
+    const id = await demo.start("2024.12.02");
+    await approve(demo, id);
+    const run = await demo.finished(id);
+
+    expect(run.status).toBe("completed");
+    expect(run.mode).toBe("basic");
+    expect(run.stages.map((s) => s.name)).toEqual([
+      "read-values",
+      "prepare-values",
+      "pre-checks",
+      "approval",
+      "downtime-notice",
+      "helm-upgrade",
+      "verify",
+      "notify",
+    ]);
+    const state = demo.app.sim.state();
+    const ops = upgrades(demo);
+    expect(ops).toHaveLength(1);
+    expect(ops[0]!.chart).toContain("2.4.2");
+    expect(ops[0]!.set.join(" ")).toContain("application.system.runDatabaseJobsOnUpgrade=true");
+    expect(ops[0]!.set.join(" ")).toContain("application.system.runNugetFullRestore=true");
+    expect(ops[0]!.flags).toContain("--wait");
+    const last = state.release.revisions.at(-1)!;
+    expect(last).toMatchObject({ status: "deployed", appVersion: "2024.12.02" });
+    expect(state.pods.every((p) => p.ready || p.phase === "Succeeded")).toBe(true);
+    expect(run.approvals.decisions).toEqual([
+      expect.objectContaining({ approver: "approver@contoso.example", choice: "approve", reason: "change CHG-1234 approved" }),
+    ]);
+    const subjects = (await demo.mails()).map((m) => m.subject);
+    expect(subjects.some((s) => s.includes("Approval needed"))).toBe(true);
+    expect(subjects.some((s) => s.includes("downtime"))).toBe(true);
+    expect(subjects.some((s) => s.includes("completed"))).toBe(true);
+  });
+
+  it("data upgrade 2024.12.02 -> 2025.05.00: upgrade mode, DataUpgrade answered 200, flags back off", async () => {
+    demo = await startDemo();
+    const id = await demo.start("2025.05.00");
+    await approve(demo, id);
+    const run = await demo.finished(id);
+
+    expect(run.status).toBe("completed");
+    expect(run.mode).toBe("data-upgrade");
+    const ops = upgrades(demo);
+    expect(ops).toHaveLength(2);
+    expect(ops[0]!.set.join(" ")).toContain("application.system.upgradeMode=true");
+    expect(ops[1]!.set.join(" ")).toContain("application.system.upgradeMode=false");
+    expect(ops[1]!.set.join(" ")).toContain("application.system.runDatabaseJobsOnUpgrade=false");
+    expect(ops[1]!.set.join(" ")).toContain("application.system.runNugetFullRestore=false");
+    const state = demo.app.sim.state();
+    expect(state.dataUpgradeCreations).toHaveLength(1);
+    expect(state.dataUpgrades[0]).toMatchObject({ name: "data-upgrade-450", toVersion: "Version450" });
+    expect(state.workloads.every((w) => !w.upgradeMode)).toBe(true);
+    expect(state.ui.ready).toBe(true);
+    expect(state.release.revisions.at(-1)).toMatchObject({ status: "deployed", appVersion: "2025.05.00" });
+    expect(run.stages.find((s) => s.name === "data-upgrade")?.note).toContain("responded 200");
+  });
+
+  it("refuses a second start for the same cluster with 409 naming the running upgrade, and keeps both histories apart", async () => {
+    demo = await startDemo();
+    const body = { cluster: "demo", targetRelease: "2025.05.00", requestedBy: REQUESTER };
+    const [a, b] = await Promise.all([demo.api("POST", "/api/upgrades", body), demo.api("POST", "/api/upgrades", body)]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([202, 409]);
+    const accepted = (a.status === 202 ? a : b).body as { id: string };
+    const refused = (a.status === 409 ? a : b).body as { error: { code: string; details: { runningId: string } } };
+    expect(refused.error.code).toBe("upgrade-running");
+    expect(refused.error.details.runningId).toBe(accepted.id);
+  });
+});
