@@ -57,13 +57,46 @@ const upgrade: RegisteredOrchestration = df.app.orchestration(
   ORCHESTRATIONS.upgrade,
   makeUpgradeOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
 );
-df.app.orchestration(ORCHESTRATIONS.clusterLock, makeClusterLockOrchestrator(() => upgrade));
+df.app.orchestration(
+  ORCHESTRATIONS.clusterLock,
+  makeClusterLockOrchestrator(() => upgrade),
+);
 
 // Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
-df.app.client.http("startUpgrade", { route: "upgrades", methods: ["POST"], authLevel: "function", handler: makeStartUpgrade(services) });
-df.app.client.http("listUpgrades", { route: "upgrades", methods: ["GET"], authLevel: "function", handler: makeListUpgrades() });
-df.app.client.http("getUpgrade", { route: "upgrades/{id}", methods: ["GET"], authLevel: "function", handler: makeGetUpgrade() });
-df.app.client.http("cancelUpgrade", { route: "upgrades/{id}/cancel", methods: ["POST"], authLevel: "function", handler: makeCancelUpgrade(services) });
-df.app.client.http("approvalPage", { route: "approvals/{token}", methods: ["GET"], authLevel: "anonymous", handler: makeApprovalPage(services) });
-df.app.client.http("approvalDecision", { route: "approvals/{token}", methods: ["POST"], authLevel: "anonymous", handler: makeApprovalDecision(services) });
+df.app.client.http("startUpgrade", {
+  route: "upgrades",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: makeStartUpgrade(services),
+});
+df.app.client.http("listUpgrades", {
+  route: "upgrades",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: makeListUpgrades(),
+});
+df.app.client.http("getUpgrade", {
+  route: "upgrades/{id}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: makeGetUpgrade(),
+});
+df.app.client.http("cancelUpgrade", {
+  route: "upgrades/{id}/cancel",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: makeCancelUpgrade(services),
+});
+df.app.client.http("approvalPage", {
+  route: "approvals/{token}",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeApprovalPage(services),
+});
+df.app.client.http("approvalDecision", {
+  route: "approvals/{token}",
+  methods: ["POST"],
+  authLevel: "anonymous",
+  handler: makeApprovalDecision(services),
+});
 app.http("plan", { route: "plans", methods: ["POST"], authLevel: "function", handler: makePlan(services) });

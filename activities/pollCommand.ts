@@ -13,13 +13,21 @@ const MAX_LOG_CHARS = 4_000;
 async function pollRevision(clients: ClusterClients, revision: number): Promise<CommandPoll> {
   const kube = await clients.kube();
   const found = (await kube.listHelmRevisions(clients.target.releaseName)).find((r) => r.revision === revision);
-  if (!found) return { state: "done", exitCode: 1, logs: `Error: revision ${revision} disappeared`, finishedAt: new Date().toISOString() };
+  if (!found)
+    return {
+      state: "done",
+      exitCode: 1,
+      logs: `Error: revision ${revision} disappeared`,
+      finishedAt: new Date().toISOString(),
+    };
   if (found.status.startsWith("pending-")) return { state: "running" };
   const ok = found.status === "deployed" || found.status === "superseded";
   return {
     state: "done",
     exitCode: ok ? 0 : 1,
-    logs: ok ? `revision ${revision} ${found.status}` : `Error: revision ${revision} ${found.status}: ${found.description}`,
+    logs: ok
+      ? `revision ${revision} ${found.status}`
+      : `Error: revision ${revision} ${found.status}: ${found.description}`,
     finishedAt: found.updatedAt,
   };
 }
@@ -29,7 +37,8 @@ export const makePollCommand =
   async (input: unknown): Promise<PollCommandResult> => {
     const { cluster, handle } = InputSchema.parse(input);
     const clients = services().cluster(cluster);
-    const poll = handle.driver === "release" ? await pollRevision(clients, handle.revision) : await clients.runner.poll(handle);
+    const poll =
+      handle.driver === "release" ? await pollRevision(clients, handle.revision) : await clients.runner.poll(handle);
     if (poll.state === "running") return poll;
     return { ...poll, logs: redactText(poll.logs).slice(-MAX_LOG_CHARS) };
   };

@@ -12,7 +12,10 @@ const InputSchema = ClusterRefSchema.extend({
   revision: z.number().int().positive(),
   valuesFingerprint: z.string().min(1),
   targetRelease: z.string().max(20),
-  extraValues: z.string().max(256 * 1024).optional(),
+  extraValues: z
+    .string()
+    .max(256 * 1024)
+    .optional(),
 });
 
 export const makePrepareValues =
@@ -22,7 +25,8 @@ export const makePrepareValues =
     const app = services();
     const clients = app.cluster(cluster);
     const found = await sourceRevision(clients, revision, valuesFingerprint, app.signingKey);
-    if (!found.ok) return { ok: false, blockers: [{ code: "source-changed", message: found.reason, severity: "blocker" }] };
+    if (!found.ok)
+      return { ok: false, blockers: [{ code: "source-changed", message: found.reason, severity: "blocker" }] };
     const planned = planUpgrade({
       catalog: app.catalog,
       profile: clients.profile,
@@ -30,5 +34,7 @@ export const makePrepareValues =
       targetRelease,
       ...(extraValues ? { extraValues } : {}),
     });
-    return planned.ok ? { ok: true, plan: planned.plan } : { ok: false, blockers: planned.blockers, ...(planned.plan ? { plan: planned.plan } : {}) };
+    return planned.ok
+      ? { ok: true, plan: planned.plan }
+      : { ok: false, blockers: planned.blockers, ...(planned.plan ? { plan: planned.plan } : {}) };
   };

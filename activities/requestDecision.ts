@@ -37,7 +37,9 @@ export const makeRequestDecision =
     const base = app.settings.PUBLIC_BASE_URL;
     const details = [
       `Requested by ${args.summary.requestedBy}.`,
-      ...(args.summary.fromRelease ? [`From ${args.summary.fromRelease} to ${args.summary.targetRelease} (${args.summary.mode ?? "upgrade"}).`] : []),
+      ...(args.summary.fromRelease
+        ? [`From ${args.summary.fromRelease} to ${args.summary.targetRelease} (${args.summary.mode ?? "upgrade"}).`]
+        : []),
       "The page behind the link shows the plan, the values diff (secrets redacted) and the pre-check evidence.",
     ];
     const result: DecisionRequestResult = { sent: [], failed: [] };

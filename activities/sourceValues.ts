@@ -11,7 +11,9 @@ export async function sourceRevision(
   revision: number,
   fingerprint: string,
   key: string,
-): Promise<{ ok: true; source: HelmRevisionWithValues; all: HelmRevisionWithValues[] } | { ok: false; reason: string }> {
+): Promise<
+  { ok: true; source: HelmRevisionWithValues; all: HelmRevisionWithValues[] } | { ok: false; reason: string }
+> {
   const kube = await clients.kube();
   const all = await kube.listHelmRevisions(clients.target.releaseName);
   const source = all.find((r) => r.revision === revision);

@@ -20,7 +20,10 @@ const InputSchema = ClusterRefSchema.extend({
   sourceRevision: z.number().int().positive(),
   valuesFingerprint: z.string().min(1),
   targetRelease: z.string().max(20),
-  extraValues: z.string().max(256 * 1024).optional(),
+  extraValues: z
+    .string()
+    .max(256 * 1024)
+    .optional(),
   helmTimeoutMs: z.number().int().positive(),
 });
 
@@ -55,7 +58,15 @@ export const makeStartHelmUpgrade =
     const shown = toShellLine([command]);
     const earlier = found.all.find((r) => r.description === marker);
     if (earlier)
-      return { ok: true, handle: { driver: "release", revision: earlier.revision, startedAt: earlier.updatedAt }, command: shown, resumed: true };
-    const handle = await clients.runner.start([command], [{ name: planned.plan.valuesFile, content: planned.preparedValues }]);
+      return {
+        ok: true,
+        handle: { driver: "release", revision: earlier.revision, startedAt: earlier.updatedAt },
+        command: shown,
+        resumed: true,
+      };
+    const handle = await clients.runner.start(
+      [command],
+      [{ name: planned.plan.valuesFile, content: planned.preparedValues }],
+    );
     return { ok: true, handle, command: shown, resumed: false };
   };

@@ -31,20 +31,40 @@ type Checked =
 
 const refusal = (status: number, title: string, message: string): { ok: false; response: HttpResponseInit } => ({
   ok: false,
-  response: htmlResponse(status, title, eta.renderString(`<h1><%= it.title %></h1><p class="notice warn"><%= it.message %></p><p>Nothing was changed.</p>`, { title, message })),
+  response: htmlResponse(
+    status,
+    title,
+    eta.renderString(
+      `<h1><%= it.title %></h1><p class="notice warn"><%= it.message %></p><p>Nothing was changed.</p>`,
+      { title, message },
+    ),
+  ),
 });
 
-async function check(services: ServicesFactory, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+async function check(
+  services: ServicesFactory,
+  client: DurableClient,
+  token: string,
+  withHistory: boolean,
+): Promise<Checked> {
   const verified = verifyApprovalToken(services().signingKey, token, new Date());
   if (!verified.ok)
-    return refusal(verified.reason === "expired" ? 410 : 403, verified.reason === "expired" ? "Link expired" : "Invalid link", verified.message);
+    return refusal(
+      verified.reason === "expired" ? 410 : 403,
+      verified.reason === "expired" ? "Link expired" : "Invalid link",
+      verified.message,
+    );
   const { claims } = verified;
   const status = await findStatus(client, claims.runId);
   if (!status) return refusal(404, "Unknown run", "The run this link belongs to does not exist (any more).");
   const view = status.customStatus as RunView | undefined;
   const pending = view?.pendingDecision;
   if (!view || !pending || pending.requestId !== claims.requestId || String(status.runtimeStatus) !== "Running")
-    return refusal(409, "No longer waiting", "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.");
+    return refusal(
+      409,
+      "No longer waiting",
+      "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.",
+    );
   if (!pending.approvers.includes(claims.approver.toLowerCase()))
     return refusal(403, "Not an approver", "This link's approver may not decide on this request.");
   if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
@@ -90,7 +110,8 @@ export const makeApprovalPage =
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, "prepareValues");
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, "runPreChecks");
-    const question = checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
+    const question =
+      checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
     return htmlResponse(
       200,
       question,
@@ -119,7 +140,11 @@ export const makeApprovalDecision =
       return refusal(400, "Invalid decision", `Choose one of: ${checked.pending.choices.join(", ")}.`).response;
     const principal = clientPrincipal(request);
     if (principal && principal.name.toLowerCase() !== checked.claims.approver.toLowerCase())
-      return refusal(403, "Wrong account", `You are signed in as ${principal.name}; this link belongs to ${checked.claims.approver}.`).response;
+      return refusal(
+        403,
+        "Wrong account",
+        `You are signed in as ${principal.name}; this link belongs to ${checked.claims.approver}.`,
+      ).response;
     const address = clientAddress(request);
     const event: DecisionEvent = {
       requestId: checked.claims.requestId,
@@ -136,7 +161,12 @@ export const makeApprovalDecision =
       "Decision recorded",
       eta.renderString(
         `<h1>Decision recorded</h1><p class="notice">You chose <strong><%= it.choice %></strong> for the upgrade of <%= it.cluster %> to <%= it.target %>. It is recorded in the run's history with your name and the time.</p><p><a href="/runs/<%= it.run %>">Follow the run</a></p>`,
-        { choice: event.choice, cluster: checked.view.cluster, target: checked.view.targetRelease, run: checked.claims.runId },
+        {
+          choice: event.choice,
+          cluster: checked.view.cluster,
+          target: checked.view.targetRelease,
+          run: checked.claims.runId,
+        },
       ),
     );
   };

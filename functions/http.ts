@@ -31,10 +31,16 @@ export function issuesOf(error: z.ZodError): { path: string; message: string }[]
   }));
 }
 
-export async function parseJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<Parsed<z.output<S>>> {
+export async function parseJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+): Promise<Parsed<z.output<S>>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES)
-    return { ok: false, response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`) };
+    return {
+      ok: false,
+      response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
+    };
   const type = request.headers.get("content-type") ?? "";
   if (type && !/^application\/json\b/i.test(type))
     return { ok: false, response: errorResponse(415, "unsupported-media-type", "send the body as application/json") };
@@ -45,7 +51,10 @@ export async function parseJsonBody<S extends z.ZodType>(request: HttpRequest, s
     return { ok: false, response: errorResponse(400, "unreadable-body", "the request body could not be read") };
   }
   if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    return { ok: false, response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`) };
+    return {
+      ok: false,
+      response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
+    };
   let json: unknown;
   try {
     json = JSON.parse(text);

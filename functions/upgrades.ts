@@ -11,7 +11,12 @@ import type { Services } from "../lib/services.js";
 import type { UpgradeInput } from "../lib/workflow/contracts.js";
 import { checkExtraValues } from "../lib/workflow/planning.js";
 import { runPolicyFor } from "../lib/workflow/policy.js";
-import { CancelRequestSchema, ListQuerySchema, RunIdSchema, StartUpgradeRequestSchema } from "../lib/workflow/requests.js";
+import {
+  CancelRequestSchema,
+  ListQuerySchema,
+  RunIdSchema,
+  StartUpgradeRequestSchema,
+} from "../lib/workflow/requests.js";
 import { newRunId, upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
 import { isTerminal } from "../lib/workflow/model.js";
 import { lockInstanceId } from "../orchestrators/clusterLock.js";
@@ -24,7 +29,10 @@ type ServicesFactory = () => Services;
 
 const MAX_NOT_BEFORE_MS = 30 * 24 * 3_600_000;
 
-function links(base: string, id: string): { statusUri: string; cancelUri: string; auditUri: string; dashboardUri: string } {
+function links(
+  base: string,
+  id: string,
+): { statusUri: string; cancelUri: string; auditUri: string; dashboardUri: string } {
   const root = base.replace(/\/$/, "");
   const enc = encodeURIComponent(id);
   return {
@@ -74,8 +82,7 @@ export const makeStartUpgrade =
       });
     if (body.values !== undefined) {
       const problems = checkExtraValues(body.values);
-      if (problems.length > 0)
-        return errorResponse(400, "invalid-values", "the extra values cannot be used", problems);
+      if (problems.length > 0) return errorResponse(400, "invalid-values", "the extra values cannot be used", problems);
     }
     const now = new Date();
     if (body.notBefore && new Date(body.notBefore).getTime() - now.getTime() > MAX_NOT_BEFORE_MS)
@@ -83,8 +90,15 @@ export const makeStartUpgrade =
 
     const principal = clientPrincipal(request);
     const requestedBy: UpgradeInput["requestedBy"] = principal
-      ? { name: principal.name, principalId: principal.id, ...(principal.name.includes("@") ? { email: principal.name.toLowerCase() } : {}) }
-      : { name: body.requestedBy?.name ?? "anonymous", ...(body.requestedBy?.email ? { email: body.requestedBy.email.toLowerCase() } : {}) };
+      ? {
+          name: principal.name,
+          principalId: principal.id,
+          ...(principal.name.includes("@") ? { email: principal.name.toLowerCase() } : {}),
+        }
+      : {
+          name: body.requestedBy?.name ?? "anonymous",
+          ...(body.requestedBy?.email ? { email: body.requestedBy.email.toLowerCase() } : {}),
+        };
 
     const running = await runningUpgradeOf(client, body.cluster);
     if (running) return conflict(body.cluster, running);
@@ -129,6 +143,7 @@ async function readUpgrade(client: DurableClient, id: string): Promise<UpgradeRe
     cluster: input.cluster,
     targetRelease: input.targetRelease,
     status: "pending",
+    finished: false,
     stages: [],
     approvals: { decisions: [] },
     events: [],
@@ -148,12 +163,17 @@ export const makeListUpgrades =
   () =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
     const query = ListQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
-    if (!query.success) return errorResponse(400, "invalid-query", "unknown or invalid query parameters", issuesOf(query.error));
+    if (!query.success)
+      return errorResponse(400, "invalid-query", "unknown or invalid query parameters", issuesOf(query.error));
     const all = await client.getStatusAll();
     const items = all
       .filter((s) => s.name === ORCHESTRATIONS.upgrade)
       .map((s) => upgradeResource(s as DurableOrchestrationStatus & { instanceId: string }))
-      .filter((r) => (!query.data.cluster || r.cluster === query.data.cluster) && (!query.data.status || r.status === query.data.status))
+      .filter(
+        (r) =>
+          (!query.data.cluster || r.cluster === query.data.cluster) &&
+          (!query.data.status || r.status === query.data.status),
+      )
       .sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))
       .map(({ events: _events, plan: _plan, ...summary }) => summary);
     return jsonResponse(200, { items });
@@ -178,7 +198,9 @@ export const makeCancelUpgrade =
       at: new Date().toISOString(),
       ...(parsed.value.reason ? { reason: parsed.value.reason } : {}),
     });
-    const pastNoReturn = resource.stages.some((s) => ["helm-upgrade", "upgrade-mode", "data-upgrade", "finalize"].includes(s.name));
+    const pastNoReturn = resource.stages.some((s) =>
+      ["helm-upgrade", "upgrade-mode", "data-upgrade", "finalize"].includes(s.name),
+    );
     return jsonResponse(202, {
       id: id.data,
       cancelRequested: true,

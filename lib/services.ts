@@ -48,7 +48,12 @@ function staticTokenCredential(token: string): TokenCredential {
   };
 }
 
-function readConfig<T>(file: string, parse: (text: string) => { ok: true; value: T } | { ok: false; issues: never[] | { path: string; message: string }[] }): T {
+function readConfig<T>(
+  file: string,
+  parse: (
+    text: string,
+  ) => { ok: true; value: T } | { ok: false; issues: never[] | { path: string; message: string }[] },
+): T {
   const result = parse(readFileSync(file, "utf8"));
   if (!result.ok) throw new Error(`invalid ${file}:\n${formatConfigIssues(file, result.issues)}`);
   return result.value;
@@ -57,7 +62,8 @@ function readConfig<T>(file: string, parse: (text: string) => { ok: true; value:
 /** The CLI driver needs the cluster's kube config, which only an ARM call gives: fetched on first use. */
 function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
   let runner: Promise<CliRunner> | undefined;
-  const get = (): Promise<CliRunner> => (runner ??= aks.kubeConfig().then((kubeConfig) => new CliRunner({ kubeConfig, stateDir })));
+  const get = (): Promise<CliRunner> =>
+    (runner ??= aks.kubeConfig().then((kubeConfig) => new CliRunner({ kubeConfig, stateDir })));
   return {
     start: async (commands, files) => (await get()).start(commands, files),
     poll: async (handle) => (await get()).poll(handle),
@@ -73,7 +79,9 @@ export function buildServices(settings: Settings): Services {
   const credential: TokenCredential =
     settings.AZURE_CREDENTIAL === "static-token"
       ? staticTokenCredential(settings.AZURE_STATIC_TOKEN ?? "")
-      : new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+      : new DefaultAzureCredential(
+          settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {},
+        );
   const extraCaPem = settings.EXTRA_CA_CERT_FILE ? readFileSync(settings.EXTRA_CA_CERT_FILE, "utf8") : undefined;
   const mail: MailTransport =
     settings.MAIL_DRIVER === "outbox"
@@ -95,14 +103,18 @@ export function buildServices(settings: Settings): Services {
     let cached: { kube: Promise<KubeClient>; at: number } | undefined;
     const kube = (): Promise<KubeClient> => {
       if (!cached || Date.now() - cached.at > KUBECONFIG_TTL_MS) {
-        const kube = aks.kubeConfig().then((kubeConfig) => new KubeClient({ kubeConfig, namespace: profile.namespace }));
+        const kube = aks
+          .kubeConfig()
+          .then((kubeConfig) => new KubeClient({ kubeConfig, namespace: profile.namespace }));
         kube.catch(() => (cached = undefined));
         cached = { kube, at: Date.now() };
       }
       return cached.kube;
     };
     const runner: CommandRunner =
-      profile.helmDriver === "cli" ? lazyCliRunner(aks, settings.CLI_STATE_DIR) : new RunCommandRunner({ aks, clusterToken: true });
+      profile.helmDriver === "cli"
+        ? lazyCliRunner(aks, settings.CLI_STATE_DIR)
+        : new RunCommandRunner({ aks, clusterToken: true });
     return { profile, target, aks, kube, runner };
   };
 

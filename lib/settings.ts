@@ -6,7 +6,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ...(import.meta.url.includes("/dist/") ? [".."] : []));
+const projectRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  ...(import.meta.url.includes("/dist/") ? [".."] : []),
+);
 
 const SettingsSchema = z
   .object({
@@ -34,13 +38,29 @@ const SettingsSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.AZURE_CREDENTIAL === "static-token" && !s.AZURE_STATIC_TOKEN)
-      ctx.addIssue({ code: "custom", path: ["AZURE_STATIC_TOKEN"], message: "required when AZURE_CREDENTIAL=static-token" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AZURE_STATIC_TOKEN"],
+        message: "required when AZURE_CREDENTIAL=static-token",
+      });
     if (s.MAIL_DRIVER === "acs" && !s.ACS_ENDPOINT)
-      ctx.addIssue({ code: "custom", path: ["ACS_ENDPOINT"], message: "required when MAIL_DRIVER=acs (the Communication Services endpoint)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["ACS_ENDPOINT"],
+        message: "required when MAIL_DRIVER=acs (the Communication Services endpoint)",
+      });
     if (!s.APPROVAL_SIGNING_KEY || Buffer.byteLength(s.APPROVAL_SIGNING_KEY) < 32)
-      ctx.addIssue({ code: "custom", path: ["APPROVAL_SIGNING_KEY"], message: "required, at least 32 bytes (a Key Vault reference in Azure)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["APPROVAL_SIGNING_KEY"],
+        message: "required, at least 32 bytes (a Key Vault reference in Azure)",
+      });
     if (s.AUDIT_SINK === "blob" && !s.AUDIT_BLOB_URL)
-      ctx.addIssue({ code: "custom", path: ["AUDIT_BLOB_URL"], message: "required when AUDIT_SINK=blob (the audit container URL)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUDIT_BLOB_URL"],
+        message: "required when AUDIT_SINK=blob (the audit container URL)",
+      });
   });
 
 export type Settings = z.output<typeof SettingsSchema> & { APPROVAL_SIGNING_KEY: string };

@@ -35,6 +35,8 @@ export interface LocalApp {
   runtime: LocalRuntime;
   baseUrl: string;
   outboxDir: string;
+  /** Kills the runtime as a crash would and starts a new one on the same store and port. */
+  restartRuntime(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,25 +94,32 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       CLI_STATE_DIR: path.join(dir, "runs"),
     });
     await loadApp();
-    const runtime = await LocalRuntime.start({
-      storeDir: path.join(dir, "runtime"),
-      clock,
-      port: options.port ?? 0,
-      host: "127.0.0.1",
-      ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
-      ...(options.log ? { log: options.log } : {}),
-    });
-    process.env.PUBLIC_BASE_URL = runtime.baseUrl;
-    return {
+    const startRuntime = (port: number): Promise<LocalRuntime> =>
+      LocalRuntime.start({
+        storeDir: path.join(dir, "runtime"),
+        clock,
+        port,
+        host: "127.0.0.1",
+        ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      });
+    const app: LocalApp = {
       sim,
-      runtime,
-      baseUrl: runtime.baseUrl,
+      runtime: await startRuntime(options.port ?? 0),
+      baseUrl: "",
       outboxDir,
+      restartRuntime: async () => {
+        await app.runtime.kill();
+        app.runtime = await startRuntime(Number(new URL(app.baseUrl).port));
+      },
       close: async () => {
-        await runtime.close();
+        await app.runtime.close();
         await sim.close();
       },
     };
+    app.baseUrl = app.runtime.baseUrl;
+    process.env.PUBLIC_BASE_URL = app.baseUrl;
+    return app;
   } catch (error) {
     await sim.close();
     throw error;

@@ -12,11 +12,15 @@ export interface SimulatorEndpoints {
   clusterName: string;
 }
 
-type Overrides = { [key: string]: string | number | boolean | string[] | Overrides | { email: string; name?: string }[] };
+type Overrides = {
+  [key: string]: string | number | boolean | string[] | Overrides | { email: string; name?: string }[];
+};
 
 function leaves(value: Overrides, prefix: string[] = []): [string[], unknown][] {
   return Object.entries(value).flatMap(([key, v]) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? leaves(v, [...prefix, key]) : [[[...prefix, key], v] as [string[], unknown]],
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? leaves(v, [...prefix, key])
+      : [[[...prefix, key], v] as [string[], unknown]],
   );
 }
 

@@ -77,7 +77,9 @@ function observe(activities: MonitorActivities, cluster: string, check: MonitorC
         .observeDataUpgrade({ cluster, name: check.name, sinceSeconds: secondsSince(check.since, now) })
         .withRetry(transientRetry);
     case "verify":
-      return activities.observeVerify({ cluster, sinceSeconds: secondsSince(check.since, now) }).withRetry(transientRetry);
+      return activities
+        .observeVerify({ cluster, sinceSeconds: secondsSince(check.since, now) })
+        .withRetry(transientRetry);
   }
 }
 

@@ -3,7 +3,13 @@
  * monitor, parsed here (pure). `queueDrain` waits for busy queues to drain up to a deadline, as a sub-orchestration
  * that restarts itself with `continueAsNew` so a long wait leaves no long history.
  */
-import type { OrchestrationContext, OrchestrationHandler, RegisteredActivity, RegisteredOrchestration, Task } from "durable-functions";
+import type {
+  OrchestrationContext,
+  OrchestrationHandler,
+  RegisteredActivity,
+  RegisteredOrchestration,
+  Task,
+} from "durable-functions";
 import { parseRabbitmqQueues } from "../lib/clients/helm.js";
 import { evaluateQueues } from "../lib/workflow/checks.js";
 import type { CheckQueuesResult, PollCommandResult, StartCommandResult } from "../lib/workflow/contracts.js";
@@ -18,7 +24,12 @@ export interface QueueDeps {
 const LISTING_BUDGET_MS = 3 * 60_000;
 const ROUNDS_PER_GENERATION = 5;
 
-export function* readQueues(context: OrchestrationContext, deps: QueueDeps, cluster: string, intervalMs: number): Generator<Task, CheckQueuesResult, unknown> {
+export function* readQueues(
+  context: OrchestrationContext,
+  deps: QueueDeps,
+  cluster: string,
+  intervalMs: number,
+): Generator<Task, CheckQueuesResult, unknown> {
   const started = (yield deps.startQueueListing({ cluster }).withRetry(transientRetry)) as StartCommandResult;
   if (!started.ok) return { ok: false, reason: started.reason };
   const input: MonitorInput = {

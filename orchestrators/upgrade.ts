@@ -157,7 +157,10 @@ class UpgradeFlow {
       if (!this.input.allowChain) {
         const path = [plan.fromRelease, ...hops].join(" -> ");
         this.run.endStage("prepare-values", "failed", `needs intermediate releases: ${path}`);
-        return yield* this.finish("failed", `${this.input.targetRelease} cannot be reached directly: take ${path} (or start with allowChain)`);
+        return yield* this.finish(
+          "failed",
+          `${this.input.targetRelease} cannot be reached directly: take ${path} (or start with allowChain)`,
+        );
       }
       this.run.endStage("prepare-values", "succeeded", `chain of ${hops.length} hops: ${hops.join(", ")}`);
       return yield* this.chain(hops);
@@ -168,7 +171,8 @@ class UpgradeFlow {
       "succeeded",
       `${plan.valuesFile}: ${plan.changes.length} changes, ${plan.warnings.length} warnings, ${plan.mode}`,
     );
-    if (this.cancelRequested) return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before any change`);
+    if (this.cancelRequested)
+      return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before any change`);
 
     // Perform system pre-checks
     const preChecksPassed = yield* this.preChecks();
@@ -176,20 +180,31 @@ class UpgradeFlow {
 
     // Approval
     this.run.startStage("approval");
-    const approval = yield* this.decide("approval", this.policy.approvers, this.policy.requiredApprovals, this.policy.approvalDeadlineMs, `Approve the upgrade of ${this.cluster} (${this.policy.environment}) from ${plan.fromRelease} to ${plan.toRelease}?`);
+    const approval = yield* this.decide(
+      "approval",
+      this.policy.approvers,
+      this.policy.requiredApprovals,
+      this.policy.approvalDeadlineMs,
+      `Approve the upgrade of ${this.cluster} (${this.policy.environment}) from ${plan.fromRelease} to ${plan.toRelease}?`,
+    );
     if (approval.choice === "cancelled") {
       this.run.endStage("approval", "failed", "cancelled while waiting");
       return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} while awaiting approval`);
     }
     if (approval.choice !== "approve") {
-      const why = approval.timedOut ? "no decision before the deadline (timeout counts as rejection)" : approval.choice === "undeliverable" ? "no approver could be reached" : "rejected";
+      const why = approval.timedOut
+        ? "no decision before the deadline (timeout counts as rejection)"
+        : approval.choice === "undeliverable"
+          ? "no approver could be reached"
+          : "rejected";
       this.run.endStage("approval", "failed", why);
       return yield* this.finish(approval.choice === "undeliverable" ? "failed" : "rejected", `approval ${why}`);
     }
     this.run.endStage("approval", "succeeded", "approved");
 
     // Optional maintenance window
-    if (!(yield* this.waitForWindow())) return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before the maintenance window`);
+    if (!(yield* this.waitForWindow()))
+      return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before the maintenance window`);
 
     // Notify users of the downtime
     this.run.startStage("downtime-notice");
@@ -199,7 +214,8 @@ class UpgradeFlow {
       "The CluedIn UI will be unavailable until the upgrade completes; data ingestion pauses.",
     ]);
     this.run.endStage("downtime-notice", "succeeded");
-    if (this.cancelRequested) return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before the Helm upgrade`);
+    if (this.cancelRequested)
+      return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before the Helm upgrade`);
 
     // Perform Helm upgrade (the point of no return), then verify
     return plan.mode === "basic" ? yield* this.basicUpgrade(plan) : yield* this.dataUpgrade(plan);
@@ -270,14 +286,26 @@ class UpgradeFlow {
       const drained = yield* this.waitForQueues();
       if (drained === "cancelled") {
         this.run.endStage("pre-checks", "failed", "cancelled while waiting for queues");
-        return { ok: false, status: "cancelled", reason: `cancelled by ${this.cancelledBy()} while waiting for queues` };
+        return {
+          ok: false,
+          status: "cancelled",
+          reason: `cancelled by ${this.cancelledBy()} while waiting for queues`,
+        };
       }
       if (!drained.ok) {
         this.run.endStage("pre-checks", "failed", `queues did not drain in time: ${drained.summary}`);
-        return { ok: false, status: "failed", reason: `blocked by pre-checks, nothing changed: queues did not drain (${drained.summary})` };
+        return {
+          ok: false,
+          status: "failed",
+          reason: `blocked by pre-checks, nothing changed: queues did not drain (${drained.summary})`,
+        };
       }
     }
-    this.run.endStage("pre-checks", "succeeded", verdict.warnings.length ? `${verdict.warnings.length} warnings` : "all clear");
+    this.run.endStage(
+      "pre-checks",
+      "succeeded",
+      verdict.warnings.length ? `${verdict.warnings.length} warnings` : "all clear",
+    );
     return { ok: true };
   }
 
@@ -322,7 +350,10 @@ class UpgradeFlow {
     if (upgrade.ok) {
       this.run.endStage("helm-upgrade", "succeeded", upgrade.summary);
       if (this.cancelRequested)
-        return yield* this.finish("halted", `cancelled by ${this.cancelledBy()} after the Helm upgrade; verification skipped`);
+        return yield* this.finish(
+          "halted",
+          `cancelled by ${this.cancelledBy()} after the Helm upgrade; verification skipped`,
+        );
       const verified = yield* this.verify(plan, upgrade.startedAt);
       if (verified.ok) return yield* this.finish("completed", `upgraded to ${plan.toRelease} on chart ${plan.toChart}`);
       return yield* this.afterBasicFailure(`verification failed: ${verified.summary}`);
@@ -345,19 +376,25 @@ class UpgradeFlow {
         `${reason}. Roll ${this.cluster} back to revision ${target}, or leave it as it is?`,
       );
       rollback = answer.choice === "rollback";
-      if (!rollback) this.run.event(answer.timedOut ? "no rollback decision before the deadline: left as is" : "rollback declined: left as is");
+      if (!rollback)
+        this.run.event(
+          answer.timedOut ? "no rollback decision before the deadline: left as is" : "rollback declined: left as is",
+        );
     }
     if (!rollback) return yield* this.finish("failed", `${reason}; the release was left as it is`);
     const rolledBack = yield* this.rollback(target);
     return yield* this.finish(
       "failed",
-      rolledBack ? `${reason}; rolled back to revision ${target}` : `${reason}; the rollback to revision ${target} failed too`,
+      rolledBack
+        ? `${reason}; rolled back to revision ${target}`
+        : `${reason}; the rollback to revision ${target} failed too`,
     );
   }
 
   /** Once a data upgrade has begun there is no automatic rollback: a failure halts and asks an operator. */
   private *dataUpgrade(plan: RunPlan): Flow<UpgradeOutcome> {
-    if (plan.dataUpgrade.kind === "none") return yield* this.finish("failed", `the catalog gives no data upgrade for ${plan.toRelease}`);
+    if (plan.dataUpgrade.kind === "none")
+      return yield* this.finish("failed", `the catalog gives no data upgrade for ${plan.toRelease}`);
     const { toVersion } = plan.dataUpgrade;
     // 2024.07.00 starts its data upgrade from a values key: there is no resource to apply, only the answer to await.
     const applyResource = plan.dataUpgrade.kind === "resource";
@@ -377,7 +414,10 @@ class UpgradeFlow {
         if (upgrade.ok) {
           // The UI stays down in upgrade mode: only pods and the init jobs are waited for here.
           const pods = yield* this.watch({ kind: "pods" }, this.policy.podsReadyDeadlineMs, false);
-          result = pods === "cancelled" ? { ok: false, summary: "cancelled" } : { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}` };
+          result =
+            pods === "cancelled"
+              ? { ok: false, summary: "cancelled" }
+              : { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}` };
         }
       } else if (step === "data-upgrade") {
         const since = (applyResource ? this.run.now : startedAt).toISOString();
@@ -390,7 +430,9 @@ class UpgradeFlow {
               recreate: attempts[step] > 1,
             })
             .withRetry(transientRetry)) as ApplyDataUpgradeResult;
-          this.run.event(`DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`);
+          this.run.event(
+            `DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`,
+          );
         }
         const answered = yield* this.watch(
           { kind: "data-upgrade", name: dataUpgradeName(toVersion), toVersion, since },
@@ -405,7 +447,10 @@ class UpgradeFlow {
 
       if (result.ok && step === "finalize") break;
       if (result.ok && this.cancelRequested)
-        return yield* this.finish("halted", `cancelled by ${this.cancelledBy()} after ${step}; CluedIn is still in upgrade mode`);
+        return yield* this.finish(
+          "halted",
+          `cancelled by ${this.cancelledBy()} after ${step}; CluedIn is still in upgrade mode`,
+        );
       if (result.ok) {
         step = step === "upgrade-mode" ? "data-upgrade" : "finalize";
         continue;
@@ -438,7 +483,10 @@ class UpgradeFlow {
 
     const verified = yield* this.verify(plan, startedAt);
     return verified.ok
-      ? yield* this.finish("completed", `upgraded to ${plan.toRelease} on chart ${plan.toChart} with data upgrade ${toVersion}`)
+      ? yield* this.finish(
+          "completed",
+          `upgraded to ${plan.toRelease} on chart ${plan.toChart} with data upgrade ${toVersion}`,
+        )
       : yield* this.finish("failed", `data upgrade finalized but verification failed: ${verified.summary}`);
   }
 
@@ -466,7 +514,9 @@ class UpgradeFlow {
     const after = yield* this.releaseState();
     this.revisionAfter = after?.revision ?? this.revisionAfter;
     const deployed = after?.status === "deployed" && after.chartVersion === plan.toChart;
-    const state = after ? `revision ${after.revision} ${after.status} on chart ${after.chartVersion}` : "release unreadable";
+    const state = after
+      ? `revision ${after.revision} ${after.status} on chart ${after.chartVersion}`
+      : "release unreadable";
     return { ok: outcome.ok && deployed, summary: `${outcome.summary}; ${state}`, startedAt };
   }
 
@@ -489,11 +539,18 @@ class UpgradeFlow {
     const after = yield* this.releaseState();
     this.revisionAfter = after?.revision ?? this.revisionAfter;
     const ok = outcome.ok && after?.status === "deployed";
-    this.run.endStage("rollback", ok ? "succeeded" : "failed", `${outcome.summary}; ${after ? `revision ${after.revision} ${after.status}` : "release unreadable"}`);
+    this.run.endStage(
+      "rollback",
+      ok ? "succeeded" : "failed",
+      `${outcome.summary}; ${after ? `revision ${after.revision} ${after.status}` : "release unreadable"}`,
+    );
     return ok;
   }
 
-  private *command(started: Extract<StartCommandResult, { ok: true }>, budgetMs: number): Flow<{ ok: boolean; summary: string }> {
+  private *command(
+    started: Extract<StartCommandResult, { ok: true }>,
+    budgetMs: number,
+  ): Flow<{ ok: boolean; summary: string }> {
     const result = yield* this.watch({ kind: "command", handle: started.handle }, budgetMs, false);
     if (result === "cancelled") return { ok: false, summary: "cancelled" };
     if (result.timedOut) return { ok: false, summary: `no result within ${Math.round(budgetMs / 60_000)} min` };
@@ -511,8 +568,13 @@ class UpgradeFlow {
 
   private *verify(plan: RunPlan, since: Date): Flow<MonitorResult> {
     this.run.startStage("verify");
-    const result = yield* this.watch({ kind: "verify", chartVersion: plan.toChart, since: since.toISOString() }, this.policy.verifyDeadlineMs, false);
-    const verdict: MonitorResult = result === "cancelled" ? { ok: false, timedOut: false, summary: "cancelled", polls: 0 } : result;
+    const result = yield* this.watch(
+      { kind: "verify", chartVersion: plan.toChart, since: since.toISOString() },
+      this.policy.verifyDeadlineMs,
+      false,
+    );
+    const verdict: MonitorResult =
+      result === "cancelled" ? { ok: false, timedOut: false, summary: "cancelled", polls: 0 } : result;
     this.run.endStage("verify", verdict.ok ? "succeeded" : "failed", verdict.summary);
     return verdict;
   }
@@ -532,7 +594,13 @@ class UpgradeFlow {
   }
 
   /** Asks people by signed e-mail link and waits for their decisions, with reminders, escalation and a deadline. */
-  private *decide(kind: DecisionKind, approvers: string[], required: number, deadlineMs: number, question: string): Flow<DecisionOutcome> {
+  private *decide(
+    kind: DecisionKind,
+    approvers: string[],
+    required: number,
+    deadlineMs: number,
+    question: string,
+  ): Flow<DecisionOutcome> {
     const df = this.context.df;
     const requestId = df.newGuid(`${df.instanceId}:${kind}:${this.decisionCount++}`);
     const deadline = new Date(this.run.now.getTime() + deadlineMs);
@@ -546,28 +614,32 @@ class UpgradeFlow {
     this.run.pending(pending);
     if (kind === "approval") this.run.status("awaiting-approval");
 
-    const deadlineTimer = df.createTimer(deadline);
-    const now = this.run.now.getTime();
-    let reminder: TimerTask | undefined =
-      kind === "approval" && this.policy.reminderAfterMs ? df.createTimer(new Date(now + this.policy.reminderAfterMs)) : undefined;
-    let escalation: TimerTask | undefined =
+    const startedAt = this.run.now.getTime();
+    let reminderAt =
+      kind === "approval" && this.policy.reminderAfterMs ? startedAt + this.policy.reminderAfterMs : undefined;
+    let escalateAt =
       kind === "approval" && this.policy.escalateAfterMs && this.policy.escalation.length > 0
-        ? df.createTimer(new Date(now + this.policy.escalateAfterMs))
+        ? startedAt + this.policy.escalateAfterMs
         : undefined;
     const finish = (outcome: DecisionOutcome): DecisionOutcome => {
-      for (const timer of [deadlineTimer, reminder, escalation]) if (timer && !timer.isCompleted) timer.cancel();
       this.run.pending(undefined);
       if (kind === "approval") this.run.status("running");
       return outcome;
     };
 
     for (;;) {
-      const contenders: Task[] = [this.decisionEvent, deadlineTimer];
-      if (reminder) contenders.push(reminder);
-      if (escalation) contenders.push(escalation);
+      // Fresh timers every round: a timer already scheduled must never be yielded again in a new Task.any, or the
+      // host schedules it a second time and the sequence numbers of everything after it shift.
+      const deadlineTimer = df.createTimer(deadline);
+      const reminder =
+        reminderAt !== undefined && reminderAt < deadline.getTime() ? df.createTimer(new Date(reminderAt)) : undefined;
+      const escalation =
+        escalateAt !== undefined && escalateAt < deadline.getTime() ? df.createTimer(new Date(escalateAt)) : undefined;
+      const timers = [deadlineTimer, reminder, escalation].filter((t): t is TimerTask => t !== undefined);
       const cancellable = kind === "approval" && !this.cancelRequested;
-      if (cancellable) contenders.push(this.cancel);
+      const contenders: Task[] = [this.decisionEvent, ...timers, ...(cancellable ? [this.cancel] : [])];
       const winner = (yield df.Task.any(contenders)) as Task;
+      for (const timer of timers) if (timer !== winner) timer.cancel();
 
       if (winner === deadlineTimer) {
         this.run.event(`${kind}: deadline ${deadline.toISOString()} passed`);
@@ -575,14 +647,14 @@ class UpgradeFlow {
       }
       if (cancellable && winner === this.cancel) return finish({ choice: "cancelled", timedOut: false });
       if (winner === reminder) {
-        reminder = undefined;
+        reminderAt = undefined;
         const waiting = stillToDecide(pending);
         this.run.event(`reminder sent to ${waiting.join(", ")}`);
         yield* this.requestDecision(pending, waiting, question, true);
         continue;
       }
       if (winner === escalation) {
-        escalation = undefined;
+        escalateAt = undefined;
         const added = this.policy.escalation.map((a) => a.toLowerCase()).filter((a) => !pending.approvers.includes(a));
         pending = { ...pending, approvers: [...pending.approvers, ...added] };
         this.run.pending(pending);
@@ -623,7 +695,12 @@ class UpgradeFlow {
     }
   }
 
-  private *requestDecision(pending: PendingDecision, recipients: string[], question: string, reminder: boolean): Flow<DecisionRequestResult> {
+  private *requestDecision(
+    pending: PendingDecision,
+    recipients: string[],
+    question: string,
+    reminder: boolean,
+  ): Flow<DecisionRequestResult> {
     const plan = this.plan;
     const result = (yield this.activities.requestDecision({
       cluster: this.cluster,
@@ -680,7 +757,11 @@ class UpgradeFlow {
       environment: this.policy.environment,
       targetRelease: this.input.targetRelease,
     })) as { ok: boolean; reason?: string };
-    this.run.event(result.ok ? `e-mail sent: ${kind} to ${to.length} recipient(s)` : `e-mail failed: ${kind}: ${result.reason ?? "unknown"}`);
+    this.run.event(
+      result.ok
+        ? `e-mail sent: ${kind} to ${to.length} recipient(s)`
+        : `e-mail failed: ${kind}: ${result.reason ?? "unknown"}`,
+    );
   }
 
   /** Ends the run in a named state, tells the people concerned, and returns the outcome. */
@@ -691,7 +772,14 @@ class UpgradeFlow {
     this.run.event(`${status}: ${reason}`);
     if (!this.input.hopOf) {
       this.run.startStage("notify");
-      const kind: NotificationKind = status === "completed" ? "completed" : status === "halted" ? "halted" : status === "rejected" ? "rejected" : "failed";
+      const kind: NotificationKind =
+        status === "completed"
+          ? "completed"
+          : status === "halted"
+            ? "halted"
+            : status === "rejected"
+              ? "rejected"
+              : "failed";
       const audience = status === "completed" ? [...this.operators(), ...this.policy.notifyUsers] : this.operators();
       const requester = this.input.requestedBy.email ? [this.input.requestedBy.email] : [];
       yield* this.notify(kind, [...new Set([...audience, ...requester].map((a) => a.toLowerCase()))], status, [

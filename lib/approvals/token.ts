@@ -68,7 +68,11 @@ export function verifyApprovalToken(key: string, token: string, now: Date): Toke
   const expected = sign(key, body);
   const given = Buffer.from(signature, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return { ok: false, reason: "bad-signature", message: "the link's signature does not match: it was altered or not issued here" };
+    return {
+      ok: false,
+      reason: "bad-signature",
+      message: "the link's signature does not match: it was altered or not issued here",
+    };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));

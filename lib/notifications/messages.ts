@@ -85,7 +85,13 @@ export function decisionRequestMessage(args: {
   });
 }
 
-export function notificationMessage(args: { ctx: MessageContext; to: string[]; kind: string; subjectDetail: string; lines: string[] }): MailMessage {
+export function notificationMessage(args: {
+  ctx: MessageContext;
+  to: string[];
+  kind: string;
+  subjectDetail: string;
+  lines: string[];
+}): MailMessage {
   const titles: Record<string, string> = {
     "downtime-notice": `CluedIn downtime: upgrade to ${args.ctx.targetRelease} is starting`,
     completed: `Upgrade to ${args.ctx.targetRelease} completed`,

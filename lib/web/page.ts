@@ -48,7 +48,8 @@ export function htmlResponse(status: number, title: string, body: string): HttpR
       "referrer-policy": "no-referrer",
       "x-content-type-options": "nosniff",
       "x-frame-options": "DENY",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     },
   };
 }
@@ -56,7 +57,12 @@ export function htmlResponse(status: number, title: string, body: string): HttpR
 /** A unified diff as escaped lines with their kind, for colouring. */
 export function diffLines(diff: string): { kind: "add" | "del" | "ctx"; text: string }[] {
   return diff.split("\n").map((text) => ({
-    kind: text.startsWith("+") && !text.startsWith("+++") ? "add" : text.startsWith("-") && !text.startsWith("---") ? "del" : "ctx",
+    kind:
+      text.startsWith("+") && !text.startsWith("+++")
+        ? "add"
+        : text.startsWith("-") && !text.startsWith("---")
+          ? "del"
+          : "ctx",
     text,
   }));
 }

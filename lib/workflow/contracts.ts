@@ -116,8 +116,7 @@ export interface StartHelmRollbackInput extends ClusterRef {
 }
 
 export type StartCommandResult =
-  | { ok: true; handle: CommandHandle; command: string; resumed: boolean }
-  | { ok: false; reason: string };
+  { ok: true; handle: CommandHandle; command: string; resumed: boolean } | { ok: false; reason: string };
 
 export interface PollCommandInput extends ClusterRef {
   handle: CommandHandle;

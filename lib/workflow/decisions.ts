@@ -37,7 +37,8 @@ export function newPendingDecision(args: {
 export function tallyDecision(pending: PendingDecision, event: DecisionEvent, policy: DecisionPolicy): TallyResult {
   const refuse = (reason: string): TallyResult => ({ kind: "refused", pending, reason });
   if (event.requestId !== pending.requestId) return refuse(`decision for another request (${event.requestId})`);
-  if (!pending.choices.includes(event.choice)) return refuse(`'${event.choice}' is not one of ${pending.choices.join(", ")}`);
+  if (!pending.choices.includes(event.choice))
+    return refuse(`'${event.choice}' is not one of ${pending.choices.join(", ")}`);
   if (!pending.approvers.some((a) => sameAddress(a, event.approver))) return refuse(`${event.approver} may not decide`);
   if (pending.decided.some((d) => sameAddress(d.approver, event.approver)))
     return refuse(`${event.approver} has already decided`);
@@ -57,7 +58,9 @@ export function tallyDecision(pending: PendingDecision, event: DecisionEvent, po
   if (pending.kind !== "approval") return { kind: "decided", pending: next, choice: event.choice };
   if (event.choice === "reject") return { kind: "decided", pending: next, choice: "reject" };
   const approvals = next.decided.filter((d) => d.choice === "approve").length;
-  return approvals >= next.required ? { kind: "decided", pending: next, choice: "approve" } : { kind: "counted", pending: next };
+  return approvals >= next.required
+    ? { kind: "decided", pending: next, choice: "approve" }
+    : { kind: "counted", pending: next };
 }
 
 /** Approvers who have not answered yet. */

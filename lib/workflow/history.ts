@@ -28,6 +28,9 @@ export function activityResults(history: readonly HistoryEventView[] | undefined
     .map((e) => parsed(e.Result));
 }
 
-export function lastActivityResult<T>(history: readonly HistoryEventView[] | undefined, functionName: string): T | undefined {
+export function lastActivityResult<T>(
+  history: readonly HistoryEventView[] | undefined,
+  functionName: string,
+): T | undefined {
   return activityResults(history, functionName).at(-1) as T | undefined;
 }

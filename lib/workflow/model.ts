@@ -134,7 +134,8 @@ export function endStage(view: RunView, name: StageName, state: StageState, at: 
     found = true;
     return { ...s, state, endedAt: at.toISOString(), ...(note ? { note } : {}) };
   });
-  if (!found) stages.push({ name, state, startedAt: at.toISOString(), endedAt: at.toISOString(), ...(note ? { note } : {}) });
+  if (!found)
+    stages.push({ name, state, startedAt: at.toISOString(), endedAt: at.toISOString(), ...(note ? { note } : {}) });
   return { ...view, stages };
 }
 

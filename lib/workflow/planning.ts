@@ -30,8 +30,7 @@ export interface PlanningInput {
 }
 
 export type PlanningResult =
-  | { ok: true; plan: Plan; preparedValues: string }
-  | { ok: false; plan?: Plan; blockers: Finding[] };
+  { ok: true; plan: Plan; preparedValues: string } | { ok: false; plan?: Plan; blockers: Finding[] };
 
 /** Keys the upgrade sets itself: extra values may not fight it over them. */
 const MANAGED_PATHS = ["global.image.tag", "application.system", "application.cluedin.components.packages"];
@@ -45,7 +44,11 @@ export function checkExtraValues(text: string): Finding[] {
     finding("extra-values-secret", `${path} holds a secret value; it would be stored in the run's history`, { path }),
   );
   for (const [path] of leaves(parsed.values.data))
-    if (MANAGED_PATHS.some((managed) => path === managed || path.startsWith(`${managed}.`) || path.startsWith(`${managed}[`)))
+    if (
+      MANAGED_PATHS.some(
+        (managed) => path === managed || path.startsWith(`${managed}.`) || path.startsWith(`${managed}[`),
+      )
+    )
       problems.push(finding("extra-values-managed-key", `${path} is set by the upgrade itself`, { path }));
   return problems;
 }
@@ -78,12 +81,16 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
   const sourceRelease = currentReleaseOf(source.valuesYaml) ?? source.appVersion;
   const jump = checkReleaseJump(catalog, sourceRelease, targetRelease, { allowChain: true });
   const target = findRelease(catalog, targetRelease);
-  if (!target || jump.hops.length === 0) return { ok: false, blockers: jump.findings.filter((f) => f.severity === "blocker") };
+  if (!target || jump.hops.length === 0)
+    return { ok: false, blockers: jump.findings.filter((f) => f.severity === "blocker") };
 
   const findings: Finding[] = [...jump.findings];
   if (input.stuck)
     findings.push(
-      finding("release-pending", `revision ${input.stuck.revision} is ${input.stuck.status}: roll back to revision ${source.revision} first`),
+      finding(
+        "release-pending",
+        `revision ${input.stuck.revision} is ${input.stuck.status}: roll back to revision ${source.revision} first`,
+      ),
     );
   let prepared: PrepareResult = prepareValues({
     valuesText: source.valuesYaml,
@@ -104,7 +111,12 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
 
   const plan = buildPlan({
     cluster: clusterSummary(profile),
-    current: { release: sourceRelease, chartVersion: source.chartVersion, revision: source.revision, valuesText: source.valuesYaml },
+    current: {
+      release: sourceRelease,
+      chartVersion: source.chartVersion,
+      revision: source.revision,
+      valuesText: source.valuesYaml,
+    },
     target,
     hops: jump.hops,
     prepared,

@@ -32,7 +32,9 @@ export function summarizeRelease(revisions: HelmRevisionWithValues[], fingerprin
   return {
     ok: true,
     last,
-    ...(deployed ? { deployed: withoutValues(deployed), valuesFingerprint: valuesFingerprint(deployed.valuesYaml, fingerprintKey) } : {}),
+    ...(deployed
+      ? { deployed: withoutValues(deployed), valuesFingerprint: valuesFingerprint(deployed.valuesYaml, fingerprintKey) }
+      : {}),
     history: [...revisions]
       .sort((a, b) => b.revision - a.revision)
       .slice(0, HISTORY_KEPT)

@@ -23,6 +23,8 @@ export interface UpgradeResource {
   targetRelease: string;
   mode?: string;
   status: RunStatus;
+  /** The orchestration has ended: `halted` may also mean "waiting for an operator" while this is false. */
+  finished: boolean;
   reason?: string;
   stage?: string;
   stages: RunView["stages"];
@@ -87,6 +89,7 @@ export function upgradeResource(snapshot: OrchestrationSnapshot): UpgradeResourc
     targetRelease: view?.targetRelease ?? input?.targetRelease ?? "unknown",
     ...(view?.mode ? { mode: view.mode } : {}),
     status,
+    finished: ["Completed", "Failed", "Terminated"].includes(snapshot.runtimeStatus),
     ...(reason ? { reason } : {}),
     ...(view?.stage ? { stage: view.stage } : {}),
     stages: view?.stages ?? [],
@@ -104,6 +107,10 @@ export function upgradeResource(snapshot: OrchestrationSnapshot): UpgradeResourc
 
 /** Upgrade ids say which cluster and when, and never repeat: earlier runs' history is never overwritten. */
 export function newRunId(cluster: string, now: Date, random: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "z").toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "z")
+    .toLowerCase();
   return `${cluster}-${stamp}-${random.toLowerCase()}`;
 }

@@ -1,3 +1,4 @@
+/** The simulated CluedIn installation on AKS: `startSimulator` and the types of its options, state and faults. */
 export { startSimulator, SimulatorInputError, type Simulator, type SimulatorOptions } from "./simulator.js";
 export type { SimState } from "./model/world.js";
 export type { Faults, FaultsInput, RequestFault } from "./model/faults.js";

@@ -33,8 +33,7 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-const TERMINAL = ["completed", "failed", "halted", "rejected", "cancelled"];
-export const isFinished = (run: UpgradeResource): boolean => TERMINAL.includes(run.status);
+export const isFinished = (run: UpgradeResource): boolean => run.finished;
 export const REQUESTER = { name: "Ops", email: "ops@contoso.example" };
 export const APPROVER = "approver@contoso.example";
 

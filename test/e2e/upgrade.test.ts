@@ -11,7 +11,9 @@ const upgrades = (d: Demo) => d.app.sim.state().helmOperations.filter((op) => op
 
 describe("an upgrade, end to end", () => {
   it("basic upgrade 2024.12.01 -> 2024.12.02: one helm upgrade with the runbook's flags, verified, notified", async () => {
-    demo = await startDemo({ scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } } });
+    demo = await startDemo({
+      scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
+    });
     const id = await demo.start("2024.12.02");
     await approve(demo, id);
     const run = await demo.finished(id);
@@ -39,7 +41,11 @@ describe("an upgrade, end to end", () => {
     expect(last).toMatchObject({ status: "deployed", appVersion: "2024.12.02" });
     expect(state.pods.every((p) => p.ready || p.phase === "Succeeded")).toBe(true);
     expect(run.approvals.decisions).toEqual([
-      expect.objectContaining({ approver: "approver@contoso.example", choice: "approve", reason: "change CHG-1234 approved" }),
+      expect.objectContaining({
+        approver: "approver@contoso.example",
+        choice: "approve",
+        reason: "change CHG-1234 approved",
+      }),
     ]);
     const subjects = (await demo.mails()).map((m) => m.subject);
     expect(subjects.some((s) => s.includes("Approval needed"))).toBe(true);
@@ -73,7 +79,10 @@ describe("an upgrade, end to end", () => {
   it("refuses a second start for the same cluster with 409 naming the running upgrade, and keeps both histories apart", async () => {
     demo = await startDemo();
     const body = { cluster: "demo", targetRelease: "2025.05.00", requestedBy: REQUESTER };
-    const [a, b] = await Promise.all([demo.api("POST", "/api/upgrades", body), demo.api("POST", "/api/upgrades", body)]);
+    const [a, b] = await Promise.all([
+      demo.api("POST", "/api/upgrades", body),
+      demo.api("POST", "/api/upgrades", body),
+    ]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([202, 409]);
     const accepted = (a.status === 202 ? a : b).body as { id: string };

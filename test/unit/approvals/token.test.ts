@@ -37,7 +37,10 @@ describe("approval tokens", () => {
   });
 
   it("refuses a token signed with another environment's key", () => {
-    expect(verifyApprovalToken(key, createApprovalToken(otherKey, claims), now)).toMatchObject({ ok: false, reason: "bad-signature" });
+    expect(verifyApprovalToken(key, createApprovalToken(otherKey, claims), now)).toMatchObject({
+      ok: false,
+      reason: "bad-signature",
+    });
   });
 
   it("refuses an expired token, and accepts it one second before", () => {

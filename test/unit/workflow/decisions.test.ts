@@ -27,7 +27,10 @@ describe("tallyDecision", () => {
   });
 
   it("ends at once on any rejection", () => {
-    expect(tallyDecision(pending, event("b@x.example", "reject"), policy)).toMatchObject({ kind: "decided", choice: "reject" });
+    expect(tallyDecision(pending, event("b@x.example", "reject"), policy)).toMatchObject({
+      kind: "decided",
+      choice: "reject",
+    });
   });
 
   it.each([
@@ -43,7 +46,9 @@ describe("tallyDecision", () => {
 
   it("lets the requester reject their own run, and allows self-approval when the policy does", () => {
     expect(tallyDecision(pending, event("a@x.example", "reject"), policy).kind).toBe("decided");
-    expect(tallyDecision(pending, event("a@x.example", "approve"), { ...policy, selfApproval: true }).kind).toBe("counted");
+    expect(tallyDecision(pending, event("a@x.example", "approve"), { ...policy, selfApproval: true }).kind).toBe(
+      "counted",
+    );
   });
 
   it("counts one decision per approver", () => {
@@ -54,8 +59,17 @@ describe("tallyDecision", () => {
   });
 
   it("decides other questions on the first valid answer", () => {
-    const halted = newPendingDecision({ requestId: "r1", kind: "halted-data-upgrade", approvers: ["ops@x.example"], required: 3, deadline });
+    const halted = newPendingDecision({
+      requestId: "r1",
+      kind: "halted-data-upgrade",
+      approvers: ["ops@x.example"],
+      required: 3,
+      deadline,
+    });
     expect(halted.required).toBe(1);
-    expect(tallyDecision(halted, event("ops@x.example", "retry"), policy)).toMatchObject({ kind: "decided", choice: "retry" });
+    expect(tallyDecision(halted, event("ops@x.example", "retry"), policy)).toMatchObject({
+      kind: "decided",
+      choice: "retry",
+    });
   });
 });

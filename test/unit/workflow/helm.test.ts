@@ -5,7 +5,10 @@ import { newRunId } from "../../../lib/workflow/status.js";
 
 describe("the runbook's helm flags", () => {
   it("basic: database jobs and full NuGet restore, no upgrade mode", () => {
-    expect(helmFlagsFor("basic")).toEqual({ "application.system.runDatabaseJobsOnUpgrade": true, "application.system.runNugetFullRestore": true });
+    expect(helmFlagsFor("basic")).toEqual({
+      "application.system.runDatabaseJobsOnUpgrade": true,
+      "application.system.runNugetFullRestore": true,
+    });
   });
   it("data upgrade: upgrade mode on, then every flag off to finalize", () => {
     expect(helmFlagsFor("upgrade-mode")["application.system.upgradeMode"]).toBe(true);
@@ -20,7 +23,8 @@ describe("the runbook's helm flags", () => {
 });
 
 describe("names", () => {
-  it("names the DataUpgrade resource as the runbook does", () => expect(dataUpgradeName("Version450")).toBe("data-upgrade-450"));
+  it("names the DataUpgrade resource as the runbook does", () =>
+    expect(dataUpgradeName("Version450")).toBe("data-upgrade-450"));
   it("marks each helm run with run, phase and attempt", () =>
     expect(helmRunMarker("demo-1", "upgrade-mode", 2)).toBe("cluedin-upgrade run=demo-1 phase=upgrade-mode attempt=2"));
   it("gives runs ids with cluster and time", () =>
