@@ -33,14 +33,19 @@ describe("upgrade paths and windows", () => {
     }
     const run = await demo.finished(id);
     expect(run.status).toBe("completed");
-    expect(demo.app.sim.state().release.revisions.at(-1)).toMatchObject({ status: "deployed", chart: expect.stringContaining("2.6.0") });
+    expect(demo.app.sim.state().release.revisions.at(-1)).toMatchObject({
+      status: "deployed",
+      chart: expect.stringContaining("2.6.0"),
+    });
     const hops = await Promise.all([1, 2, 3].map((n) => demo!.run(`${id}-hop${n}`)));
     expect(hops.map((h) => h.status)).toEqual(["completed", "completed", "completed"]);
     expect(hops.map((h) => h.approvals.decisions.length)).toEqual([1, 1, 1]);
   });
 
   it("sleeps on a durable timer until the maintenance window opens, then upgrades", async () => {
-    demo = await startDemo({ scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } } });
+    demo = await startDemo({
+      scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
+    });
     const opensAt = new Date(demo.clock.now() + 2 * 3_600_000);
     const id = await demo.start("2024.12.02", { notBefore: opensAt.toISOString() });
     await approve(demo, id);
