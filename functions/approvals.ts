@@ -8,7 +8,7 @@ import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
 import type { Services } from "../lib/services.js";
-import type { PreChecksResult, PrepareValuesResult } from "../lib/workflow/contracts.js";
+import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
@@ -26,7 +26,14 @@ const FormSchema = z.strictObject({
 const MAX_FORM_BYTES = 16 * 1024;
 
 type Checked =
-  | { ok: true; claims: ApprovalClaims; pending: PendingDecision; view: RunView; history?: HistoryEventView[] }
+  | {
+      ok: true;
+      claims: ApprovalClaims;
+      pending: PendingDecision;
+      view: RunView;
+      input: Partial<UpgradeInput>;
+      history?: HistoryEventView[];
+    }
   | { ok: false; response: HttpResponseInit };
 
 const refusal = (status: number, title: string, message: string): { ok: false; response: HttpResponseInit } => ({
@@ -55,7 +62,7 @@ async function check(
       verified.message,
     );
   const { claims } = verified;
-  const status = await findStatus(client, claims.runId);
+  const status = await findStatus(client, claims.runId, { showInput: true });
   if (!status) return refusal(404, "Unknown run", "The run this link belongs to does not exist (any more).");
   const view = status.customStatus as RunView | undefined;
   const pending = view?.pendingDecision;
@@ -74,6 +81,7 @@ async function check(
     claims,
     pending,
     view,
+    input: status.input ?? {},
     ...(withHistory ? { history: await fetchHistory(client, claims.runId) } : {}),
   };
 }
@@ -93,7 +101,7 @@ const PAGE = `<h1><%= it.title %></h1>
 <tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
 <tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
 <tr><th scope="row">Server log</th><td><%= it.checks.logs.errorLines.length %> ERR/FTL line(s) in the last <%= it.checks.logs.windowSeconds %> s</td></tr>
-<tr><th scope="row">Queues</th><td><% if (it.checks.queues.ok) { %><% it.checks.queues.depths.forEach(function(q){ %><%= q.name %>=<%= q.messages %> <% }) %><% } else { %><%= it.checks.queues.reason %><% } %></td></tr>
+<tr><th scope="row">Queues</th><td><%= it.queues %></td></tr>
 </table></div><% } %>
 <h2>Your decision</h2>
 <form method="post" class="card">
@@ -101,6 +109,13 @@ const PAGE = `<h1><%= it.title %></h1>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
 <% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= choice.charAt(0).toUpperCase() + choice.slice(1) %></button><% }) %>
 </form>`;
+
+/** Queue depths are read by a sub-orchestration, not the pre-checks activity: the stage's outcome speaks for them. */
+function queuesEvidence(view: RunView): string {
+  const stage = view.stages.findLast((s) => s.name === "pre-checks");
+  if (stage?.state === "succeeded") return "drained below the profile's threshold";
+  return stage?.note ?? "not checked yet";
+}
 
 export const makeApprovalPage =
   (services: ServicesFactory) =>
@@ -124,9 +139,21 @@ export const makeApprovalPage =
         diff: plan ? diffLines(plan.diff) : [],
         downtime: plan?.expectedDowntimeMinutes,
         checks,
+        queues: queuesEvidence(checked.view),
       }),
     );
   };
+
+/** The orchestration refuses it too; refusing here tells the person instead of answering "recorded". */
+function isSelfApproval(checked: Extract<Checked, { ok: true }>, decision: string): boolean {
+  const requester = checked.input.requestedBy?.email?.toLowerCase();
+  return (
+    checked.pending.kind === "approval" &&
+    decision === "approve" &&
+    checked.input.policy?.selfApproval === false &&
+    requester === checked.claims.approver.toLowerCase()
+  );
+}
 
 export const makeApprovalDecision =
   (services: ServicesFactory) =>
@@ -138,6 +165,12 @@ export const makeApprovalDecision =
     const form = FormSchema.safeParse(Object.fromEntries(new URLSearchParams(text)));
     if (!form.success || !checked.pending.choices.includes(form.data.decision))
       return refusal(400, "Invalid decision", `Choose one of: ${checked.pending.choices.join(", ")}.`).response;
+    if (isSelfApproval(checked, form.data.decision))
+      return refusal(
+        403,
+        "Self-approval",
+        "You requested this upgrade, so your approval cannot count: another approver must approve it.",
+      ).response;
     const principal = clientPrincipal(request);
     if (principal && principal.name.toLowerCase() !== checked.claims.approver.toLowerCase())
       return refusal(

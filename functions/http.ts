@@ -96,3 +96,19 @@ export function clientAddress(request: HttpRequest): string | undefined {
   const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   return forwarded?.slice(0, 100) || undefined;
 }
+
+/** Start, cancel and plan: when an allow-list is configured, the caller's principal must be on it. */
+export function operatorRefusal(request: HttpRequest, allowed: readonly string[]): HttpResponseInit | undefined {
+  if (allowed.length === 0) return undefined;
+  const principal = clientPrincipal(request);
+  if (!principal)
+    return errorResponse(
+      401,
+      "unauthenticated",
+      "sign in: this route needs an authenticated principal from the allowed list",
+    );
+  const known = [principal.name.toLowerCase(), principal.id.toLowerCase()];
+  return allowed.some((a) => known.includes(a))
+    ? undefined
+    : errorResponse(403, "forbidden", `${principal.name} may not plan, start or cancel upgrades`);
+}

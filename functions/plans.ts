@@ -9,11 +9,13 @@ import type { Services } from "../lib/services.js";
 import { checkExtraValues, planUpgrade } from "../lib/workflow/planning.js";
 import { PlanRequestSchema } from "../lib/workflow/requests.js";
 import { lastDeployed, latestRevision } from "../lib/workflow/release.js";
-import { errorResponse, jsonResponse, parseJsonBody } from "./http.js";
+import { errorResponse, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
 
 export const makePlan =
   (services: () => Services) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
+    if (refused) return refused;
     const parsed = await parseJsonBody(request, PlanRequestSchema);
     if (!parsed.ok) return parsed.response;
     const body = parsed.value;

@@ -23,7 +23,7 @@ import { lockInstanceId } from "../orchestrators/clusterLock.js";
 import { ORCHESTRATIONS } from "../orchestrators/names.js";
 import { CANCEL_EVENT } from "../orchestrators/upgrade.js";
 import { findStatus, isActive, isConflict } from "./durable.js";
-import { clientPrincipal, errorResponse, issuesOf, jsonResponse, parseJsonBody } from "./http.js";
+import { clientPrincipal, errorResponse, issuesOf, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
 
 type ServicesFactory = () => Services;
 
@@ -69,6 +69,8 @@ function conflict(cluster: string, runningId: string): HttpResponseInit {
 export const makeStartUpgrade =
   (services: ServicesFactory) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
+    if (refused) return refused;
     const parsed = await parseJsonBody(request, StartUpgradeRequestSchema);
     if (!parsed.ok) return parsed.response;
     const body = parsed.value;
@@ -182,6 +184,8 @@ export const makeListUpgrades =
 export const makeCancelUpgrade =
   (services: ServicesFactory) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
+    if (refused) return refused;
     const id = RunIdSchema.safeParse(request.params.id);
     if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
     const hasBody = (request.headers.get("content-length") ?? "0") !== "0";

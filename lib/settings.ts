@@ -32,6 +32,19 @@ const SettingsSchema = z
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:7071"),
     /** Where the CLI driver keeps each command's output, so a later activity can poll it. */
     CLI_STATE_DIR: z.string().default(path.join(projectRoot, ".local", "runs")),
+    /**
+     * Comma-separated principals (App Service authentication user names or object ids) allowed to plan, start and
+     * cancel upgrades, on top of the function key. Empty: the key alone decides.
+     */
+    OPERATOR_PRINCIPALS: z
+      .string()
+      .default("")
+      .transform((list) =>
+        list
+          .split(",")
+          .map((p) => p.trim().toLowerCase())
+          .filter(Boolean),
+      ),
     AUDIT_SINK: z.enum(["file", "blob"]).default("file"),
     AUDIT_DIR: z.string().default(path.join(projectRoot, ".local", "audit")),
     AUDIT_BLOB_URL: z.url({ protocol: /^https$/ }).optional(),

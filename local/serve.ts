@@ -14,6 +14,14 @@ const app = await startLocalApp({
   port,
   timeScale: DEMO_TIME_SCALE,
   log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    code === "EADDRINUSE"
+      ? `port ${port} is in use: stop the other server or set PORT (e.g. PORT=7072 npm start)`
+      : `could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
 });
 
 console.log(`cluedin-upgrade on ${app.baseUrl}
