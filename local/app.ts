@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { RealClock, type Clock } from "./clock.js";
-import { demoClustersYaml } from "./demoProfile.js";
+import { demoClustersYaml, type SimulatorEndpoints } from "./demoProfile.js";
 import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
 import { startSimulator, type FaultsInput, type ScenarioInput, type Simulator } from "./sim/index.js";
 
@@ -30,14 +30,8 @@ export interface LocalAppOptions {
   log?: (line: string) => void;
 }
 
-export interface LocalApp {
+export interface LocalApp extends AppOnSimulator {
   sim: Simulator;
-  runtime: LocalRuntime;
-  baseUrl: string;
-  outboxDir: string;
-  /** Kills the runtime as a crash would and starts a new one on the same store and port. */
-  restartRuntime(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** The signing key survives restarts so that links already mailed keep working. */
@@ -61,6 +55,74 @@ function loadApp(): Promise<unknown> {
   return appLoaded;
 }
 
+/** What the app needs to know of a simulated cluster it did not start (one in another process). */
+export interface SimulatorTarget extends SimulatorEndpoints {
+  token: string;
+  caCertPem: string;
+}
+
+export interface AppOnSimulator {
+  runtime: LocalRuntime;
+  baseUrl: string;
+  outboxDir: string;
+  /** Kills the runtime as a crash would and starts a new one on the same store and port. */
+  restartRuntime(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Configures the app for `target`, registers its functions and starts the runtime on `<dir>/runtime`. */
+export async function startAppOn(
+  target: SimulatorTarget,
+  options: Omit<LocalAppOptions, "scenario" | "faults" | "timeScale">,
+): Promise<AppOnSimulator> {
+  const dir = path.resolve(options.dir);
+  await mkdir(path.join(dir, "sim"), { recursive: true });
+  const clock = options.clock ?? new RealClock();
+  const clustersFile = path.join(dir, "clusters.yaml");
+  const caFile = path.join(dir, "sim", "ca.pem");
+  const baseProfiles = await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8");
+  await writeFile(clustersFile, demoClustersYaml(baseProfiles, target, options.profile));
+  await writeFile(caFile, target.caCertPem);
+  const outboxDir = path.join(dir, "outbox");
+  // The drivers are chosen by configuration, as in Azure: nothing in the app knows it runs locally.
+  Object.assign(process.env, {
+    CLUSTERS_FILE: clustersFile,
+    AZURE_CREDENTIAL: "static-token",
+    AZURE_STATIC_TOKEN: target.token,
+    EXTRA_CA_CERT_FILE: caFile,
+    MAIL_DRIVER: "outbox",
+    MAIL_OUTBOX_DIR: outboxDir,
+    MAIL_SENDER: "cluedin-upgrade@localhost",
+    APPROVAL_SIGNING_KEY: await signingKey(dir),
+    AUDIT_SINK: "file",
+    AUDIT_DIR: path.join(dir, "audit"),
+    CLI_STATE_DIR: path.join(dir, "runs"),
+  });
+  await loadApp();
+  const startRuntime = (port: number): Promise<LocalRuntime> =>
+    LocalRuntime.start({
+      storeDir: path.join(dir, "runtime"),
+      clock,
+      port,
+      host: "127.0.0.1",
+      ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+  const app: AppOnSimulator = {
+    runtime: await startRuntime(options.port ?? 0),
+    baseUrl: "",
+    outboxDir,
+    restartRuntime: async () => {
+      await app.runtime.kill();
+      app.runtime = await startRuntime(Number(new URL(app.baseUrl).port));
+    },
+    close: () => app.runtime.close(),
+  };
+  app.baseUrl = app.runtime.baseUrl;
+  process.env.PUBLIC_BASE_URL = app.baseUrl;
+  return app;
+}
+
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true });
@@ -73,52 +135,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   });
   if (options.faults) sim.setFaults(options.faults);
   try {
-    const clustersFile = path.join(dir, "clusters.yaml");
-    const caFile = path.join(dir, "sim", "ca.pem");
-    const baseProfiles = await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8");
-    await writeFile(clustersFile, demoClustersYaml(baseProfiles, sim, options.profile));
-    await writeFile(caFile, sim.caCertPem);
-    const outboxDir = path.join(dir, "outbox");
-    // The drivers are chosen by configuration, as in Azure: nothing in the app knows it runs locally.
-    Object.assign(process.env, {
-      CLUSTERS_FILE: clustersFile,
-      AZURE_CREDENTIAL: "static-token",
-      AZURE_STATIC_TOKEN: sim.token,
-      EXTRA_CA_CERT_FILE: caFile,
-      MAIL_DRIVER: "outbox",
-      MAIL_OUTBOX_DIR: outboxDir,
-      MAIL_SENDER: "cluedin-upgrade@localhost",
-      APPROVAL_SIGNING_KEY: await signingKey(dir),
-      AUDIT_SINK: "file",
-      AUDIT_DIR: path.join(dir, "audit"),
-      CLI_STATE_DIR: path.join(dir, "runs"),
-    });
-    await loadApp();
-    const startRuntime = (port: number): Promise<LocalRuntime> =>
-      LocalRuntime.start({
-        storeDir: path.join(dir, "runtime"),
-        clock,
-        port,
-        host: "127.0.0.1",
-        ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
-        ...(options.log ? { log: options.log } : {}),
-      });
-    const app: LocalApp = {
+    const onSim = await startAppOn(sim, { ...options, clock });
+    const app: LocalApp = Object.assign(onSim, {
       sim,
-      runtime: await startRuntime(options.port ?? 0),
-      baseUrl: "",
-      outboxDir,
-      restartRuntime: async () => {
-        await app.runtime.kill();
-        app.runtime = await startRuntime(Number(new URL(app.baseUrl).port));
-      },
       close: async () => {
-        await app.runtime.close();
+        await onSim.runtime.close();
         await sim.close();
       },
-    };
-    app.baseUrl = app.runtime.baseUrl;
-    process.env.PUBLIC_BASE_URL = app.baseUrl;
+    });
     return app;
   } catch (error) {
     await sim.close();
