@@ -56,6 +56,8 @@ export interface UpgradeActivities {
   startHelmUpgrade: RegisteredActivity;
   startHelmRollback: RegisteredActivity;
   applyDataUpgrade: RegisteredActivity;
+  /** Keeps the run's audit record once it has ended (activities/archiveRun.ts). */
+  archiveRun?: RegisteredActivity;
 }
 
 export interface UpgradeDeps {
@@ -93,6 +95,7 @@ class UpgradeFlow {
   private plan?: RunPlan;
   private source?: { revision: number; fingerprint: string };
   private revisionAfter?: number;
+  private lastRelease?: HelmRevision;
 
   constructor(
     private readonly context: OrchestrationContext,
@@ -563,6 +566,7 @@ class UpgradeFlow {
     const release = (yield this.activities
       .readCurrentRelease({ cluster: this.cluster })
       .withRetry(transientRetry)) as ReadReleaseResult;
+    if (release.ok) this.lastRelease = release.last;
     return release.ok ? release.last : undefined;
   }
 
@@ -764,6 +768,41 @@ class UpgradeFlow {
     );
   }
 
+  /** What the closing e-mail says: what happened, how long it took, who approved, the cluster's state, what next. */
+  private outcomeLines(status: RunStatus, reason: string): string[] {
+    const plan = this.plan;
+    const minutes = Math.round((this.run.now.getTime() - new Date(this.input.requestedAt).getTime()) / 60_000);
+    const approvers = this.run.current.decisions
+      .filter((d) => d.kind === "approval" && d.choice === "approve")
+      .map((d) => d.approver);
+    const release = this.lastRelease;
+    const next: Partial<Record<RunStatus, string>> = {
+      completed: "CluedIn is back online: users can work again.",
+      failed:
+        "Read the run's events and audit record; fix the cause and start a new run. The cluster state above is what the run left.",
+      halted:
+        "An operator must act: CluedIn may be in upgrade mode (UI down, no processing). Restore the disk snapshots to undo a data upgrade, or finish it by hand with the runbook.",
+      rejected: "Nothing was changed on the cluster.",
+      cancelled: "Nothing was changed on the cluster.",
+    };
+    return [
+      `The upgrade of ${this.cluster} (${this.policy.environment}) to ${this.input.targetRelease} ended ${status}: ${reason}.`,
+      ...(plan
+        ? [
+            `From ${plan.fromRelease} (chart ${plan.fromChart}) to ${plan.toRelease} (chart ${plan.toChart}), ${plan.mode}.`,
+          ]
+        : []),
+      `Requested by ${this.input.requestedBy.email ?? this.input.requestedBy.name}; ${minutes} minute(s) from request to end.`,
+      ...(approvers.length ? [`Approved by ${approvers.join(", ")}.`] : []),
+      ...(release
+        ? [
+            `Cluster state: Helm revision ${release.revision} ${release.status} on chart ${release.chartVersion} (${release.appVersion}).`,
+          ]
+        : []),
+      ...(next[status] ? [`Next: ${next[status]}`] : []),
+    ];
+  }
+
   /** Ends the run in a named state, tells the people concerned, and returns the outcome. */
   private *finish(status: RunStatus, reason: string): Flow<UpgradeOutcome> {
     const running = this.run.current.stages.find((s) => s.state === "running");
@@ -782,12 +821,22 @@ class UpgradeFlow {
               : "failed";
       const audience = status === "completed" ? [...this.operators(), ...this.policy.notifyUsers] : this.operators();
       const requester = this.input.requestedBy.email ? [this.input.requestedBy.email] : [];
-      yield* this.notify(kind, [...new Set([...audience, ...requester].map((a) => a.toLowerCase()))], status, [
-        `The upgrade of ${this.cluster} (${this.policy.environment}) to ${this.input.targetRelease} ended ${status}.`,
-        reason,
-      ]);
+      yield* this.notify(
+        kind,
+        [...new Set([...audience, ...requester].map((a) => a.toLowerCase()))],
+        status,
+        this.outcomeLines(status, reason),
+      );
       this.run.endStage("notify", "succeeded");
     }
+    if (this.activities.archiveRun)
+      yield this.activities.archiveRun({
+        runId: this.context.df.instanceId,
+        status,
+        reason,
+        ...(this.source ? { revisionBefore: this.source.revision } : {}),
+        ...(this.revisionAfter !== undefined ? { revisionAfter: this.revisionAfter } : {}),
+      });
     const plan = this.plan;
     return {
       status,

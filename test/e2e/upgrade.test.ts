@@ -51,6 +51,10 @@ describe("an upgrade, end to end", () => {
     expect(subjects.some((s) => s.includes("Approval needed"))).toBe(true);
     expect(subjects.some((s) => s.includes("downtime"))).toBe(true);
     expect(subjects.some((s) => s.includes("completed"))).toBe(true);
+    const completed = (await demo.mails()).find((m) => m.subject.includes("completed"))!;
+    expect(completed.text).toContain("From 2024.12.01 (chart 2.4.1) to 2024.12.02 (chart 2.4.2)");
+    expect(completed.text).toContain("Approved by approver@contoso.example");
+    expect(completed.text).toMatch(/\d+ minute\(s\) from request to end/);
   });
 
   it("data upgrade 2024.12.02 -> 2025.05.00: upgrade mode, DataUpgrade answered 200, flags back off", async () => {
