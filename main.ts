@@ -7,6 +7,7 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import type { RegisteredOrchestration } from "durable-functions";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
+import { makeArchiveRun } from "./activities/archiveRun.js";
 import { makeCheckPods } from "./activities/checkPods.js";
 import { makeNotify } from "./activities/notify.js";
 import { makeObserveDataUpgrade } from "./activities/observeDataUpgrade.js";
@@ -20,6 +21,9 @@ import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
 import { makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
+import { makeGetAudit } from "./functions/audit.js";
+import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
+import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
 import { services } from "./lib/services.js";
@@ -45,6 +49,11 @@ const activities = {
   startQueueListing: activity("startQueueListing", makeStartQueueListing(services)),
   observeDataUpgrade: activity("observeDataUpgrade", makeObserveDataUpgrade(services)),
   observeVerify: activity("observeVerify", makeObserveVerify(services)),
+  // Reads its run's history, so it takes a durable client like the HTTP triggers.
+  archiveRun: df.app.activity("archiveRun", {
+    extraInputs: [df.input.durableClient()],
+    handler: makeArchiveRun(services),
+  }),
 };
 
 const monitor = df.app.orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
@@ -99,4 +108,30 @@ df.app.client.http("approvalDecision", {
   authLevel: "anonymous",
   handler: makeApprovalDecision(services),
 });
+df.app.client.http("getAudit", {
+  route: "upgrades/{id}/audit",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: makeGetAudit(services),
+});
+// The dashboard only reads; in Azure, App Service authentication in front of the app decides who sees it.
+df.app.client.http("dashboard", {
+  route: "dashboard",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeDashboard(services),
+});
+df.app.client.http("dashboardRun", {
+  route: "dashboard/runs/{id}",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeDashboardRun(services),
+});
+app.http("dashboardOutbox", {
+  route: "dashboard/outbox/{file?}",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeDashboardOutbox(services),
+});
+app.http("openApi", { route: "openapi.json", methods: ["GET"], authLevel: "anonymous", handler: makeOpenApi() });
 app.http("plan", { route: "plans", methods: ["POST"], authLevel: "function", handler: makePlan(services) });

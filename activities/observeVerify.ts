@@ -17,7 +17,7 @@ export const makeObserveVerify =
       kube.listHelmRevisions(clients.target.releaseName),
       kube.podsSummary(),
       kube.scanServerLogs({ sinceSeconds }),
-      probeUi(clients.target.uiUrl),
+      probeUi(clients.target.uiUrl, { budgetMs: clients.profile.timings.uiTimeout }),
     ]);
     const release = latestRevision(revisions);
     return { ...(release ? { release } : {}), pods, logs, ui };

@@ -17,7 +17,7 @@ export const makeRunPreChecks =
     const clients = services().cluster(cluster);
     const kube = await clients.kube();
     const [ui, pods, logs] = await Promise.all([
-      probeUi(clients.target.uiUrl),
+      probeUi(clients.target.uiUrl, { budgetMs: clients.profile.timings.uiTimeout }),
       kube.podsSummary(),
       kube.scanServerLogs({ sinceSeconds: logWindowSeconds }),
     ]);

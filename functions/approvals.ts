@@ -193,7 +193,7 @@ export const makeApprovalDecision =
       200,
       "Decision recorded",
       eta.renderString(
-        `<h1>Decision recorded</h1><p class="notice">You chose <strong><%= it.choice %></strong> for the upgrade of <%= it.cluster %> to <%= it.target %>. It is recorded in the run's history with your name and the time.</p><p><a href="/runs/<%= it.run %>">Follow the run</a></p>`,
+        `<h1>Decision recorded</h1><p class="notice">You chose <strong><%= it.choice %></strong> for the upgrade of <%= it.cluster %> to <%= it.target %>. It is recorded in the run's history with your name and the time.</p><p><a href="<%= it.runLink %>">Follow the run</a></p>`,
         {
           choice: event.choice,
           cluster: checked.view.cluster,

@@ -10,6 +10,7 @@ import { findRelease } from "../lib/catalog/index.js";
 import type { Services } from "../lib/services.js";
 import type { UpgradeInput } from "../lib/workflow/contracts.js";
 import { checkExtraValues } from "../lib/workflow/planning.js";
+import { runUrl } from "../lib/workflow/links.js";
 import { runPolicyFor } from "../lib/workflow/policy.js";
 import {
   CancelRequestSchema,
@@ -39,7 +40,7 @@ function links(
     statusUri: `${root}/api/upgrades/${enc}`,
     cancelUri: `${root}/api/upgrades/${enc}/cancel`,
     auditUri: `${root}/api/upgrades/${enc}/audit`,
-    dashboardUri: `${root}/runs/${enc}`,
+    dashboardUri: runUrl(base, id),
   };
 }
 
@@ -188,7 +189,8 @@ export const makeCancelUpgrade =
     if (refused) return refused;
     const id = RunIdSchema.safeParse(request.params.id);
     if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
-    const hasBody = (request.headers.get("content-length") ?? "0") !== "0";
+    // The body is optional; Content-Length is not a reliable sign of one (chunked bodies, hosts that drop it).
+    const hasBody = (await request.clone().text()).trim().length > 0;
     const parsed = hasBody ? await parseJsonBody(request, CancelRequestSchema) : { ok: true as const, value: {} };
     if (!parsed.ok) return parsed.response;
     const resource = await readUpgrade(client, id.data);

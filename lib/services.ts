@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
+import { BlobAuditSink, FileAuditSink, type AuditSink } from "./audit/sink.js";
 import { parseReleaseCatalog, type ReleaseCatalog } from "./catalog/index.js";
 import { AksClient } from "./clients/aks.js";
 import { KubeClient } from "./clients/kube.js";
@@ -14,7 +15,7 @@ import type { ClusterTarget } from "./clients/types.js";
 import { findClusterProfile, parseClusterProfiles, type ClusterProfile } from "./config/clusters.js";
 import { formatConfigIssues } from "./config/yaml-config.js";
 import { AcsTransport, OutboxTransport, type MailTransport } from "./mail/index.js";
-import { loadSettings, type Settings } from "./settings.js";
+import { loadSettings, SettingsError, type Settings } from "./settings.js";
 
 export class UnknownClusterError extends Error {
   constructor(readonly cluster: string) {
@@ -39,6 +40,8 @@ export interface Services {
   cluster(name: string): ClusterClients;
   mail: MailTransport;
   signingKey: string;
+  /** Where each run's audit record is kept when it ends. */
+  audit: AuditSink;
 }
 
 /** A fixed bearer token: for the simulator, which accepts exactly one. Never used against Azure. */
@@ -48,15 +51,40 @@ function staticTokenCredential(token: string): TokenCredential {
   };
 }
 
+type FileSetting = "CLUSTERS_FILE" | "RELEASES_FILE" | "EXTRA_CA_CERT_FILE";
+
+/** Reads the file a setting names; a missing or unreadable file is a configuration error that names the setting. */
+function readSettingFile(setting: FileSetting, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? "error"})`;
+    const problem = `${setting}: ${reason}: ${file}`;
+    throw new SettingsError(`invalid configuration:\n  ${problem}`, [problem]);
+  }
+}
+
 function readConfig<T>(
+  setting: FileSetting,
   file: string,
   parse: (
     text: string,
   ) => { ok: true; value: T } | { ok: false; issues: never[] | { path: string; message: string }[] },
 ): T {
-  const result = parse(readFileSync(file, "utf8"));
-  if (!result.ok) throw new Error(`invalid ${file}:\n${formatConfigIssues(file, result.issues)}`);
+  const result = parse(readSettingFile(setting, file));
+  if (!result.ok) {
+    const problems = formatConfigIssues(file, result.issues).split("\n");
+    throw new SettingsError(`invalid ${file} (${setting}):\n${problems.join("\n")}`, problems);
+  }
   return result.value;
+}
+
+/** Managed identity in Azure (the user-assigned one named by AZURE_CLIENT_ID), developer sign-ins elsewhere. */
+export function azureCredential(settings: Settings): TokenCredential {
+  return settings.AZURE_CREDENTIAL === "static-token"
+    ? staticTokenCredential(settings.AZURE_STATIC_TOKEN ?? "")
+    : new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
 }
 
 /** The CLI driver needs the cluster's kube config, which only an ARM call gives: fetched on first use. */
@@ -74,15 +102,12 @@ function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
 const KUBECONFIG_TTL_MS = 10 * 60_000;
 
 export function buildServices(settings: Settings): Services {
-  const catalog = readConfig(settings.RELEASES_FILE, parseReleaseCatalog);
-  const profiles = readConfig(settings.CLUSTERS_FILE, parseClusterProfiles);
-  const credential: TokenCredential =
-    settings.AZURE_CREDENTIAL === "static-token"
-      ? staticTokenCredential(settings.AZURE_STATIC_TOKEN ?? "")
-      : new DefaultAzureCredential(
-          settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {},
-        );
-  const extraCaPem = settings.EXTRA_CA_CERT_FILE ? readFileSync(settings.EXTRA_CA_CERT_FILE, "utf8") : undefined;
+  const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, parseReleaseCatalog);
+  const profiles = readConfig("CLUSTERS_FILE", settings.CLUSTERS_FILE, parseClusterProfiles);
+  const credential = azureCredential(settings);
+  const extraCaPem = settings.EXTRA_CA_CERT_FILE
+    ? readSettingFile("EXTRA_CA_CERT_FILE", settings.EXTRA_CA_CERT_FILE)
+    : undefined;
   const mail: MailTransport =
     settings.MAIL_DRIVER === "outbox"
       ? new OutboxTransport({ dir: settings.MAIL_OUTBOX_DIR, from: settings.MAIL_SENDER })
@@ -132,6 +157,10 @@ export function buildServices(settings: Settings): Services {
     },
     mail,
     signingKey: settings.APPROVAL_SIGNING_KEY,
+    audit:
+      settings.AUDIT_SINK === "blob"
+        ? new BlobAuditSink({ containerUrl: settings.AUDIT_BLOB_URL ?? "", credential })
+        : new FileAuditSink({ dir: settings.AUDIT_DIR }),
   };
 }
 

@@ -2,15 +2,28 @@
  * The app's settings, read from the environment (App Settings in Azure) and checked at start-up with a message
  * that says which setting is wrong. Drivers are chosen here and only here: credential, mail, audit sink.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { MIN_KEY_BYTES } from "./approvals/token.js";
 
-const projectRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  ...(import.meta.url.includes("/dist/") ? [".."] : []),
-);
+/**
+ * The directory holding package.json nearest above this module: the repository when run from source or `dist/`, the
+ * package root when run from the deployed bundle (`<root>/dist/main.js`). `config/` is resolved against it.
+ */
+function findProjectRoot(moduleDir: string): string {
+  for (let dir = moduleDir; path.dirname(dir) !== dir; dir = path.dirname(dir))
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+  return path.resolve(moduleDir, "..");
+}
+
+const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+/** App Service leaves a Key Vault reference it could not resolve in place, as the literal reference text. */
+const UNRESOLVED_KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+const httpsUrl = (what: string) => z.url({ protocol: /^https$/, error: `must be an https URL (${what})` });
 
 const SettingsSchema = z
   .object({
@@ -24,12 +37,14 @@ const SettingsSchema = z
     EXTRA_CA_CERT_FILE: z.string().optional(),
     MAIL_DRIVER: z.enum(["acs", "outbox"]).default("acs"),
     MAIL_OUTBOX_DIR: z.string().default(path.join(projectRoot, ".local", "outbox")),
-    ACS_ENDPOINT: z.url({ protocol: /^https$/ }).optional(),
+    ACS_ENDPOINT: httpsUrl("the Communication Services endpoint, https://<name>.communication.azure.com").optional(),
     MAIL_SENDER: z.string().default("cluedin-upgrade@localhost"),
     /** HMAC key for approval links; in Azure a Key Vault reference. */
     APPROVAL_SIGNING_KEY: z.string().optional(),
     /** Base URL of this app as approvers reach it, for links in e-mails. */
-    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:7071"),
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL (this app as approvers reach it)" })
+      .default("http://127.0.0.1:7071"),
     /** Where the CLI driver keeps each command's output, so a later activity can poll it. */
     CLI_STATE_DIR: z.string().default(path.join(projectRoot, ".local", "runs")),
     /**
@@ -47,9 +62,18 @@ const SettingsSchema = z
       ),
     AUDIT_SINK: z.enum(["file", "blob"]).default("file"),
     AUDIT_DIR: z.string().default(path.join(projectRoot, ".local", "audit")),
-    AUDIT_BLOB_URL: z.url({ protocol: /^https$/ }).optional(),
+    AUDIT_BLOB_URL: httpsUrl("the audit container, https://<account>.blob.core.windows.net/<container>").optional(),
   })
   .superRefine((s, ctx) => {
+    for (const [key, value] of Object.entries(s))
+      if (typeof value === "string" && UNRESOLVED_KEY_VAULT_REFERENCE.test(value))
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            "is a Key Vault reference App Service could not resolve: check that the app's identity has Key Vault " +
+            "Secrets User on the vault and is the site's keyVaultReferenceIdentity, and that the secret exists",
+        });
     if (s.AZURE_CREDENTIAL === "static-token" && !s.AZURE_STATIC_TOKEN)
       ctx.addIssue({
         code: "custom",
@@ -60,13 +84,20 @@ const SettingsSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["ACS_ENDPOINT"],
-        message: "required when MAIL_DRIVER=acs (the Communication Services endpoint)",
+        message:
+          "required when MAIL_DRIVER=acs: the Communication Services endpoint, https://<name>.communication.azure.com",
       });
-    if (!s.APPROVAL_SIGNING_KEY || Buffer.byteLength(s.APPROVAL_SIGNING_KEY) < 32)
+    if (!s.APPROVAL_SIGNING_KEY)
       ctx.addIssue({
         code: "custom",
         path: ["APPROVAL_SIGNING_KEY"],
-        message: "required, at least 32 bytes (a Key Vault reference in Azure)",
+        message: "required: the key approval links are signed with (a Key Vault reference in Azure)",
+      });
+    else if (Buffer.byteLength(s.APPROVAL_SIGNING_KEY) < MIN_KEY_BYTES)
+      ctx.addIssue({
+        code: "custom",
+        path: ["APPROVAL_SIGNING_KEY"],
+        message: `too short: the key approval links are signed with needs at least ${MIN_KEY_BYTES} bytes`,
       });
     if (s.AUDIT_SINK === "blob" && !s.AUDIT_BLOB_URL)
       ctx.addIssue({

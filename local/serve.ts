@@ -25,7 +25,7 @@ const app = await startLocalApp({
 });
 
 console.log(`cluedin-upgrade on ${app.baseUrl}
-  dashboard     ${app.baseUrl}/
+  dashboard     ${app.baseUrl}/api/dashboard
   plan          curl -s -X POST ${app.baseUrl}/api/plans -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00"}'
   start         curl -s -X POST ${app.baseUrl}/api/upgrades -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00"}'
   e-mails       ${app.outboxDir}

@@ -67,7 +67,9 @@ export function verifyApprovalToken(key: string, token: string, now: Date): Toke
     return malformed("the link is not a valid approval link");
   const expected = sign(key, body);
   const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  // Only the canonical spelling: base64's unused trailing bits would otherwise let one signature have four spellings.
+  const canonical = given.toString("base64url") === signature;
+  if (!canonical || given.length !== expected.length || !timingSafeEqual(given, expected))
     return {
       ok: false,
       reason: "bad-signature",

@@ -117,15 +117,18 @@ export class CliRunner implements CommandRunner {
     if (!runIdPattern.test(handle.runId)) throw new Error(`invalid cli run id: ${handle.runId}`);
     const dir = path.resolve(this.options.stateDir, handle.runId);
     const exitCodeFile = path.join(dir, files.exitCode);
-    const exitCode = await readOptional(exitCodeFile);
-    if (exitCode !== undefined) {
+    const finished = async (): Promise<CommandPoll | undefined> => {
+      const exitCode = await readOptional(exitCodeFile);
+      if (exitCode === undefined) return undefined;
       return {
         state: "done",
         exitCode: Number.parseInt(exitCode, 10),
         logs: await readLogTail(path.join(dir, files.output)),
         finishedAt: (await stat(exitCodeFile)).mtime.toISOString(),
       };
-    }
+    };
+    const done = await finished();
+    if (done) return done;
     const pid = await readOptional(path.join(dir, files.pid));
     if (pid === undefined) {
       if ((await readOptional(path.join(dir, files.kubeconfig))) === undefined) {
@@ -134,6 +137,9 @@ export class CliRunner implements CommandRunner {
       return { state: "running" };
     }
     if (isAlive(Number(pid))) return { state: "running" };
+    // The shell may have published its exit code and ended between the two looks above.
+    const justDone = await finished();
+    if (justDone) return justDone;
     // The shell died without recording an exit code (killed, machine restarted): clear its secrets and report it.
     const keep = new Set<string>([files.output, files.pid]);
     for (const name of await readdir(dir)) {

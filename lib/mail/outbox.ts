@@ -48,10 +48,17 @@ export class OutboxTransport implements MailTransport {
     });
     sequence = (sequence + 1) % 1_000_000;
     const name = `${stamp}-${String(sequence).padStart(6, "0")}-${unique}.eml`;
-    await mkdir(this.options.dir, { recursive: true });
-    const temporary = path.join(this.options.dir, `.${name}.tmp`);
-    await writeFile(temporary, eml, { flag: "wx" });
-    await rename(temporary, path.join(this.options.dir, name));
+    try {
+      await mkdir(this.options.dir, { recursive: true });
+      const temporary = path.join(this.options.dir, `.${name}.tmp`);
+      await writeFile(temporary, eml, { flag: "wx" });
+      await rename(temporary, path.join(this.options.dir, name));
+    } catch (error) {
+      // A failure the run records, not an exception that ends the run; a directory that cannot be written does not
+      // heal within the seconds a retry waits.
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      return { ok: false, reason: `the outbox cannot be written (${code})`, permanent: true };
+    }
     return { ok: true, messageId };
   }
 }

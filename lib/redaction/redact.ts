@@ -12,7 +12,13 @@ export const REDACTED = "«redacted»";
 
 /** Shorter known values would blank out ordinary words of a log line. */
 const MIN_KNOWN_SECRET_LENGTH = 4;
-const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|erlangcookie|licensekey|webhookurl)[\w.-]*`;
+const SECRET_WORD = String.raw`(?:password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|erlangcookie|licensekey|webhookurl)`;
+/**
+ * A whole key (a run of [\w.-]) that contains a secret word. The look-behind lets a key start only where a run
+ * starts and the look-ahead checks the word once per run: `[\w.-]*word[\w.-]*` alone retried every position of a
+ * long run, quadratic or worse, so a 250 KB request body held the event loop for minutes.
+ */
+const SECRET_NAME = String.raw`(?<![\w.-])(?=[\w.-]*${SECRET_WORD})[\w.-]+`;
 /** Secret parameters of connection strings and query strings, wherever they appear. */
 const PARAM_NAME = String.raw`[a-z_]*(?:password|passwd|secret|token|apikey|api_key|api-key|accountkey|sharedaccesskey|sharedaccesssignature)|pwd`;
 /** Names too common in prose (`exit code=1`) to redact outside a query string. */
@@ -23,8 +29,9 @@ const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) =>
   { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: REDACTED },
   { pattern: /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, replace: REDACTED },
   { pattern: /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1$2${REDACTED}` },
-  // https://user:password@host
-  { pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/gi, replace: `$1${REDACTED}@` },
+  // https://user:password@host. The scheme is bounded: unbounded, every letter of a long `a.a.a...` run restarted a
+  // scan to its end (quadratic). A match starting later in a longer run redacts exactly the same text.
+  { pattern: /([a-z][a-z0-9+.-]{0,63}:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/gi, replace: `$1${REDACTED}@` },
   // Connection strings and query strings: ;AccountKey=..., Password="a;b", ?code=..., &sig=...
   {
     pattern: new RegExp(

@@ -8,6 +8,10 @@ export const FINDING_CODES = {
   // The values text itself.
   "binary-content": { severity: "blocker", description: "The file holds NUL or control characters: not a text file." },
   "too-large": { severity: "blocker", description: "The file is larger than the size limit (1 MiB by default)." },
+  "too-deep": {
+    severity: "blocker",
+    description: "Mappings and sequences nest deeper than the limit (64 by default).",
+  },
   "empty-values": {
     severity: "blocker",
     description: "No values at all: usually the cluster was not reached correctly (runbook: get current values).",

@@ -15,9 +15,25 @@ export interface ValuesLimits {
   maxBytes: number;
   /** Passed to the yaml package's alias expansion guard: a few legitimate aliases pass, a billion laughs does not. */
   maxAliasCount: number;
+  /** Nesting levels of mappings and sequences; real values files stay near ten (default 64). */
+  maxDepth?: number;
 }
 
-export const DEFAULT_VALUES_LIMITS: ValuesLimits = { maxBytes: 1024 * 1024, maxAliasCount: 100 };
+export const DEFAULT_VALUES_LIMITS: ValuesLimits = { maxBytes: 1024 * 1024, maxAliasCount: 100, maxDepth: 64 };
+
+/** Deepest nesting of collections under `root`, walked without recursion (the input decides the depth). */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (isMap(node)) for (const pair of node.items) stack.push([pair.value, depth + 1]);
+    else if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
+    else continue;
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}
 
 export interface ParsedValues {
   doc: Document.Parsed;
@@ -93,6 +109,12 @@ export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_
       }),
     );
 
+  // Deep documents are refused before anything recursive walks them: they overflow stacks and take seconds.
+  const maxDepth = limits.maxDepth ?? 64;
+  const depth = nestingDepth(root);
+  if (depth > maxDepth)
+    return fail(finding("too-deep", `the values nest ${depth} levels deep; the limit is ${maxDepth}`));
+
   let aliases = 0;
   walkNodes(root, (node) => {
     if (isAlias(node)) aliases += 1;
@@ -108,6 +130,8 @@ export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_
           `aliases expand beyond the limit of ${limits.maxAliasCount}: refused as a resource exhaustion attack (${aliases} aliases)`,
         ),
       );
+    // Errors only building the data shows, e.g. `<<: *a` merging something that is not a mapping.
+    if (error instanceof Error) return fail(finding("yaml-syntax", firstLine(error.message)));
     throw error;
   }
   if (aliases > 0)

@@ -1,6 +1,6 @@
 /** The app's public addresses that e-mails link to. Never Durable's management URLs: their key opens every run. */
 export const runUrl = (base: string, runId: string): string =>
-  `${base.replace(/\/$/, "")}/runs/${encodeURIComponent(runId)}`;
+  `${base.replace(/\/$/, "")}/api/dashboard/runs/${encodeURIComponent(runId)}`;
 
 export const approvalUrl = (base: string, token: string): string =>
   `${base.replace(/\/$/, "")}/api/approvals/${encodeURIComponent(token)}`;

@@ -1,0 +1,67 @@
+/**
+ * `GET /api/upgrades/{id}/audit`: the run's audit record, JSON or (`?format=md`) Markdown. Built from the run's
+ * history while Durable still holds it; read from the audit sink once the history is purged.
+ */
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { DurableClient } from "durable-functions";
+import { z } from "zod";
+import { auditMarkdown, buildAuditRecord, type AuditRecord, type AuditSource } from "../lib/audit/index.js";
+import type { Services } from "../lib/services.js";
+import { RunIdSchema } from "../lib/workflow/requests.js";
+import type { RunView } from "../lib/workflow/model.js";
+import { fetchHistory, findStatus } from "./durable.js";
+import { errorResponse, issuesOf, jsonResponse } from "./http.js";
+
+export const AuditQuerySchema = z.strictObject({ format: z.enum(["json", "md"]).optional() });
+
+/** The record of run `id` from Durable's state, or undefined when Durable holds no such instance. */
+export async function auditFromDurable(
+  client: DurableClient,
+  id: string,
+  ending?: AuditSource["ending"],
+): Promise<AuditRecord | undefined> {
+  const status = await findStatus(client, id, { showInput: true });
+  if (!status) return undefined;
+  const view = (status.output as { view?: RunView } | undefined)?.view ?? (status.customStatus as RunView | undefined);
+  const hopCount = view?.hops && view.hops.length > 1 ? view.hops.length : 0;
+  const hops: AuditRecord[] = [];
+  for (let hop = 1; hop <= hopCount; hop++) {
+    const record = await auditFromDurable(client, `${id}-hop${hop}`);
+    if (record) hops.push(record);
+  }
+  return buildAuditRecord({
+    instanceId: id,
+    runtimeStatus: String(status.runtimeStatus),
+    input: status.input,
+    customStatus: status.customStatus,
+    output: status.output,
+    createdTime: status.createdTime,
+    lastUpdatedTime: status.lastUpdatedTime,
+    history: await fetchHistory(client, id),
+    ...(ending ? { ending } : {}),
+    ...(hops.length > 0 ? { hops } : {}),
+    now: new Date(),
+  });
+}
+
+export const makeGetAudit =
+  (services: () => Services) =>
+  async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const id = RunIdSchema.safeParse(request.params.id);
+    if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
+    const query = AuditQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+    if (!query.success) return errorResponse(400, "invalid-query", "format must be json or md", issuesOf(query.error));
+    const record = (await auditFromDurable(client, id.data)) ?? (await services().audit.read(id.data));
+    if (!record) return errorResponse(404, "unknown-upgrade", `no upgrade ${id.data}, and no audit record of one`);
+    if (query.data.format === "md")
+      return {
+        status: 200,
+        body: auditMarkdown(record),
+        headers: {
+          "content-type": "text/markdown; charset=utf-8",
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+        },
+      };
+    return jsonResponse(200, record);
+  };
