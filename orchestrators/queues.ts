@@ -30,15 +30,22 @@ export function* readQueues(
   cluster: string,
   intervalMs: number,
 ): Generator<Task, CheckQueuesResult, unknown> {
-  const started = (yield deps.startQueueListing({ cluster }).withRetry(transientRetry)) as StartCommandResult;
-  if (!started.ok) return { ok: false, reason: started.reason };
-  const input: MonitorInput = {
-    cluster,
-    check: { kind: "command", handle: started.handle },
-    intervalMs: Math.min(intervalMs, 5_000),
-    deadline: new Date(context.df.currentUtcDateTime.getTime() + LISTING_BUDGET_MS).toISOString(),
-  };
-  const result = (yield deps.monitor(input)) as MonitorResult;
+  let started: StartCommandResult;
+  let result: MonitorResult;
+  try {
+    started = (yield deps.startQueueListing({ cluster }).withRetry(transientRetry)) as StartCommandResult;
+    if (!started.ok) return { ok: false, reason: started.reason };
+    const input: MonitorInput = {
+      cluster,
+      check: { kind: "command", handle: started.handle },
+      intervalMs: Math.min(intervalMs, 5_000),
+      deadline: new Date(context.df.currentUtcDateTime.getTime() + LISTING_BUDGET_MS).toISOString(),
+    };
+    result = (yield deps.monitor(input)) as MonitorResult;
+  } catch (error) {
+    // Unreadable queues are a warning for the approvers, not the end of the run.
+    return { ok: false, reason: error instanceof Error ? error.message.slice(0, 300) : "queue listing failed" };
+  }
   const poll = result.observation as PollCommandResult | undefined;
   if (!result.ok || poll?.state !== "done") return { ok: false, reason: `queue listing ${result.summary}` };
   try {

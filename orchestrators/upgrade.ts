@@ -30,12 +30,14 @@ import type {
 import { UpgradeInputSchema } from "../lib/workflow/contracts.js";
 import { newPendingDecision, stillToDecide, tallyDecision } from "../lib/workflow/decisions.js";
 import { dataUpgradeName } from "../lib/workflow/names.js";
+import { redactText } from "../lib/redaction/index.js";
 import {
   DecisionEventSchema,
   type DecisionKind,
   type PendingDecision,
   type RunStatus,
   type RunView,
+  type UpgradeMode,
 } from "../lib/workflow/model.js";
 import { transientRetry, type MonitorCheck, type MonitorInput, type MonitorResult } from "./monitor.js";
 import { readQueues, type QueueDeps, type QueueDrainInput } from "./queues.js";
@@ -84,6 +86,12 @@ interface DecisionOutcome {
   timedOut: boolean;
 }
 
+/** A failed task's message, redacted and short: it goes into custom status, e-mails and the audit record. */
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return redactText(message.replace(/^Activity function '?\w+'? failed: /, "")).slice(0, 400);
+}
+
 /** Extra time the helm monitor allows beyond helm's own --timeout before it calls the command lost. */
 const HELM_GRACE_MS = 120_000;
 
@@ -96,6 +104,8 @@ class UpgradeFlow {
   private source?: { revision: number; fingerprint: string };
   private revisionAfter?: number;
   private lastRelease?: HelmRevision;
+  /** Which Helm upgrade has begun: after that, a failure is handled by that mode's failure policy. */
+  private begun?: UpgradeMode;
 
   constructor(
     private readonly context: OrchestrationContext,
@@ -129,7 +139,34 @@ class UpgradeFlow {
     return data?.by ?? "an operator";
   }
 
+  /**
+   * The safety net: an activity that still fails after its retries (an API down for minutes) must not end the run
+   * without a named state. Before the point of no return nothing changed; after a basic upgrade began the failure
+   * policy applies; once a data upgrade began the run halts and says CluedIn may be in upgrade mode.
+   */
   *main(): Flow<UpgradeOutcome> {
+    try {
+      return yield* this.stages();
+    } catch (error) {
+      const what = `${this.run.current.stage ?? "the run"} could not complete: ${describeError(error)}`;
+      try {
+        if (this.begun === "data-upgrade")
+          return yield* this.finish(
+            "halted",
+            `${what}; CluedIn may be left in upgrade mode: an operator must check it`,
+          );
+        if (this.begun === "basic") return yield* this.afterBasicFailure(what);
+        return yield* this.finish("failed", `${what}; nothing changed on the cluster`);
+      } catch (again) {
+        return yield* this.finish(
+          this.begun === "data-upgrade" ? "halted" : "failed",
+          `${what}; then: ${describeError(again)}`,
+        );
+      }
+    }
+  }
+
+  private *stages(): Flow<UpgradeOutcome> {
     // Get current Helm user values
     const current = yield* this.readValues();
     if (!current) return yield* this.finish("failed", "the current Helm release could not be read");
@@ -221,6 +258,7 @@ class UpgradeFlow {
       return yield* this.finish("cancelled", `cancelled by ${this.cancelledBy()} before the Helm upgrade`);
 
     // Perform Helm upgrade (the point of no return), then verify
+    this.begun = plan.mode;
     return plan.mode === "basic" ? yield* this.basicUpgrade(plan) : yield* this.dataUpgrade(plan);
   }
 
@@ -410,41 +448,45 @@ class UpgradeFlow {
       attempts[step]++;
       this.run.startStage(step, attempts[step] > 1 ? `attempt ${attempts[step]}` : undefined);
       let result: { ok: boolean; summary: string };
-      if (step === "upgrade-mode") {
-        const upgrade = yield* this.helm("upgrade-mode", attempts[step]);
-        startedAt = upgrade.startedAt;
-        result = upgrade;
-        if (upgrade.ok) {
-          // The UI stays down in upgrade mode: only pods and the init jobs are waited for here.
-          const pods = yield* this.watch({ kind: "pods" }, this.policy.podsReadyDeadlineMs, false);
-          result =
-            pods === "cancelled"
-              ? { ok: false, summary: "cancelled" }
-              : { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}` };
-        }
-      } else if (step === "data-upgrade") {
-        const since = (applyResource ? this.run.now : startedAt).toISOString();
-        if (applyResource) {
-          const resource = (yield this.activities
-            .applyDataUpgrade({
-              cluster: this.cluster,
-              toVersion,
-              chartVersion: plan.toChart,
-              recreate: attempts[step] > 1,
-            })
-            .withRetry(transientRetry)) as ApplyDataUpgradeResult;
-          this.run.event(
-            `DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`,
+      try {
+        if (step === "upgrade-mode") {
+          const upgrade = yield* this.helm("upgrade-mode", attempts[step]);
+          startedAt = upgrade.startedAt;
+          result = upgrade;
+          if (upgrade.ok) {
+            // The UI stays down in upgrade mode: only pods and the init jobs are waited for here.
+            const pods = yield* this.watch({ kind: "pods" }, this.policy.podsReadyDeadlineMs, false);
+            result =
+              pods === "cancelled"
+                ? { ok: false, summary: "cancelled" }
+                : { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}` };
+          }
+        } else if (step === "data-upgrade") {
+          const since = (applyResource ? this.run.now : startedAt).toISOString();
+          if (applyResource) {
+            const resource = (yield this.activities
+              .applyDataUpgrade({
+                cluster: this.cluster,
+                toVersion,
+                chartVersion: plan.toChart,
+                recreate: attempts[step] > 1,
+              })
+              .withRetry(transientRetry)) as ApplyDataUpgradeResult;
+            this.run.event(
+              `DataUpgrade ${resource.name} ${resource.created ? "created" : "already present"} (to ${toVersion})`,
+            );
+          }
+          const answered = yield* this.watch(
+            { kind: "data-upgrade", name: dataUpgradeName(toVersion), toVersion, since },
+            this.policy.dataUpgradeDeadlineMs,
+            false,
           );
+          result = answered === "cancelled" ? { ok: false, summary: "cancelled" } : answered;
+        } else {
+          result = yield* this.helm("finalize", attempts[step]);
         }
-        const answered = yield* this.watch(
-          { kind: "data-upgrade", name: dataUpgradeName(toVersion), toVersion, since },
-          this.policy.dataUpgradeDeadlineMs,
-          false,
-        );
-        result = answered === "cancelled" ? { ok: false, summary: "cancelled" } : answered;
-      } else {
-        result = yield* this.helm("finalize", attempts[step]);
+      } catch (error) {
+        result = { ok: false, summary: describeError(error) };
       }
       this.run.endStage(step, result.ok ? "succeeded" : "failed", result.summary);
 
@@ -473,6 +515,12 @@ class UpgradeFlow {
         `The data upgrade of ${this.cluster} halted at ${step}: ${result.summary}. Retry the step, finalize anyway, or stop?`,
       );
       this.run.status("running");
+      if (answer.choice === "retry" && step !== "data-upgrade" && !(yield* this.clearPendingRelease())) {
+        return yield* this.finish(
+          "halted",
+          `the retry of ${step} could not clear the stuck Helm release; CluedIn is left in upgrade mode`,
+        );
+      }
       if (answer.choice === "retry") continue;
       if (answer.choice === "finalize") {
         step = "finalize";
@@ -523,31 +571,50 @@ class UpgradeFlow {
     return { ok: outcome.ok && deployed, summary: `${outcome.summary}; ${state}`, startedAt };
   }
 
+  /** A helm that died leaves the release pending-*: helm refuses the next upgrade until it is rolled back. */
+  private *clearPendingRelease(): Flow<boolean> {
+    const release = (yield this.activities
+      .readCurrentRelease({ cluster: this.cluster })
+      .withRetry(transientRetry)) as ReadReleaseResult;
+    if (!release.ok) return false;
+    if (!release.last.status.startsWith("pending-")) return true;
+    if (!release.deployed) return false;
+    this.run.event(
+      `revision ${release.last.revision} is stuck in ${release.last.status}: rolling back to ${release.deployed.revision} before the retry`,
+    );
+    return yield* this.rollback(release.deployed.revision);
+  }
+
   private *rollback(toRevision: number): Flow<boolean> {
     this.run.startStage("rollback", `to revision ${toRevision}`);
-    const started = (yield this.activities
-      .startHelmRollback({
-        cluster: this.cluster,
-        runId: this.context.df.instanceId,
-        toRevision,
-        attempt: 1,
-        helmTimeoutMs: this.policy.helmTimeoutMs,
-      })
-      .withRetry(transientRetry)) as StartCommandResult;
-    if (!started.ok) {
-      this.run.endStage("rollback", "failed", started.reason);
+    try {
+      const started = (yield this.activities
+        .startHelmRollback({
+          cluster: this.cluster,
+          runId: this.context.df.instanceId,
+          toRevision,
+          attempt: 1,
+          helmTimeoutMs: this.policy.helmTimeoutMs,
+        })
+        .withRetry(transientRetry)) as StartCommandResult;
+      if (!started.ok) {
+        this.run.endStage("rollback", "failed", started.reason);
+        return false;
+      }
+      const outcome = yield* this.command(started, this.policy.helmTimeoutMs + HELM_GRACE_MS);
+      const after = yield* this.releaseState();
+      this.revisionAfter = after?.revision ?? this.revisionAfter;
+      const ok = outcome.ok && after?.status === "deployed";
+      this.run.endStage(
+        "rollback",
+        ok ? "succeeded" : "failed",
+        `${outcome.summary}; ${after ? `revision ${after.revision} ${after.status}` : "release unreadable"}`,
+      );
+      return ok;
+    } catch (error) {
+      this.run.endStage("rollback", "failed", describeError(error));
       return false;
     }
-    const outcome = yield* this.command(started, this.policy.helmTimeoutMs + HELM_GRACE_MS);
-    const after = yield* this.releaseState();
-    this.revisionAfter = after?.revision ?? this.revisionAfter;
-    const ok = outcome.ok && after?.status === "deployed";
-    this.run.endStage(
-      "rollback",
-      ok ? "succeeded" : "failed",
-      `${outcome.summary}; ${after ? `revision ${after.revision} ${after.status}` : "release unreadable"}`,
-    );
-    return ok;
   }
 
   private *command(
@@ -706,22 +773,27 @@ class UpgradeFlow {
     reminder: boolean,
   ): Flow<DecisionRequestResult> {
     const plan = this.plan;
-    const result = (yield this.activities.requestDecision({
-      cluster: this.cluster,
-      runId: this.context.df.instanceId,
-      requestId: pending.requestId,
-      kind: pending.kind,
-      approvers: recipients,
-      expiresAt: pending.deadline,
-      reminder,
-      summary: {
-        environment: this.policy.environment,
-        ...(plan ? { fromRelease: plan.fromRelease, mode: plan.mode } : {}),
-        targetRelease: this.input.targetRelease,
-        question,
-        requestedBy: this.input.requestedBy.email ?? this.input.requestedBy.name,
-      },
-    })) as DecisionRequestResult;
+    let result: DecisionRequestResult;
+    try {
+      result = (yield this.activities.requestDecision({
+        cluster: this.cluster,
+        runId: this.context.df.instanceId,
+        requestId: pending.requestId,
+        kind: pending.kind,
+        approvers: recipients,
+        expiresAt: pending.deadline,
+        reminder,
+        summary: {
+          environment: this.policy.environment,
+          ...(plan ? { fromRelease: plan.fromRelease, mode: plan.mode } : {}),
+          targetRelease: this.input.targetRelease,
+          question,
+          requestedBy: this.input.requestedBy.email ?? this.input.requestedBy.name,
+        },
+      })) as DecisionRequestResult;
+    } catch (error) {
+      result = { sent: [], failed: [{ recipient: recipients.join(", "), reason: describeError(error) }] };
+    }
     for (const failure of result.failed) this.run.event(`could not e-mail ${failure.recipient}: ${failure.reason}`);
     return result;
   }
@@ -751,16 +823,21 @@ class UpgradeFlow {
 
   private *notify(kind: NotificationKind, to: string[], subjectDetail: string, lines: string[]): Flow<void> {
     if (to.length === 0) return;
-    const result = (yield this.activities.notify({
-      cluster: this.cluster,
-      runId: this.context.df.instanceId,
-      kind,
-      to,
-      subjectDetail,
-      lines,
-      environment: this.policy.environment,
-      targetRelease: this.input.targetRelease,
-    })) as { ok: boolean; reason?: string };
+    let result: { ok: boolean; reason?: string };
+    try {
+      result = (yield this.activities.notify({
+        cluster: this.cluster,
+        runId: this.context.df.instanceId,
+        kind,
+        to,
+        subjectDetail,
+        lines,
+        environment: this.policy.environment,
+        targetRelease: this.input.targetRelease,
+      })) as { ok: boolean; reason?: string };
+    } catch (error) {
+      result = { ok: false, reason: describeError(error) };
+    }
     this.run.event(
       result.ok
         ? `e-mail sent: ${kind} to ${to.length} recipient(s)`
@@ -830,13 +907,17 @@ class UpgradeFlow {
       this.run.endStage("notify", "succeeded");
     }
     if (this.activities.archiveRun)
-      yield this.activities.archiveRun({
-        runId: this.context.df.instanceId,
-        status,
-        reason,
-        ...(this.source ? { revisionBefore: this.source.revision } : {}),
-        ...(this.revisionAfter !== undefined ? { revisionAfter: this.revisionAfter } : {}),
-      });
+      try {
+        yield this.activities.archiveRun({
+          runId: this.context.df.instanceId,
+          status,
+          reason,
+          ...(this.source ? { revisionBefore: this.source.revision } : {}),
+          ...(this.revisionAfter !== undefined ? { revisionAfter: this.revisionAfter } : {}),
+        });
+      } catch (error) {
+        this.run.event(`the audit record could not be written: ${describeError(error)}`);
+      }
     const plan = this.plan;
     return {
       status,

@@ -79,6 +79,7 @@ export function orderRoutes(routes: AppRoute[]): AppRoute[] {
 export type RouteMatch =
   | { kind: "match"; route: AppRoute; params: Record<string, string> }
   | { kind: "wrong-method"; allowed: string[] }
+  | { kind: "malformed" }
   | { kind: "none" };
 
 /** `path` is the request path after the route prefix, starting with "/" (or empty). */
@@ -92,10 +93,15 @@ export function matchRoute(routes: AppRoute[], method: string, path: string): Ro
       continue;
     }
     const params: Record<string, string> = {};
-    route.paramNames.forEach((name, index) => {
-      const value = match[index + 1];
-      if (value !== undefined && value !== "") params[name] = decodeURIComponent(value);
-    });
+    try {
+      route.paramNames.forEach((name, index) => {
+        const value = match[index + 1];
+        if (value !== undefined && value !== "") params[name] = decodeURIComponent(value);
+      });
+    } catch {
+      // The host answers a malformed percent-escape with 400 before any function runs.
+      return { kind: "malformed" };
+    }
     return { kind: "match", route, params };
   }
   return allowed.length > 0 ? { kind: "wrong-method", allowed: [...new Set(allowed)] } : { kind: "none" };

@@ -62,7 +62,9 @@ export class RuntimeHttpServer {
     this.api = new DurableApi(runtime);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        this.options.log(`error: HTTP ${req.method} ${req.url}: ${errorMessage(error)}`);
+        // Only the path's first segments: a route parameter may be an approval link's token.
+        const where = (req.url ?? "").split("?")[0]?.split("/").slice(0, 3).join("/") ?? "";
+        this.options.log(`error: HTTP ${req.method} ${where}/…: ${errorMessage(error)}`);
         if (!res.headersSent) sendJson(res, { status: 500, body: errorBody("internal", errorMessage(error)) });
         else res.destroy();
       });
@@ -158,6 +160,8 @@ export class RuntimeHttpServer {
     body: Buffer,
   ): Promise<void> {
     const match = matchRoute(this.appRoutes(), method, routePath);
+    if (match.kind === "malformed")
+      return sendJson(res, { status: 400, body: errorBody("bad-request", "The request path has a malformed escape.") });
     if (match.kind !== "match") {
       const message =
         match.kind === "wrong-method"
