@@ -73,6 +73,18 @@ function firstControlCharacter(text: string): number {
 }
 
 export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_LIMITS): ParseValuesResult {
+  try {
+    return parseValuesText(text, limits);
+  } catch (error) {
+    // The YAML library throws on some inputs while composing them (a merge key inside a complex key, say): whatever
+    // it cannot read is a syntax problem of the input, answered as such, never a 500.
+    if (error instanceof Error)
+      return { ok: false, blockers: [finding("yaml-syntax", firstLine(error.message))], warnings: [] };
+    throw error;
+  }
+}
+
+function parseValuesText(text: string, limits: ValuesLimits): ParseValuesResult {
   const warnings: Finding[] = [];
   const fail = (...blockers: Finding[]): ParseValuesResult => ({ ok: false, blockers, warnings });
 

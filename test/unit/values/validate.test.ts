@@ -107,6 +107,15 @@ describe("parseValues refuses what Helm would choke on, with line and column", (
     ]);
   });
 
+  it.each(["<<: *a\n", "? <<: *a\n", "? {<<: *x}\n"])(
+    "answers input the YAML library throws on (%j) as a syntax blocker, never an exception",
+    (text) => {
+      const result = parseValues(text);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.blockers.map((b) => b.code)).toEqual(["yaml-syntax"]);
+    },
+  );
+
   it("keeps the document, its data and its style", () => {
     const result = parseValues("global:\n    image:\n        tag: '2024.12.02'\nlist:\n- a\n");
     expect(result.ok && result.values.data).toEqual({ global: { image: { tag: "2024.12.02" } }, list: ["a"] });
