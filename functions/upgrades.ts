@@ -136,7 +136,8 @@ export const makeStartUpgrade =
 /** The upgrade's own status; a run whose lock started but whose orchestration is not created yet is `pending`. */
 async function readUpgrade(client: DurableClient, id: string): Promise<UpgradeResource | undefined> {
   const status = await findStatus(client, id, { showInput: true });
-  if (status) return upgradeResource(status);
+  // Only the upgrade orchestration is an upgrade: a lock or monitor id must not be read, or cancelled, as one.
+  if (status) return status.name === ORCHESTRATIONS.upgrade ? upgradeResource(status) : undefined;
   const cluster = id.replace(/-\d{8}t\d{6}z-[0-9a-f]+$/, "");
   const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
   const input = lock?.input as UpgradeInput | undefined;

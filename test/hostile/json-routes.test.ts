@@ -29,7 +29,9 @@ const VALID_START = { cluster: "demo", targetRelease: "2025.05.00", requestedBy:
 /** One change that makes a valid start request invalid: the oracle for "must be refused". */
 const brokenStart: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ cluster: fc.oneof(nastyString, nastyJson).filter((v) => v !== "demo") }),
-  fc.record({ targetRelease: fc.oneof(nastyString, nastyJson, fc.constantFrom("2099.01.00", "2025.5.0", "2025.05")) }),
+  fc.record({
+    targetRelease: fc.oneof(nastyString, nastyJson, fc.constantFrom("2099.01.00", "2025.5.0", "2025.13.00")),
+  }),
   fc.record({
     notBefore: fc.oneof(nastyString, fc.constantFrom("2999-01-01T00:00:00Z", "tomorrow", "2026-13-45T99:00:00Z")),
   }),
