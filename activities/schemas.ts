@@ -9,4 +9,4 @@ export const CommandHandleSchema = z.discriminatedUnion("driver", [
   z.object({ driver: z.literal("release"), revision: z.number().int().positive(), startedAt: z.string() }),
 ]);
 
-export type ServicesFactory = () => import("../lib/services.js").Services;
+export type { ServicesFactory } from "../lib/services.js";

@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
-import type { Services } from "../lib/services.js";
+import type { ServicesFactory } from "../lib/services.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
@@ -15,8 +15,6 @@ import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
 import { DECISION_EVENT } from "../orchestrators/upgrade.js";
 import { fetchHistory, findStatus } from "./durable.js";
 import { clientAddress, clientPrincipal } from "./http.js";
-
-type ServicesFactory = () => Services;
 
 const FormSchema = z.strictObject({
   decision: z.string().min(1).max(40),

@@ -6,7 +6,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { auditMarkdown, buildAuditRecord, type AuditRecord, type AuditSource } from "../lib/audit/index.js";
-import type { Services } from "../lib/services.js";
+import type { ServicesFactory } from "../lib/services.js";
 import { RunIdSchema } from "../lib/workflow/requests.js";
 import type { RunView } from "../lib/workflow/model.js";
 import { fetchHistory, findStatus } from "./durable.js";
@@ -45,7 +45,7 @@ export async function auditFromDurable(
 }
 
 export const makeGetAudit =
-  (services: () => Services) =>
+  (services: ServicesFactory) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
     const id = RunIdSchema.safeParse(request.params.id);
     if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));

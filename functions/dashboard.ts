@@ -10,7 +10,7 @@ import type { DurableClient, DurableOrchestrationStatus } from "durable-function
 import { z } from "zod";
 import type { AuditRecord } from "../lib/audit/index.js";
 import { readOutbox } from "../lib/mail/index.js";
-import type { Services } from "../lib/services.js";
+import type { ServicesFactory } from "../lib/services.js";
 import { outboxPage, mailPage, runPage, runsPage } from "../lib/web/dashboard.js";
 import { RUN_PAGE_SCRIPT, START_SCRIPT } from "../lib/web/dashboard-script.js";
 import { eta, htmlResponse } from "../lib/web/page.js";
@@ -19,8 +19,6 @@ import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js
 import { ORCHESTRATIONS } from "../orchestrators/names.js";
 import { auditFromDurable } from "./audit.js";
 import { findStatus } from "./durable.js";
-
-type ServicesFactory = () => Services;
 
 const OUTBOX_FILE = z.string().regex(/^[0-9A-Za-z]+-\d{6}-[0-9a-f]+\.eml$/);
 

@@ -5,14 +5,14 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { findRelease } from "../lib/catalog/index.js";
 import { redactText } from "../lib/redaction/index.js";
-import type { Services } from "../lib/services.js";
+import type { ServicesFactory } from "../lib/services.js";
 import { checkExtraValues, planUpgrade } from "../lib/workflow/planning.js";
 import { PlanRequestSchema } from "../lib/workflow/requests.js";
 import { lastDeployed, latestRevision } from "../lib/workflow/release.js";
 import { errorResponse, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
 
 export const makePlan =
-  (services: () => Services) =>
+  (services: ServicesFactory) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
     const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
     if (refused) return refused;

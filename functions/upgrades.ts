@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
 import { findRelease } from "../lib/catalog/index.js";
-import type { Services } from "../lib/services.js";
+import type { ServicesFactory } from "../lib/services.js";
 import type { UpgradeInput } from "../lib/workflow/contracts.js";
 import { checkExtraValues } from "../lib/workflow/planning.js";
 import { runUrl } from "../lib/workflow/links.js";
@@ -25,8 +25,6 @@ import { ORCHESTRATIONS } from "../orchestrators/names.js";
 import { CANCEL_EVENT } from "../orchestrators/upgrade.js";
 import { findStatus, isActive, isConflict } from "./durable.js";
 import { clientPrincipal, errorResponse, issuesOf, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
-
-type ServicesFactory = () => Services;
 
 const MAX_NOT_BEFORE_MS = 30 * 24 * 3_600_000;
 

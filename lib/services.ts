@@ -164,6 +164,9 @@ export function buildServices(settings: Settings): Services {
   };
 }
 
+/** How handlers receive their dependencies: asked for on each call, so a changed setting takes effect. */
+export type ServicesFactory = () => Services;
+
 let current: { key: string; services: Services } | undefined;
 
 /** The services for the current environment; rebuilt only when a setting changes (tests point it at simulators). */

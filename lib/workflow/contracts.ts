@@ -1,6 +1,7 @@
 /**
- * Inputs and outputs of every activity and sub-orchestration of the upgrade workflow. These shapes travel through
- * orchestration history: they name clusters and revisions, never credentials or secret values.
+ * The run's input and what the workflow's activities answer (each activity checks its own input with its schema).
+ * These shapes travel through orchestration history: they name clusters and revisions, never credentials or secret
+ * values.
  */
 import { z } from "zod";
 import type {
@@ -8,15 +9,12 @@ import type {
   CommandPoll,
   DataUpgradeState,
   HelmRevision,
-  LogScan,
   PodsSummary,
   QueueDepth,
-  UiProbe,
 } from "../clients/types.js";
 import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
-import type { DecisionKind, UpgradeMode } from "./model.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
 export const RunPolicySchema = z.object({
@@ -67,10 +65,6 @@ export const UpgradeInputSchema = z.object({
 });
 export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
 
-export interface ClusterRef {
-  cluster: string;
-}
-
 export type ReadReleaseResult =
   | {
       ok: true;
@@ -82,75 +76,28 @@ export type ReadReleaseResult =
     }
   | { ok: false; reason: string };
 
-export interface PrepareValuesInput extends ClusterRef {
-  revision: number;
-  valuesFingerprint: string;
-  targetRelease: string;
-  extraValues?: string;
-}
-
 /** The redacted plan as the orchestration keeps it (lib/plan). */
 export type RunPlan = Plan;
-export type PlanFinding = Finding;
 
-export type PrepareValuesResult = { ok: true; plan: RunPlan } | { ok: false; plan?: RunPlan; blockers: PlanFinding[] };
+export type PrepareValuesResult = { ok: true; plan: RunPlan } | { ok: false; plan?: RunPlan; blockers: Finding[] };
 
 export type HelmPhase = "basic" | "upgrade-mode" | "finalize";
-
-export interface StartHelmUpgradeInput extends ClusterRef {
-  runId: string;
-  phase: HelmPhase;
-  attempt: number;
-  sourceRevision: number;
-  valuesFingerprint: string;
-  targetRelease: string;
-  extraValues?: string;
-  helmTimeoutMs: number;
-}
-
-export interface StartHelmRollbackInput extends ClusterRef {
-  runId: string;
-  toRevision: number;
-  attempt: number;
-  helmTimeoutMs: number;
-}
 
 export type StartCommandResult =
   { ok: true; handle: CommandHandle; command: string; resumed: boolean } | { ok: false; reason: string };
 
-export interface PollCommandInput extends ClusterRef {
-  handle: CommandHandle;
-}
 export type PollCommandResult = CommandPoll;
 
 export type CheckPodsResult = PodsSummary;
 export type CheckQueuesResult = { ok: true; depths: QueueDepth[] } | { ok: false; reason: string };
 
-export interface PreChecksInput extends ClusterRef {
-  logWindowSeconds: number;
-}
 export type PreChecksResult = Omit<PreCheckObservation, "queues">;
 
-export interface ApplyDataUpgradeInput extends ClusterRef {
-  toVersion: string;
-  chartVersion: string;
-  /** Retrying a data upgrade deletes and re-creates the resource: re-applying an unchanged one does nothing. */
-  recreate: boolean;
-}
 export type ApplyDataUpgradeResult = DataUpgradeState;
 
-export interface ObserveDataUpgradeInput extends ClusterRef {
-  name: string;
-  sinceSeconds: number;
-}
 export type ObserveDataUpgradeResult = DataUpgradeObservation;
 
-export interface ObserveVerifyInput extends ClusterRef {
-  sinceSeconds: number;
-}
 export type ObserveVerifyResult = VerifyObservation;
-
-export type { LogScan, UiProbe };
 
 export type NotificationKind =
   | "approval-request"
@@ -162,39 +109,9 @@ export type NotificationKind =
   | "rejected"
   | "decision-request";
 
-export interface DecisionRequestInput extends ClusterRef {
-  runId: string;
-  requestId: string;
-  kind: DecisionKind;
-  approvers: string[];
-  expiresAt: string;
-  reminder: boolean;
-  summary: DecisionSummary;
-}
-
-/** What an approver reads before deciding; redacted. */
-export interface DecisionSummary {
-  environment: string;
-  fromRelease?: string;
-  targetRelease: string;
-  mode?: UpgradeMode;
-  question: string;
-  requestedBy: string;
-}
-
 export interface DecisionRequestResult {
   sent: string[];
   failed: { recipient: string; reason: string }[];
-}
-
-export interface NotifyInput extends ClusterRef {
-  runId: string;
-  kind: NotificationKind;
-  to: string[];
-  subjectDetail: string;
-  lines: string[];
-  environment: string;
-  targetRelease: string;
 }
 
 export type NotifyResult = { ok: true; messageId: string } | { ok: false; reason: string };
