@@ -264,9 +264,7 @@ class UpgradeFlow {
 
   private *readValues(): Flow<HelmRevision | undefined> {
     this.run.startStage("read-values");
-    let release = (yield this.activities
-      .readCurrentRelease({ cluster: this.cluster })
-      .withRetry(transientRetry)) as ReadReleaseResult;
+    let release = yield* this.readRelease();
     if (!release.ok) {
       this.run.endStage("read-values", "failed", release.reason);
       return undefined;
@@ -286,9 +284,7 @@ class UpgradeFlow {
       if (recovery.choice !== "rollback") return undefined;
       if (!(yield* this.rollback(deployed.revision))) return undefined;
       this.run.startStage("read-values");
-      release = (yield this.activities
-        .readCurrentRelease({ cluster: this.cluster })
-        .withRetry(transientRetry)) as ReadReleaseResult;
+      release = yield* this.readRelease();
       if (!release.ok || release.last.status !== "deployed") {
         this.run.endStage("read-values", "failed", "release not deployed after the recovery rollback");
         return undefined;
@@ -362,10 +358,7 @@ class UpgradeFlow {
       intervalMs: this.policy.pollIntervalMs,
       deadline: new Date(this.run.now.getTime() + this.policy.queueDrainDeadlineMs).toISOString(),
     };
-    const drain = this.deps.queueDrain(input);
-    if (this.cancelRequested) return (yield drain) as MonitorResult;
-    const winner = (yield this.context.df.Task.any([drain, this.cancel])) as Task;
-    return winner === drain ? (drain.result as MonitorResult) : "cancelled";
+    return yield* this.unlessCancelled(this.deps.queueDrain(input));
   }
 
   private *waitForWindow(): Flow<boolean> {
@@ -573,9 +566,7 @@ class UpgradeFlow {
 
   /** A helm that died leaves the release pending-*: helm refuses the next upgrade until it is rolled back. */
   private *clearPendingRelease(): Flow<boolean> {
-    const release = (yield this.activities
-      .readCurrentRelease({ cluster: this.cluster })
-      .withRetry(transientRetry)) as ReadReleaseResult;
+    const release = yield* this.readRelease();
     if (!release.ok) return false;
     if (!release.last.status.startsWith("pending-")) return true;
     if (!release.deployed) return false;
@@ -629,10 +620,14 @@ class UpgradeFlow {
     return { ok: result.ok, summary: errorLine ? `${result.summary}: ${errorLine}` : result.summary };
   }
 
-  private *releaseState(): Flow<HelmRevision | undefined> {
-    const release = (yield this.activities
+  private *readRelease(): Flow<ReadReleaseResult> {
+    return (yield this.activities
       .readCurrentRelease({ cluster: this.cluster })
       .withRetry(transientRetry)) as ReadReleaseResult;
+  }
+
+  private *releaseState(): Flow<HelmRevision | undefined> {
+    const release = yield* this.readRelease();
     if (release.ok) this.lastRelease = release.last;
     return release.ok ? release.last : undefined;
   }
@@ -659,9 +654,14 @@ class UpgradeFlow {
       deadline: new Date(this.run.now.getTime() + budgetMs).toISOString(),
     };
     const monitor = this.deps.monitor(input);
-    if (!cancellable || this.cancelRequested) return (yield monitor) as MonitorResult;
-    const winner = (yield this.context.df.Task.any([monitor, this.cancel])) as Task;
-    return winner === monitor ? (monitor.result as MonitorResult) : "cancelled";
+    return cancellable ? yield* this.unlessCancelled(monitor) : ((yield monitor) as MonitorResult);
+  }
+
+  /** Waits for a sub-orchestration, or for a cancel request if one comes first (the wait ends; the child runs out). */
+  private *unlessCancelled(child: Task): Flow<MonitorResult | "cancelled"> {
+    if (this.cancelRequested) return (yield child) as MonitorResult;
+    const winner = (yield this.context.df.Task.any([child, this.cancel])) as Task;
+    return winner === child ? (child.result as MonitorResult) : "cancelled";
   }
 
   /** Asks people by signed e-mail link and waits for their decisions, with reminders, escalation and a deadline. */
