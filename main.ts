@@ -3,9 +3,10 @@
  * its dependencies wired from configuration. Azure's Node worker loads this module (package.json `main`); the
  * local runtime captures the very same registrations.
  */
-import { app } from "@azure/functions";
+import { app, type FunctionInput, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import type { RegisteredOrchestration } from "durable-functions";
+import type { OrchestrationHandler } from "durable-functions";
+import type { z } from "zod";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
 import { makeArchiveRun } from "./activities/archiveRun.js";
 import { makeCheckPods } from "./activities/checkPods.js";
@@ -29,44 +30,62 @@ import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade }
 import { services } from "./lib/services.js";
 import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
 import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
-import { ORCHESTRATIONS } from "./orchestrators/names.js";
 import { makeQueueDrainOrchestrator } from "./orchestrators/queues.js";
-import { makeUpgradeOrchestrator } from "./orchestrators/upgrade.js";
+import { makeUpgradeOrchestrator } from "./orchestrators/upgrade/index.js";
+import { ACTIVITIES, type Activity, type WorkflowActivities } from "./lib/workflow/activities.js";
+import type { UpgradeInputSchema } from "./lib/workflow/contracts.js";
+import type { Definition } from "./lib/workflow/definition.js";
+import { ORCHESTRATIONS, type Orchestration, type UpgradeOutcome } from "./lib/workflow/orchestrations.js";
 
-const activity = (name: string, handler: (input: unknown) => Promise<unknown>) => df.app.activity(name, { handler });
+/** Registers an activity under its definition; its input is parsed by the definition's schema before the handler. */
+function activity<S extends z.ZodType, R>(
+  definition: Definition<S, R>,
+  handler: (input: z.output<S>, context: InvocationContext) => Promise<R>,
+  extraInputs?: FunctionInput[],
+): Activity<S, R> {
+  const handle = df.app.activity(definition.name, {
+    ...(extraInputs ? { extraInputs } : {}),
+    handler: (input: unknown, context: InvocationContext) => handler(definition.input.parse(input), context),
+  });
+  return { definition, handle };
+}
 
-const activities = {
-  readCurrentRelease: activity("readCurrentRelease", makeReadCurrentRelease(services)),
-  prepareValues: activity("prepareValues", makePrepareValues(services)),
-  runPreChecks: activity("runPreChecks", makeRunPreChecks(services)),
-  requestDecision: activity("requestDecision", makeRequestDecision(services)),
-  notify: activity("notify", makeNotify(services)),
-  startHelmUpgrade: activity("startHelmUpgrade", makeStartHelmUpgrade(services)),
-  startHelmRollback: activity("startHelmRollback", makeStartHelmRollback(services)),
-  applyDataUpgrade: activity("applyDataUpgrade", makeApplyDataUpgrade(services)),
-  pollCommand: activity("pollCommand", makePollCommand(services)),
-  checkPods: activity("checkPods", makeCheckPods(services)),
-  startQueueListing: activity("startQueueListing", makeStartQueueListing(services)),
-  observeDataUpgrade: activity("observeDataUpgrade", makeObserveDataUpgrade(services)),
-  observeVerify: activity("observeVerify", makeObserveVerify(services)),
-  // Reads its run's history, so it takes a durable client like the HTTP triggers.
-  archiveRun: df.app.activity("archiveRun", {
-    extraInputs: [df.input.durableClient()],
-    handler: makeArchiveRun(services),
-  }),
+function orchestration<S extends z.ZodType, R>(
+  definition: Definition<S, R>,
+  handler: OrchestrationHandler,
+): Orchestration<S, R> {
+  return { definition, handle: df.app.orchestration(definition.name, handler) };
+}
+
+const activities: WorkflowActivities = {
+  readCurrentRelease: activity(ACTIVITIES.readCurrentRelease, makeReadCurrentRelease(services)),
+  prepareValues: activity(ACTIVITIES.prepareValues, makePrepareValues(services)),
+  runPreChecks: activity(ACTIVITIES.runPreChecks, makeRunPreChecks(services)),
+  requestDecision: activity(ACTIVITIES.requestDecision, makeRequestDecision(services)),
+  notify: activity(ACTIVITIES.notify, makeNotify(services)),
+  startHelmUpgrade: activity(ACTIVITIES.startHelmUpgrade, makeStartHelmUpgrade(services)),
+  startHelmRollback: activity(ACTIVITIES.startHelmRollback, makeStartHelmRollback(services)),
+  applyDataUpgrade: activity(ACTIVITIES.applyDataUpgrade, makeApplyDataUpgrade(services)),
+  pollCommand: activity(ACTIVITIES.pollCommand, makePollCommand(services)),
+  checkPods: activity(ACTIVITIES.checkPods, makeCheckPods(services)),
+  startQueueListing: activity(ACTIVITIES.startQueueListing, makeStartQueueListing(services)),
+  observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(services)),
+  observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(services)),
+  // Reads its run's status, so it takes a durable client like the HTTP triggers.
+  archiveRun: activity(ACTIVITIES.archiveRun, makeArchiveRun(services), [df.input.durableClient()]),
 };
 
-const monitor = df.app.orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
-const queueDrain = df.app.orchestration(
+const monitor = orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
+const queueDrain = orchestration(
   ORCHESTRATIONS.queueDrain,
   makeQueueDrainOrchestrator({ startQueueListing: activities.startQueueListing, monitor }),
 );
 // The upgrade orchestration calls itself for each hop of a chain, so its handle is read lazily.
-const upgrade: RegisteredOrchestration = df.app.orchestration(
+const upgrade: Orchestration<typeof UpgradeInputSchema, UpgradeOutcome> = orchestration(
   ORCHESTRATIONS.upgrade,
   makeUpgradeOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
 );
-df.app.orchestration(
+orchestration(
   ORCHESTRATIONS.clusterLock,
   makeClusterLockOrchestrator(() => upgrade),
 );

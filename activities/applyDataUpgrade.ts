@@ -3,21 +3,13 @@
  * twice is harmless (409 -> the existing one); a retry deletes and re-creates it, since the operator ignores an
  * unchanged resource.
  */
-import { z } from "zod";
-import type { ApplyDataUpgradeResult } from "../lib/workflow/contracts.js";
 import { dataUpgradeName } from "../lib/workflow/names.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({
-  toVersion: z.string().regex(/^Version\d+$/),
-  chartVersion: z.string().max(40),
-  recreate: z.boolean(),
-});
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeApplyDataUpgrade =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<ApplyDataUpgradeResult> => {
-    const { cluster, toVersion, chartVersion, recreate } = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.applyDataUpgrade> =>
+  async ({ cluster, toVersion, chartVersion, recreate }) => {
     const clients = services().cluster(cluster);
     const kube = await clients.kube();
     const name = dataUpgradeName(toVersion);

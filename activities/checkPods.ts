@@ -1,11 +1,10 @@
 /** Pods and init jobs of the CluedIn namespace, summarised (runbook: "check CluedIn pods"). */
-import type { CheckPodsResult } from "../lib/workflow/contracts.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeCheckPods =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<CheckPodsResult> => {
-    const { cluster } = ClusterRefSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.checkPods> =>
+  async ({ cluster }) => {
     const kube = await services().cluster(cluster).kube();
     return kube.podsSummary();
   };

@@ -1,14 +1,10 @@
 /** What the data upgrade has said so far: the server log's `responded NNN` line and the resource's status. */
-import { z } from "zod";
-import type { ObserveDataUpgradeResult } from "../lib/workflow/contracts.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({ name: z.string().max(63), sinceSeconds: z.number().int().positive() });
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeObserveDataUpgrade =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<ObserveDataUpgradeResult> => {
-    const { cluster, name, sinceSeconds } = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.observeDataUpgrade> =>
+  async ({ cluster, name, sinceSeconds }) => {
     const kube = await services().cluster(cluster).kube();
     const [logs, resource] = await Promise.all([kube.scanServerLogs({ sinceSeconds }), kube.readDataUpgrade(name)]);
     return { logs, ...(resource ? { resource } : {}) };

@@ -1,16 +1,12 @@
 /** The runbook's verification in one observation: the release, the pods, `Application started`, the UI. */
-import { z } from "zod";
 import { probeUi } from "../lib/clients/ui.js";
-import type { ObserveVerifyResult } from "../lib/workflow/contracts.js";
 import { latestRevision } from "../lib/workflow/release.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({ sinceSeconds: z.number().int().positive() });
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeObserveVerify =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<ObserveVerifyResult> => {
-    const { cluster, sinceSeconds } = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.observeVerify> =>
+  async ({ cluster, sinceSeconds }) => {
     const clients = services().cluster(cluster);
     const kube = await clients.kube();
     const [revisions, pods, logs, ui] = await Promise.all([

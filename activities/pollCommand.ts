@@ -1,11 +1,10 @@
 /** One look at a started helm command: still running, or its exit code and the tail of its (redacted) output. */
 import type { CommandPoll } from "../lib/clients/types.js";
 import type { ClusterClients } from "../lib/services.js";
-import type { PollCommandResult } from "../lib/workflow/contracts.js";
 import { redactText } from "../lib/redaction/index.js";
-import { ClusterRefSchema, CommandHandleSchema, type ServicesFactory } from "./schemas.js";
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
-const InputSchema = ClusterRefSchema.extend({ handle: CommandHandleSchema });
 /** Logs travel through history: keep the end, where helm prints its verdict. */
 const MAX_LOG_CHARS = 4_000;
 
@@ -33,9 +32,8 @@ async function pollRevision(clients: ClusterClients, revision: number): Promise<
 }
 
 export const makePollCommand =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<PollCommandResult> => {
-    const { cluster, handle } = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.pollCommand> =>
+  async ({ cluster, handle }) => {
     const clients = services().cluster(cluster);
     const poll =
       handle.driver === "release" ? await pollRevision(clients, handle.revision) : await clients.runner.poll(handle);

@@ -2,37 +2,18 @@
  * Asks people for a decision: one signed, expiring link per person, sent by e-mail. The links are made here and
  * never returned, so orchestration history cannot be used to approve; only who was asked is recorded.
  */
-import { z } from "zod";
 import { createApprovalToken } from "../lib/approvals/token.js";
 import { decisionRequestMessage } from "../lib/notifications/messages.js";
 import { redactText } from "../lib/redaction/index.js";
-import type { DecisionRequestResult } from "../lib/workflow/contracts.js";
 import { approvalUrl, runUrl } from "../lib/workflow/links.js";
-import { DecisionKindSchema } from "../lib/workflow/model.js";
 import { sendWithRetry } from "./mailing.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({
-  runId: z.string().max(200),
-  requestId: z.string().max(100),
-  kind: DecisionKindSchema,
-  approvers: z.array(z.string().max(320)).max(100),
-  expiresAt: z.iso.datetime(),
-  reminder: z.boolean(),
-  summary: z.object({
-    environment: z.string().max(63),
-    fromRelease: z.string().max(20).optional(),
-    targetRelease: z.string().max(20),
-    mode: z.string().max(20).optional(),
-    question: z.string().max(2000),
-    requestedBy: z.string().max(320),
-  }),
-});
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
+import type { DecisionRequestResult } from "../lib/workflow/contracts.js";
 
 export const makeRequestDecision =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<DecisionRequestResult> => {
-    const args = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.requestDecision> =>
+  async (args) => {
     const app = services();
     const base = app.settings.PUBLIC_BASE_URL;
     const details = [

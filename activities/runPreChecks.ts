@@ -3,17 +3,13 @@
  * of errors. (Queues need a command in the broker's pod: the orchestration runs that one.) The verdict is the
  * orchestration's (lib/workflow/checks.ts), not this activity's.
  */
-import { z } from "zod";
 import { probeUi } from "../lib/clients/ui.js";
-import type { PreChecksResult } from "../lib/workflow/contracts.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({ logWindowSeconds: z.number().int().positive() });
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeRunPreChecks =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<PreChecksResult> => {
-    const { cluster, logWindowSeconds } = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.runPreChecks> =>
+  async ({ cluster, logWindowSeconds }) => {
     const clients = services().cluster(cluster);
     const kube = await clients.kube();
     const [ui, pods, logs] = await Promise.all([

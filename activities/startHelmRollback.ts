@@ -2,24 +2,15 @@
  * Runbook mitigation for a failed basic upgrade, and the recovery of a release stuck in pending-*: `helm rollback`
  * to the last deployed revision, started and left running. A start that runs twice finds its own rollback revision.
  */
-import { z } from "zod";
 import { helmRollbackArgs } from "../lib/clients/helm.js";
 import { toShellLine } from "../lib/clients/shell.js";
-import type { StartCommandResult } from "../lib/workflow/contracts.js";
 import { helmTimeout } from "../lib/workflow/helm.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
-
-const InputSchema = ClusterRefSchema.extend({
-  runId: z.string().max(200),
-  toRevision: z.number().int().positive(),
-  attempt: z.number().int().positive(),
-  helmTimeoutMs: z.number().int().positive(),
-});
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeStartHelmRollback =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<StartCommandResult> => {
-    const args = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.startHelmRollback> =>
+  async (args) => {
     const clients = services().cluster(args.cluster);
     const kube = await clients.kube();
     const revisions = await kube.listHelmRevisions(clients.target.releaseName);

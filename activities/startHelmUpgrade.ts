@@ -3,34 +3,18 @@
  * from the planned revision (checked by fingerprint) and sends them with the command. Activities run at least
  * once: when a revision carrying this run's marker exists, the upgrade already started and is not started again.
  */
-import { z } from "zod";
-import { helmUpgradeArgs } from "../lib/clients/helm.js";
+import { cluedinChart, helmUpgradeArgs } from "../lib/clients/helm.js";
 import { toShellLine } from "../lib/clients/shell.js";
-import type { StartCommandResult } from "../lib/workflow/contracts.js";
 import { helmRunMarker } from "../lib/workflow/names.js";
 import { planUpgrade } from "../lib/workflow/planning.js";
 import { helmFlagsFor, helmTimeout } from "../lib/workflow/helm.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { sourceRevision } from "./sourceValues.js";
 
-const InputSchema = ClusterRefSchema.extend({
-  runId: z.string().max(200),
-  phase: z.enum(["basic", "upgrade-mode", "finalize"]),
-  attempt: z.number().int().positive(),
-  sourceRevision: z.number().int().positive(),
-  valuesFingerprint: z.string().min(1),
-  targetRelease: z.string().max(20),
-  extraValues: z
-    .string()
-    .max(256 * 1024)
-    .optional(),
-  helmTimeoutMs: z.number().int().positive(),
-});
-
 export const makeStartHelmUpgrade =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<StartCommandResult> => {
-    const args = InputSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.startHelmUpgrade> =>
+  async (args) => {
     const app = services();
     const clients = app.cluster(args.cluster);
     const found = await sourceRevision(clients, args.sourceRevision, args.valuesFingerprint, app.signingKey);
@@ -47,7 +31,7 @@ export const makeStartHelmUpgrade =
     const command = helmUpgradeArgs({
       release: clients.target.releaseName,
       namespace: clients.target.namespace,
-      chart: "cluedin/cluedin-platform",
+      chart: cluedinChart,
       version: planned.plan.toChart,
       valuesFile: planned.plan.valuesFile,
       set: helmFlagsFor(args.phase),

@@ -4,15 +4,14 @@
  */
 import { rabbitmqListQueuesArgs } from "../lib/clients/helm.js";
 import { toShellLine } from "../lib/clients/shell.js";
-import type { StartCommandResult } from "../lib/workflow/contracts.js";
-import { ClusterRefSchema, type ServicesFactory } from "./schemas.js";
+import type { ServicesFactory } from "../lib/services.js";
+import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 const RABBITMQ_POD = "cluedin-rabbitmq-0";
 
 export const makeStartQueueListing =
-  (services: ServicesFactory) =>
-  async (input: unknown): Promise<StartCommandResult> => {
-    const { cluster } = ClusterRefSchema.parse(input);
+  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.startQueueListing> =>
+  async ({ cluster }) => {
     const clients = services().cluster(cluster);
     const command = rabbitmqListQueuesArgs({ namespace: clients.target.namespace, pod: RABBITMQ_POD });
     const handle = await clients.runner.start([command], []);

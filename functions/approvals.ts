@@ -8,11 +8,12 @@ import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
 import type { ServicesFactory } from "../lib/services.js";
+import { ACTIVITIES } from "../lib/workflow/activities.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
+import { DECISION_EVENT } from "../lib/workflow/orchestrations.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
-import { DECISION_EVENT } from "../orchestrators/upgrade.js";
 import { fetchHistory, findStatus } from "./durable.js";
 import { clientAddress, clientPrincipal } from "./http.js";
 
@@ -120,9 +121,9 @@ export const makeApprovalPage =
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
     const checked = await check(services, client, request.params.token ?? "", true);
     if (!checked.ok) return checked.response;
-    const prepared = lastActivityResult<PrepareValuesResult>(checked.history, "prepareValues");
+    const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
-    const checks = lastActivityResult<PreChecksResult>(checked.history, "runPreChecks");
+    const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
     const question =
       checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
     return htmlResponse(

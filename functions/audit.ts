@@ -1,6 +1,6 @@
 /**
  * `GET /api/upgrades/{id}/audit`: the run's audit record, JSON or (`?format=md`) Markdown. Built from the run's
- * history while Durable still holds it; read from the audit sink once the history is purged.
+ * status and recorded evidence while Durable still holds it; read from the audit sink once the history is purged.
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
@@ -9,16 +9,20 @@ import { auditMarkdown, buildAuditRecord, type AuditRecord, type AuditSource } f
 import type { ServicesFactory } from "../lib/services.js";
 import { RunIdSchema } from "../lib/workflow/requests.js";
 import type { RunView } from "../lib/workflow/model.js";
-import { fetchHistory, findStatus } from "./durable.js";
+import { hopRunId } from "../lib/workflow/runId.js";
+import { findStatus } from "./durable.js";
 import { errorResponse, issuesOf, jsonResponse } from "./http.js";
 
 export const AuditQuerySchema = z.strictObject({ format: z.enum(["json", "md"]).optional() });
 
-/** The record of run `id` from Durable's state, or undefined when Durable holds no such instance. */
+/**
+ * The record of run `id` from Durable's status, or undefined when Durable holds no such instance. A run that is
+ * archiving itself passes its ending and evidence, since its output does not exist yet.
+ */
 export async function auditFromDurable(
   client: DurableClient,
   id: string,
-  ending?: AuditSource["ending"],
+  archiving?: Pick<AuditSource, "ending" | "evidence">,
 ): Promise<AuditRecord | undefined> {
   const status = await findStatus(client, id, { showInput: true });
   if (!status) return undefined;
@@ -26,7 +30,7 @@ export async function auditFromDurable(
   const hopCount = view?.hops && view.hops.length > 1 ? view.hops.length : 0;
   const hops: AuditRecord[] = [];
   for (let hop = 1; hop <= hopCount; hop++) {
-    const record = await auditFromDurable(client, `${id}-hop${hop}`);
+    const record = await auditFromDurable(client, hopRunId(id, hop));
     if (record) hops.push(record);
   }
   return buildAuditRecord({
@@ -37,8 +41,7 @@ export async function auditFromDurable(
     output: status.output,
     createdTime: status.createdTime,
     lastUpdatedTime: status.lastUpdatedTime,
-    history: await fetchHistory(client, id),
-    ...(ending ? { ending } : {}),
+    ...archiving,
     ...(hops.length > 0 ? { hops } : {}),
     now: new Date(),
   });

@@ -16,7 +16,7 @@ import { RUN_PAGE_SCRIPT, START_SCRIPT } from "../lib/web/dashboard-script.js";
 import { eta, htmlResponse } from "../lib/web/page.js";
 import { ListQuerySchema, RunIdSchema } from "../lib/workflow/requests.js";
 import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
-import { ORCHESTRATIONS } from "../orchestrators/names.js";
+import { ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
 import { auditFromDurable } from "./audit.js";
 import { findStatus } from "./durable.js";
 
@@ -60,7 +60,7 @@ export const makeDashboard =
     const filters = query.success ? query.data : {};
     const app = services();
     const runs = (await client.getStatusAll())
-      .filter((s) => s.name === ORCHESTRATIONS.upgrade)
+      .filter((s) => s.name === ORCHESTRATIONS.upgrade.name)
       .map((s) => upgradeResource(s as DurableOrchestrationStatus & { instanceId: string }))
       .filter(
         (r) => (!filters.cluster || r.cluster === filters.cluster) && (!filters.status || r.status === filters.status),

@@ -18,11 +18,11 @@ import {
   RunIdSchema,
   StartUpgradeRequestSchema,
 } from "../lib/workflow/requests.js";
-import { newRunId, upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
-import { isTerminal } from "../lib/workflow/model.js";
+import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
+import { newRunId, parseRunId } from "../lib/workflow/runId.js";
+import { isTerminal, pastPointOfNoReturn } from "../lib/workflow/model.js";
 import { lockInstanceId } from "../orchestrators/clusterLock.js";
-import { ORCHESTRATIONS } from "../orchestrators/names.js";
-import { CANCEL_EVENT } from "../orchestrators/upgrade.js";
+import { CANCEL_EVENT, ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
 import { findStatus, isActive, isConflict } from "./durable.js";
 import { clientPrincipal, errorResponse, issuesOf, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
 
@@ -117,7 +117,7 @@ export const makeStartUpgrade =
       policy: runPolicyFor(profile, release.expectedDowntimeMinutes),
     };
     try {
-      await client.startNew(ORCHESTRATIONS.clusterLock, { instanceId: lockInstanceId(body.cluster), input });
+      await client.startNew(ORCHESTRATIONS.clusterLock.name, { instanceId: lockInstanceId(body.cluster), input });
     } catch (error) {
       // Two starts raced past the check above: the lock's instance id lets exactly one through.
       if (isConflict(error)) return conflict(body.cluster, await winnerOfRace(client, body.cluster));
@@ -135,8 +135,9 @@ export const makeStartUpgrade =
 async function readUpgrade(client: DurableClient, id: string): Promise<UpgradeResource | undefined> {
   const status = await findStatus(client, id, { showInput: true });
   // Only the upgrade orchestration is an upgrade: a lock or monitor id must not be read, or cancelled, as one.
-  if (status) return status.name === ORCHESTRATIONS.upgrade ? upgradeResource(status) : undefined;
-  const cluster = id.replace(/-\d{8}t\d{6}z-[0-9a-f]+$/, "");
+  if (status) return status.name === ORCHESTRATIONS.upgrade.name ? upgradeResource(status) : undefined;
+  const cluster = parseRunId(id)?.cluster;
+  if (!cluster) return undefined;
   const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
   const input = lock?.input as UpgradeInput | undefined;
   if (!lock || !isActive(lock) || input?.runId !== id) return undefined;
@@ -169,7 +170,7 @@ export const makeListUpgrades =
       return errorResponse(400, "invalid-query", "unknown or invalid query parameters", issuesOf(query.error));
     const all = await client.getStatusAll();
     const items = all
-      .filter((s) => s.name === ORCHESTRATIONS.upgrade)
+      .filter((s) => s.name === ORCHESTRATIONS.upgrade.name)
       .map((s) => upgradeResource(s as DurableOrchestrationStatus & { instanceId: string }))
       .filter(
         (r) =>
@@ -203,9 +204,7 @@ export const makeCancelUpgrade =
       at: new Date().toISOString(),
       ...(parsed.value.reason ? { reason: parsed.value.reason } : {}),
     });
-    const pastNoReturn = resource.stages.some((s) =>
-      ["helm-upgrade", "upgrade-mode", "data-upgrade", "finalize"].includes(s.name),
-    );
+    const pastNoReturn = pastPointOfNoReturn(resource.stages);
     return jsonResponse(202, {
       id: id.data,
       cancelRequested: true,

@@ -3,21 +3,24 @@
  * (`lock-<cluster>`); the upgrade runs as its sub-orchestration under its own unique id, so starting a second
  * upgrade while one runs collides on the lock's id (409) and no run's history is ever overwritten.
  */
-import type { OrchestrationContext, OrchestrationHandler, RegisteredOrchestration, Task } from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { UpgradeInputSchema } from "../lib/workflow/contracts.js";
-import type { UpgradeOutcome } from "./upgrade.js";
+import type {
+  ClusterLockOutput,
+  Orchestration,
+  ORCHESTRATIONS,
+  UpgradeOutcome,
+} from "../lib/workflow/orchestrations.js";
+import { callChild, type Flow } from "./calls.js";
 
 export const lockInstanceId = (cluster: string): string => `lock-${cluster}`;
 
-export interface ClusterLockOutput {
-  runId: string;
-  status: UpgradeOutcome["status"];
-}
+type Upgrade = Orchestration<(typeof ORCHESTRATIONS.upgrade)["input"], UpgradeOutcome>;
 
-export function makeClusterLockOrchestrator(upgrade: () => RegisteredOrchestration): OrchestrationHandler {
-  return function* clusterLock(context: OrchestrationContext): Generator<Task, ClusterLockOutput, unknown> {
+export function makeClusterLockOrchestrator(upgrade: () => Upgrade): OrchestrationHandler {
+  return function* clusterLock(context: OrchestrationContext): Flow<ClusterLockOutput> {
     const input = UpgradeInputSchema.parse(context.df.getInput());
-    const outcome = (yield upgrade()(input, input.runId)) as UpgradeOutcome;
+    const outcome = yield* callChild(upgrade(), input, input.runId);
     return { runId: input.runId, status: outcome.status };
   };
 }

@@ -3,9 +3,8 @@
  * sub-orchestration and restarts itself with `continueAsNew` every few polls, so neither its history nor its
  * parent's grows with the length of the wait.
  */
-import type { OrchestrationContext, OrchestrationHandler, RegisteredActivity, Task } from "durable-functions";
-import * as df from "durable-functions";
-import type { CommandHandle } from "../lib/clients/types.js";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { WorkflowActivities } from "../lib/workflow/activities.js";
 import {
   evaluateCommand,
   evaluateDataUpgrade,
@@ -14,91 +13,88 @@ import {
   type CheckVerdict,
 } from "../lib/workflow/checks.js";
 import type {
+  CheckPodsResult,
   ObserveDataUpgradeResult,
   ObserveVerifyResult,
   PollCommandResult,
-  CheckPodsResult,
 } from "../lib/workflow/contracts.js";
+import {
+  MonitorInputSchema,
+  type MonitorCheck,
+  type MonitorInput,
+  type MonitorResult,
+  type Orchestration,
+  type ORCHESTRATIONS,
+} from "../lib/workflow/orchestrations.js";
+import { call, scheduleChild, type Flow, type Scheduled } from "./calls.js";
+import { transientRetry } from "./retry.js";
 
-export type MonitorCheck =
-  | { kind: "command"; handle: CommandHandle }
-  | { kind: "pods" }
-  | { kind: "data-upgrade"; name: string; toVersion: string; since: string }
-  | { kind: "verify"; chartVersion: string; since: string };
+export type MonitorActivities = Pick<
+  WorkflowActivities,
+  "pollCommand" | "checkPods" | "observeDataUpgrade" | "observeVerify"
+>;
 
-export interface MonitorInput {
-  cluster: string;
-  check: MonitorCheck;
-  intervalMs: number;
-  deadline: string;
-  polls?: number;
-  failedPolls?: number;
+/** What each kind of check observes: the monitor's result carries the last observation of its check's kind. */
+export interface ObservationOf {
+  command: PollCommandResult;
+  pods: CheckPodsResult;
+  "data-upgrade": ObserveDataUpgradeResult;
+  verify: ObserveVerifyResult;
 }
 
-export interface MonitorResult {
-  ok: boolean;
-  timedOut: boolean;
-  summary: string;
-  polls: number;
-  /** The last observation, for the audit record (redacted by the activity that made it). */
-  observation?: unknown;
-}
+export type Monitor = Orchestration<(typeof ORCHESTRATIONS.monitor)["input"], MonitorResult>;
 
-export interface MonitorActivities {
-  pollCommand: RegisteredActivity;
-  checkPods: RegisteredActivity;
-  observeDataUpgrade: RegisteredActivity;
-  observeVerify: RegisteredActivity;
+/**
+ * Starts a monitor of `input.check`. Its result carries the last observation of that check's kind: the monitor
+ * makes it so (`look` below), which is why this is the one place that narrows it.
+ */
+export function scheduleMonitor<C extends MonitorCheck>(
+  monitor: Monitor,
+  input: MonitorInput & { check: C },
+): Scheduled<MonitorResult<ObservationOf[C["kind"]]>> {
+  return scheduleChild(monitor, input) as Scheduled<MonitorResult<ObservationOf[C["kind"]]>>;
 }
 
 /** Polls per generation before `continueAsNew`: each poll adds about six history events. */
 const POLLS_PER_GENERATION = 10;
-
-/** Transient API errors are retried here, on durable timers; the adapters do not retry. */
-export const transientRetry = (() => {
-  const retry = new df.RetryOptions(2_000, 3);
-  retry.backoffCoefficient = 2;
-  return retry;
-})();
 
 /** Seconds of server log to read: everything since the step began (plus a margin), on the orchestration's clock. */
 function secondsSince(since: string, now: Date): number {
   return Math.max(1, Math.ceil((now.getTime() - new Date(since).getTime()) / 1000) + 5);
 }
 
-function observe(activities: MonitorActivities, cluster: string, check: MonitorCheck, now: Date): Task {
-  switch (check.kind) {
-    case "command":
-      return activities.pollCommand({ cluster, handle: check.handle }).withRetry(transientRetry);
-    case "pods":
-      return activities.checkPods({ cluster }).withRetry(transientRetry);
-    case "data-upgrade":
-      return activities
-        .observeDataUpgrade({ cluster, name: check.name, sinceSeconds: secondsSince(check.since, now) })
-        .withRetry(transientRetry);
-    case "verify":
-      return activities
-        .observeVerify({ cluster, sinceSeconds: secondsSince(check.since, now) })
-        .withRetry(transientRetry);
-  }
-}
+type Look = CheckVerdict & { observation: ObservationOf[MonitorCheck["kind"]] };
 
-export function evaluate(check: MonitorCheck, observation: unknown): CheckVerdict {
+function* look(activities: MonitorActivities, cluster: string, check: MonitorCheck, now: Date): Flow<Look> {
   switch (check.kind) {
-    case "command":
-      return evaluateCommand(observation as PollCommandResult);
-    case "pods":
-      return evaluatePods(observation as CheckPodsResult);
-    case "data-upgrade":
-      return evaluateDataUpgrade(observation as ObserveDataUpgradeResult, check.toVersion);
-    case "verify":
-      return evaluateVerify(observation as ObserveVerifyResult, { chartVersion: check.chartVersion });
+    case "command": {
+      const poll = yield* call(activities.pollCommand, { cluster, handle: check.handle }, transientRetry);
+      return { ...evaluateCommand(poll), observation: poll };
+    }
+    case "pods": {
+      const pods = yield* call(activities.checkPods, { cluster }, transientRetry);
+      return { ...evaluatePods(pods), observation: pods };
+    }
+    case "data-upgrade": {
+      const sinceSeconds = secondsSince(check.since, now);
+      const seen = yield* call(
+        activities.observeDataUpgrade,
+        { cluster, name: check.name, sinceSeconds },
+        transientRetry,
+      );
+      return { ...evaluateDataUpgrade(seen, check.toVersion), observation: seen };
+    }
+    case "verify": {
+      const sinceSeconds = secondsSince(check.since, now);
+      const seen = yield* call(activities.observeVerify, { cluster, sinceSeconds }, transientRetry);
+      return { ...evaluateVerify(seen, { chartVersion: check.chartVersion }), observation: seen };
+    }
   }
 }
 
 export function makeMonitorOrchestrator(activities: MonitorActivities): OrchestrationHandler {
-  return function* monitor(context: OrchestrationContext): Generator<Task, MonitorResult, unknown> {
-    const input = context.df.getInput<MonitorInput>();
+  return function* monitor(context: OrchestrationContext): Flow<MonitorResult> {
+    const input = MonitorInputSchema.parse(context.df.getInput());
     const deadline = new Date(input.deadline).getTime();
     let polls = input.polls ?? 0;
     let failedPolls = input.failedPolls ?? 0;
@@ -108,10 +104,10 @@ export function makeMonitorOrchestrator(activities: MonitorActivities): Orchestr
     for (let round = 0; round < POLLS_PER_GENERATION; round++) {
       polls++;
       try {
-        observation = yield observe(activities, input.cluster, input.check, context.df.currentUtcDateTime);
-        const verdict = evaluate(input.check, observation);
-        summary = verdict.summary;
-        if (verdict.done) return { ok: verdict.ok, timedOut: false, summary, polls, observation };
+        const seen = yield* look(activities, input.cluster, input.check, context.df.currentUtcDateTime);
+        observation = seen.observation;
+        summary = seen.summary;
+        if (seen.done) return { ok: seen.ok, timedOut: false, summary, polls, observation };
       } catch (error) {
         // A poll that fails even after retries is one missed observation, not the end of the wait.
         failedPolls++;

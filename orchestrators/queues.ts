@@ -3,68 +3,62 @@
  * monitor, parsed here (pure). `queueDrain` waits for busy queues to drain up to a deadline, as a sub-orchestration
  * that restarts itself with `continueAsNew` so a long wait leaves no long history.
  */
-import type {
-  OrchestrationContext,
-  OrchestrationHandler,
-  RegisteredActivity,
-  RegisteredOrchestration,
-  Task,
-} from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { parseRabbitmqQueues } from "../lib/clients/helm.js";
+import type { WorkflowActivities } from "../lib/workflow/activities.js";
 import { evaluateQueues } from "../lib/workflow/checks.js";
-import type { CheckQueuesResult, PollCommandResult, StartCommandResult } from "../lib/workflow/contracts.js";
-import { transientRetry, type MonitorInput, type MonitorResult } from "./monitor.js";
+import type { CheckQueuesResult, PollCommandResult } from "../lib/workflow/contracts.js";
+import { QueueDrainInputSchema, type MonitorResult } from "../lib/workflow/orchestrations.js";
+import { call, type Flow } from "./calls.js";
+import { scheduleMonitor, type Monitor } from "./monitor.js";
+import { transientRetry } from "./retry.js";
 
 export interface QueueDeps {
-  startQueueListing: RegisteredActivity;
-  monitor: RegisteredOrchestration;
+  startQueueListing: WorkflowActivities["startQueueListing"];
+  monitor: Monitor;
 }
 
 /** A listing is a short command; if it has not answered in this time, the queues count as unreadable. */
 const LISTING_BUDGET_MS = 3 * 60_000;
 const ROUNDS_PER_GENERATION = 5;
 
+const message = (error: unknown, fallback: string): string =>
+  error instanceof Error ? error.message.slice(0, 300) : fallback;
+
 export function* readQueues(
   context: OrchestrationContext,
   deps: QueueDeps,
   cluster: string,
   intervalMs: number,
-): Generator<Task, CheckQueuesResult, unknown> {
-  let started: StartCommandResult;
-  let result: MonitorResult;
+): Flow<CheckQueuesResult> {
+  let listing: MonitorResult<PollCommandResult>;
   try {
-    started = (yield deps.startQueueListing({ cluster }).withRetry(transientRetry)) as StartCommandResult;
+    const started = yield* call(deps.startQueueListing, { cluster }, transientRetry);
     if (!started.ok) return { ok: false, reason: started.reason };
-    const input: MonitorInput = {
+    const watch = scheduleMonitor(deps.monitor, {
       cluster,
       check: { kind: "command", handle: started.handle },
       intervalMs: Math.min(intervalMs, 5_000),
       deadline: new Date(context.df.currentUtcDateTime.getTime() + LISTING_BUDGET_MS).toISOString(),
-    };
-    result = (yield deps.monitor(input)) as MonitorResult;
+    });
+    yield watch.task;
+    listing = watch.result();
   } catch (error) {
     // Unreadable queues are a warning for the approvers, not the end of the run.
-    return { ok: false, reason: error instanceof Error ? error.message.slice(0, 300) : "queue listing failed" };
+    return { ok: false, reason: message(error, "queue listing failed") };
   }
-  const poll = result.observation as PollCommandResult | undefined;
-  if (!result.ok || poll?.state !== "done") return { ok: false, reason: `queue listing ${result.summary}` };
+  const poll = listing.observation;
+  if (!listing.ok || poll?.state !== "done") return { ok: false, reason: `queue listing ${listing.summary}` };
   try {
     return { ok: true, depths: parseRabbitmqQueues(poll.logs) };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : "unreadable rabbitmqctl output" };
+    return { ok: false, reason: message(error, "unreadable rabbitmqctl output") };
   }
 }
 
-export interface QueueDrainInput {
-  cluster: string;
-  queueDepthMax: number;
-  intervalMs: number;
-  deadline: string;
-}
-
 export function makeQueueDrainOrchestrator(deps: QueueDeps): OrchestrationHandler {
-  return function* queueDrain(context: OrchestrationContext): Generator<Task, MonitorResult, unknown> {
-    const input = context.df.getInput<QueueDrainInput>();
+  return function* queueDrain(context: OrchestrationContext): Flow<MonitorResult<CheckQueuesResult>> {
+    const input = QueueDrainInputSchema.parse(context.df.getInput());
     const deadline = new Date(input.deadline).getTime();
     let summary = "not read yet";
     for (let round = 1; round <= ROUNDS_PER_GENERATION; round++) {

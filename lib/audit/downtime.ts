@@ -1,5 +1,5 @@
 /** Downtime as the stage timeline shows it: from the moment the Helm upgrade may take the UI down to its return. */
-import type { StageRecord } from "../workflow/model.js";
+import { HELM_STAGES, type StageRecord } from "../workflow/model.js";
 import type { Downtime } from "./record.js";
 
 export const DOWNTIME_METHOD =
@@ -8,14 +8,13 @@ export const DOWNTIME_METHOD =
   "started' logged and the UI answering again; times are the orchestration's clock. Without a successful " +
   "verification the UI was never confirmed back: the downtime then runs to the end of the run and is a lower bound.";
 
-const DOWN_STAGES = new Set<string>(["helm-upgrade", "upgrade-mode"]);
 const ms = (at: string): number => new Date(at).getTime();
 
 export function computeDowntime(
   stages: readonly Pick<StageRecord, "name" | "state" | "startedAt" | "endedAt">[],
   runEndedAt?: string,
 ): Downtime {
-  const down = stages.filter((s) => DOWN_STAGES.has(s.name)).sort((a, b) => ms(a.startedAt) - ms(b.startedAt))[0];
+  const down = stages.filter((s) => HELM_STAGES.includes(s.name)).sort((a, b) => ms(a.startedAt) - ms(b.startedAt))[0];
   if (!down) return { durationMs: 0, confirmed: true, method: `${DOWNTIME_METHOD} No Helm upgrade ran: no downtime.` };
   const back = stages
     .filter((s) => s.name === "verify" && s.state === "succeeded" && s.endedAt && ms(s.startedAt) >= ms(down.startedAt))

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { TokenCredential } from "@azure/identity";
 import { AnonymousCredential, ContainerClient, RestError, type StoragePipelineOptions } from "@azure/storage-blob";
 import { AuditRecordSchema, type AuditRecord } from "./record.js";
+import { parseRunId } from "../workflow/runId.js";
 
 export interface AuditWrite {
   /** false: a record for this run was already kept, and it stays as it was. */
@@ -24,10 +25,7 @@ export interface AuditSink {
 const SAFE_NAME = /^[a-z0-9][-a-z0-9.]*$/;
 
 /** `demo-20260105t090000z-3f9a1c` and its hops (`...-hop2`) belong to cluster `demo`. */
-export function clusterOfRunId(runId: string): string | undefined {
-  const match = /^(.+)-\d{8}t\d{6}z-[0-9a-f]+(?:-hop\d+)?$/.exec(runId);
-  return match?.[1];
-}
+export const clusterOfRunId = (runId: string): string | undefined => parseRunId(runId)?.cluster;
 
 /** The record's name in the sink; undefined for ids that could not have been made by this app. */
 export function auditBlobName(runId: string, cluster = clusterOfRunId(runId)): string | undefined {

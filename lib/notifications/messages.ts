@@ -4,6 +4,7 @@
  */
 import { Eta } from "eta";
 import type { MailMessage } from "../mail/index.js";
+import type { NotificationKind } from "../workflow/activities.js";
 
 const html = new Eta({ autoEscape: true, autoTrim: false });
 const text = new Eta({ autoEscape: false, autoTrim: false });
@@ -88,17 +89,17 @@ export function decisionRequestMessage(args: {
 export function notificationMessage(args: {
   ctx: MessageContext;
   to: string[];
-  kind: string;
+  kind: NotificationKind;
   subjectDetail: string;
   lines: string[];
 }): MailMessage {
-  const titles: Record<string, string> = {
+  const titles: Record<NotificationKind, string> = {
     "downtime-notice": `CluedIn downtime: upgrade to ${args.ctx.targetRelease} is starting`,
     completed: `Upgrade to ${args.ctx.targetRelease} completed`,
     failed: `Upgrade to ${args.ctx.targetRelease} failed`,
     halted: `Upgrade to ${args.ctx.targetRelease} halted: action needed`,
     rejected: `Upgrade to ${args.ctx.targetRelease} not approved`,
   };
-  const title = titles[args.kind] ?? `Upgrade to ${args.ctx.targetRelease}: ${args.kind}`;
+  const title = titles[args.kind];
   return message(args.to, `${subjectPrefix(args.ctx)}: ${title}`, { title, lines: args.lines, ctx: args.ctx });
 }

@@ -99,16 +99,6 @@ export type ObserveDataUpgradeResult = DataUpgradeObservation;
 
 export type ObserveVerifyResult = VerifyObservation;
 
-export type NotificationKind =
-  | "approval-request"
-  | "approval-reminder"
-  | "downtime-notice"
-  | "completed"
-  | "failed"
-  | "halted"
-  | "rejected"
-  | "decision-request";
-
 export interface DecisionRequestResult {
   sent: string[];
   failed: { recipient: string; reason: string }[];

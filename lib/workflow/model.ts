@@ -37,6 +37,12 @@ export const STAGES = [
 ] as const;
 export type StageName = (typeof STAGES)[number];
 
+/** The stages that change the cluster: once one has begun, a cancel can no longer leave it untouched. */
+export const HELM_STAGES: readonly StageName[] = ["helm-upgrade", "upgrade-mode", "data-upgrade", "finalize"];
+
+export const pastPointOfNoReturn = (stages: readonly { name: string }[]): boolean =>
+  stages.some((s) => (HELM_STAGES as readonly string[]).includes(s.name));
+
 export type StageState = "running" | "succeeded" | "failed" | "skipped";
 
 export interface StageRecord {
@@ -105,16 +111,8 @@ export interface RunView {
   events: RunEvent[];
 }
 
-export interface DecisionRecord {
-  requestId: string;
-  kind: DecisionKind;
-  approver: string;
-  choice: string;
-  reason?: string;
-  decidedAt: string;
-  principal?: string;
-  clientAddress?: string;
-}
+/** A counted decision as the run records it: the event that was raised, and the kind of request it answered. */
+export type DecisionRecord = DecisionEvent & { kind: DecisionKind };
 
 const MAX_EVENTS = 40;
 

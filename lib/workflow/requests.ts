@@ -3,6 +3,7 @@
  * generated from them.
  */
 import { z } from "zod";
+import { RUN_ID_PATTERN } from "./runId.js";
 
 const clusterName = z
   .string()
@@ -55,4 +56,4 @@ export const RunIdSchema = z
   .string()
   .min(1)
   .max(120)
-  .regex(/^[a-z0-9][-a-z0-9.]*$/, "an upgrade id such as demo-20260105t090000z-3f9a1c");
+  .regex(new RegExp(RUN_ID_PATTERN), "an upgrade id such as demo-20260105t090000z-3f9a1c");

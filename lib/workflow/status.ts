@@ -81,6 +81,8 @@ export function upgradeResource(snapshot: OrchestrationSnapshot): UpgradeResourc
     default:
       status = view?.status ?? "running";
   }
+  const createdAt = iso(snapshot.createdTime);
+  const updatedAt = iso(snapshot.lastUpdatedTime);
   return {
     id: snapshot.instanceId,
     cluster: view?.cluster ?? input?.cluster ?? "unknown",
@@ -100,17 +102,7 @@ export function upgradeResource(snapshot: OrchestrationSnapshot): UpgradeResourc
     ...(outcome?.plan ? { plan: outcome.plan } : view?.plan ? { plan: view.plan } : {}),
     ...(view?.hops ? { hops: view.hops } : {}),
     events: view?.events ?? [],
-    ...(iso(snapshot.createdTime) ? { createdAt: iso(snapshot.createdTime) } : {}),
-    ...(iso(snapshot.lastUpdatedTime) ? { updatedAt: iso(snapshot.lastUpdatedTime) } : {}),
+    ...(createdAt ? { createdAt } : {}),
+    ...(updatedAt ? { updatedAt } : {}),
   };
-}
-
-/** Upgrade ids say which cluster and when, and never repeat: earlier runs' history is never overwritten. */
-export function newRunId(cluster: string, now: Date, random: string): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "z")
-    .toLowerCase();
-  return `${cluster}-${stamp}-${random.toLowerCase()}`;
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { APPROVER, approve, startDemo, type Demo } from "./harness.js";
 
 const OPERATOR = "operators@contoso.example";
@@ -144,6 +145,30 @@ describe("failure policy", () => {
     expect(demo.app.sim.state().dataUpgradeCreations).toHaveLength(2);
     expect(helmOps(demo, "upgrade")).toHaveLength(2);
     expect(demo.app.sim.state().workloads.every((w) => !w.upgradeMode)).toBe(true);
+  });
+
+  it("a halted data upgrade finalized anyway leaves upgrade mode without running the data upgrade again", async () => {
+    demo = await startDemo({ faults: { dataUpgrade: "error" } });
+    const id = await demo.start("2025.05.00");
+    await approve(demo, id);
+    const link = await decisionLink(demo, id, OPERATOR, "halted-data-upgrade");
+    expect(demo.app.sim.state().workloads.some((w) => w.upgradeMode)).toBe(true);
+
+    expect((await demo.decide(link, "finalize", "data migrated by hand")).status).toBe(200);
+    const run = await demo.finished(id);
+    const upgrades = helmOps(demo, "upgrade");
+    expect(upgrades.map((op) => op.set.includes("application.system.upgradeMode=false"))).toEqual([false, true]);
+    expect(demo.app.sim.state().dataUpgradeCreations).toHaveLength(1);
+    expect(run.stages.filter((s) => s.name === "data-upgrade").map((s) => s.state)).toEqual(["failed"]);
+    expect(run.stages.filter((s) => s.name === "finalize").map((s) => s.state)).toEqual(["succeeded"]);
+    expect(run.approvals.decisions.at(-1)).toMatchObject({ kind: "halted-data-upgrade", choice: "finalize" });
+    expect(demo.app.sim.state().workloads.every((w) => !w.upgradeMode)).toBe(true);
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.helm.commands.map((c) => [c.phase, c.attempt])).toEqual([
+      ["upgrade-mode", 1],
+      ["finalize", 1],
+    ]);
+    expect(audit.dataUpgrade).toMatchObject({ ok: false, response: { status: 500 } });
   });
 
   it("a halted data upgrade with no decision ends halted, still in upgrade mode, and says so", async () => {

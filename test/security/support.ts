@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createApprovalToken } from "../../lib/approvals/token.js";
-import { DECISION_EVENT } from "../../orchestrators/upgrade.js";
+import { DECISION_EVENT } from "../../lib/workflow/orchestrations.js";
 import { EventType } from "../../local/runtime/index.js";
 import type { Demo, Reply } from "../e2e/harness.js";
 

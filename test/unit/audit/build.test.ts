@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuditRecordSchema, buildAuditRecord, type AuditSource } from "../../../lib/audit/index.js";
-import type { HistoryEventView } from "../../../lib/workflow/history.js";
+import type { RunEvidence } from "../../../lib/workflow/evidence.js";
 import type { RunView, StageRecord } from "../../../lib/workflow/model.js";
 
 const t = (second: number): string => new Date(Date.UTC(2026, 0, 5, 9, 0, second)).toISOString();
@@ -14,16 +14,6 @@ const revision = (n: number, status: string, chart: string, app: string) => ({
   appVersion: app,
   description: `rev ${n}`,
   updatedAt: t(n),
-});
-
-/** Events as Azure's status API returns them: results kept, inputs dropped (here a secret-bearing input is kept to prove it is not read). */
-const done = (name: string, second: number, result: unknown, sub = false): HistoryEventView => ({
-  EventType: sub ? "SubOrchestrationInstanceCompleted" : "TaskCompleted",
-  FunctionName: name,
-  Timestamp: t(second),
-  ScheduledTime: t(second - 1),
-  Result: JSON.stringify(result),
-  Input: JSON.stringify({ values: `password: ${SECRET}` }),
 });
 
 const stage = (name: StageRecord["name"], state: StageRecord["state"], from: number, to: number): StageRecord => ({
@@ -66,119 +56,67 @@ const view: RunView = {
   ],
 };
 
-const history: HistoryEventView[] = [
-  { EventType: "ExecutionStarted", Timestamp: t(0), FunctionName: "upgrade" },
-  done("readCurrentRelease", 1, {
-    ok: true,
-    last: revision(7, "deployed", "2.4.1", "2024.12.01"),
-    deployed: revision(7, "deployed", "2.4.1", "2024.12.01"),
-    history: [revision(6, "superseded", "2.4.1", "2024.12.01"), revision(7, "deployed", "2.4.1", "2024.12.01")],
-  }),
-  done("runPreChecks", 1, {
+/** The evidence a failed basic upgrade with an automatic rollback records as it goes (orchestrators/upgrade). */
+const evidence: RunEvidence = {
+  revisionBefore: 7,
+  revisionAfter: 9,
+  revisions: [
+    revision(6, "superseded", "2.4.1", "2024.12.01"),
+    revision(7, "superseded", "2.4.1", "2024.12.01"),
+    revision(8, "deployed", "2.4.2", "2024.12.02"),
+  ],
+  lastRelease: revision(8, "deployed", "2.4.2", "2024.12.02"),
+  preChecks: {
+    at: t(1),
     ui: { ok: true, status: 200, elapsedMs: 12 },
-    pods: { total: 3, ready: 3, completed: 0, healthy: true, problems: [], jobs: [], images: {} },
-    logs: {
-      windowSeconds: 300,
-      errorLines: [`[#001 09:00:00 ERR][X] login failed for password=${SECRET}`],
-      applicationStarted: true,
-    },
-  }),
-  done("startQueueListing", 1, {
-    ok: true,
-    handle: { driver: "run-command", commandId: "q1", startedAt: t(1) },
-    command: "kubectl exec ... rabbitmqctl list_queues",
-    resumed: false,
-  }),
-  done(
-    "monitor",
-    2,
-    {
-      ok: true,
-      timedOut: false,
-      summary: "exit code 0",
-      polls: 1,
-      observation: {
-        state: "done",
-        exitCode: 0,
-        logs: '[\n{"name":"commit-data-set","messages":4,"consumers":2}\n]\n',
-        finishedAt: t(2),
-      },
-    },
-    true,
-  ),
-  done("requestDecision", 2, { sent: ["alice@contoso.example", "bob@contoso.example"], failed: [] }),
-  done("notify", 6, { ok: true, messageId: "m-downtime" }),
-  done("startHelmUpgrade", 6, {
-    ok: true,
-    handle: { driver: "run-command", commandId: "c1", startedAt: t(6) },
-    command: "helm upgrade cluedin-platform ... --description 'cluedin-upgrade run=x phase=basic attempt=1'",
-    resumed: false,
-  }),
-  done(
-    "monitor",
-    20,
-    {
-      ok: true,
-      timedOut: false,
-      summary: "exit code 0",
-      polls: 5,
-      observation: { state: "done", exitCode: 0, logs: "ok", finishedAt: t(20) },
-    },
-    true,
-  ),
-  done("readCurrentRelease", 20, {
-    ok: true,
-    last: revision(8, "deployed", "2.4.2", "2024.12.02"),
-    history: [revision(7, "superseded", "2.4.1", "2024.12.01"), revision(8, "deployed", "2.4.2", "2024.12.02")],
-  }),
-  done(
-    "monitor",
-    40,
-    {
-      ok: false,
-      timedOut: true,
-      summary: "UI not answering (503)",
-      polls: 9,
-      observation: {
-        release: revision(8, "deployed", "2.4.2", "2024.12.02"),
-        pods: { total: 3, ready: 3, completed: 0, healthy: true, problems: [], jobs: [], images: {} },
-        logs: { windowSeconds: 60, errorLines: [], applicationStarted: true },
-        ui: { ok: false, status: 503, elapsedMs: 40 },
-      },
-    },
-    true,
-  ),
-  done("startHelmRollback", 40, {
-    ok: true,
-    handle: { driver: "run-command", commandId: "c2", startedAt: t(40) },
-    command: "helm rollback cluedin-platform 7 -n cluedin --wait",
-    resumed: false,
-  }),
-  done(
-    "monitor",
-    45,
-    {
-      ok: true,
-      timedOut: false,
-      summary: "exit code 0",
-      polls: 2,
-      observation: { state: "done", exitCode: 0, logs: "", finishedAt: t(45) },
-    },
-    true,
-  ),
-  done("notify", 46, { ok: true, messageId: "m-failed" }),
-  {
-    EventType: "ExecutionCompleted",
-    Timestamp: t(47),
-    Result: JSON.stringify({
-      status: "failed",
-      reason: "verification failed; rolled back to revision 7",
-      view,
-      revisionBefore: 7,
-      revisionAfter: 9,
-    }),
+    pods: { total: 3, ready: 3, completed: 0, healthy: true, problems: [] },
+    logs: { windowSeconds: 300, errorLines: [`[#001 09:00:00 ERR][X] login failed for password=${SECRET}`] },
+    queues: { ok: true, depths: [{ name: "commit-data-set", messages: 4, consumers: 2 }] },
   },
-];
+  asked: [{ at: t(2), recipients: ["alice@contoso.example", "bob@contoso.example"] }],
+  emails: [
+    {
+      at: t(2),
+      kind: "decision-request",
+      recipients: ["alice@contoso.example", "bob@contoso.example"],
+      recipientCount: 2,
+      ok: true,
+    },
+    { at: t(6), kind: "downtime-notice", recipientCount: 5, ok: true, messageId: "m-downtime" },
+    { at: t(46), kind: "failed", recipientCount: 3, ok: true, messageId: "m-failed" },
+  ],
+  helmCommands: [
+    {
+      at: t(6),
+      kind: "upgrade",
+      phase: "basic",
+      attempt: 1,
+      command: `helm upgrade cluedin-platform ... --set-string db.password=${SECRET}`,
+      resumed: false,
+      started: true,
+      exitCode: 0,
+      outcome: "exit code 0",
+    },
+    {
+      at: t(40),
+      kind: "rollback",
+      phase: "rollback",
+      command: "helm rollback cluedin-platform 7 -n cluedin --wait",
+      resumed: false,
+      started: true,
+      exitCode: 0,
+      outcome: "exit code 0",
+    },
+  ],
+  verification: {
+    ok: false,
+    summary: "UI not answering (503)",
+    release: revision(8, "deployed", "2.4.2", "2024.12.02"),
+    podsReady: "3/3",
+    applicationStarted: true,
+    ui: { ok: false, status: 503, elapsedMs: 40 },
+  },
+};
 
 const source = (overrides: Partial<AuditSource> = {}): AuditSource => ({
   instanceId: RUN,
@@ -216,10 +154,9 @@ const source = (overrides: Partial<AuditSource> = {}): AuditSource => ({
     status: "failed",
     reason: "verification failed; rolled back to revision 7",
     view,
-    revisionBefore: 7,
-    revisionAfter: 9,
+    evidence,
+    endedAt: t(47),
   },
-  history,
   now: new Date(t(50)),
   ...overrides,
 });
@@ -260,20 +197,31 @@ describe("buildAuditRecord", () => {
     expect(record.preChecks?.logs.errorLines[0]).toContain("password=«redacted»");
   });
 
-  it("redacts free text and never reads activity inputs", () => {
+  it("redacts free text in everything the run recorded", () => {
     const json = JSON.stringify(buildAuditRecord(source()));
     expect(json).not.toContain(SECRET);
     expect(json).not.toContain("SYSTEMKEY");
     expect(json).toContain("«redacted»");
   });
 
-  it("names e-mails by the run's events, aligned from the newest when the event log was cut", () => {
+  it("keeps the e-mails as the run recorded them, whatever its event log still shows", () => {
     const record = buildAuditRecord(source());
     expect(record.emails.map((m) => [m.kind, m.recipientCount, m.messageId])).toEqual([
       ["decision-request", 2, undefined],
-      ["notification", undefined, "m-downtime"],
+      ["downtime-notice", 5, "m-downtime"],
       ["failed", 3, "m-failed"],
     ]);
+  });
+
+  it("of a running run shows its view and no evidence it has not handed over yet", () => {
+    const record = buildAuditRecord(
+      source({ runtimeStatus: "Running", output: undefined, customStatus: { ...view, status: "awaiting-approval" } }),
+    );
+    expect(record.outcome).toMatchObject({ status: "awaiting-approval", finished: false });
+    expect(record.outcome.endedAt).toBeUndefined();
+    expect(record.stages.map((s) => s.name)).toEqual(view.stages.map((s) => s.name));
+    expect(record.helm.commands).toEqual([]);
+    expect(record.preChecks).toBeUndefined();
   });
 
   it("takes the ending a run reports of itself while its orchestration is still running", () => {
@@ -282,8 +230,8 @@ describe("buildAuditRecord", () => {
         runtimeStatus: "Running",
         output: undefined,
         customStatus: { ...view, status: "running" },
-        history: history.filter((e) => e.EventType !== "ExecutionCompleted"),
-        ending: { status: "failed", reason: "verification failed", revisionBefore: 7, revisionAfter: 9 },
+        evidence,
+        ending: { status: "failed", reason: "verification failed", endedAt: t(46) },
       }),
     );
     expect(record.outcome).toMatchObject({

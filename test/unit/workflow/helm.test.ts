@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { helmFlagsFor, helmTimeout } from "../../../lib/workflow/helm.js";
 import { dataUpgradeName, helmRunMarker } from "../../../lib/workflow/names.js";
-import { newRunId } from "../../../lib/workflow/status.js";
+import { newRunId } from "../../../lib/workflow/runId.js";
 
 describe("the runbook's helm flags", () => {
   it("basic: database jobs and full NuGet restore, no upgrade mode", () => {

@@ -1,0 +1,122 @@
+/**
+ * What the workflow's e-mails and decision requests say, as pure functions of the run's facts: the downtime
+ * notice, the halt notice, the closing notice and the questions put to people. The orchestration only picks which.
+ */
+import type { NotificationKind } from "../workflow/activities.js";
+import type { RunStatus } from "../workflow/model.js";
+
+export interface RunFacts {
+  cluster: string;
+  environment: string;
+}
+
+/** A Helm revision as a message names it. */
+export interface RevisionFacts {
+  revision: number;
+  status: string;
+  chartVersion: string;
+  appVersion: string;
+}
+
+export interface Notice {
+  subjectDetail: string;
+  lines: string[];
+}
+
+export const approvalQuestion = (run: RunFacts, from: string, to: string): string =>
+  `Approve the upgrade of ${run.cluster} (${run.environment}) from ${from} to ${to}?`;
+
+export const recoverPendingQuestion = (run: RunFacts, stuck: RevisionFacts, deployed: RevisionFacts): string =>
+  `Revision ${stuck.revision} of ${run.cluster} is stuck in ${stuck.status}. Roll back to revision ${deployed.revision} (${deployed.appVersion}) and continue?`;
+
+export const rollbackQuestion = (run: RunFacts, reason: string, toRevision: number): string =>
+  `${reason}. Roll ${run.cluster} back to revision ${toRevision}, or leave it as it is?`;
+
+export const haltedQuestion = (run: RunFacts, step: string, summary: string): string =>
+  `The data upgrade of ${run.cluster} halted at ${step}: ${summary}. Retry the step, finalize anyway, or stop?`;
+
+export function downtimeNotice(
+  run: RunFacts & { fromRelease: string; toRelease: string; expectedDowntimeMinutes: number },
+  at: Date,
+): Notice {
+  const from = at.toISOString();
+  return {
+    subjectDetail: `downtime from ${from}`,
+    lines: [
+      `CluedIn on ${run.cluster} (${run.environment}) is being upgraded from ${run.fromRelease} to ${run.toRelease}.`,
+      `Expected downtime: about ${run.expectedDowntimeMinutes} minutes from ${from}.`,
+      "The CluedIn UI will be unavailable until the upgrade completes; data ingestion pauses.",
+    ],
+  };
+}
+
+export function haltedNotice(run: RunFacts & { toRelease: string }, step: string, summary: string): Notice {
+  return {
+    subjectDetail: `halted at ${step}`,
+    lines: [
+      `The upgrade of ${run.cluster} to ${run.toRelease} halted at ${step}: ${summary}.`,
+      "CluedIn is in upgrade mode: the UI is down and no data is processed. There is no automatic rollback after a data upgrade has begun.",
+      "An operator must choose: retry the failed step, finalize anyway (leave upgrade mode), or stop and repair by hand (restore the disk snapshots to undo a data upgrade).",
+    ],
+  };
+}
+
+/** The closing e-mail's kind: every run ends with one. */
+export function closingKind(status: RunStatus): NotificationKind {
+  switch (status) {
+    case "completed":
+    case "halted":
+    case "rejected":
+      return status;
+    default:
+      return "failed";
+  }
+}
+
+const NEXT: Partial<Record<RunStatus, string>> = {
+  completed: "CluedIn is back online: users can work again.",
+  failed:
+    "Read the run's events and audit record; fix the cause and start a new run. The cluster state above is what the run left.",
+  halted:
+    "An operator must act: CluedIn may be in upgrade mode (UI down, no processing). Restore the disk snapshots to undo a data upgrade, or finish it by hand with the runbook.",
+  rejected: "Nothing was changed on the cluster.",
+  cancelled: "Nothing was changed on the cluster.",
+};
+
+/** The closing e-mail: what happened, how long it took, who approved, the cluster's state, what to do next. */
+export function closingNotice(
+  run: RunFacts & {
+    targetRelease: string;
+    requestedBy: string;
+    requestedAt: string;
+    plan?: { fromRelease: string; fromChart: string; toRelease: string; toChart: string; mode: string };
+    approvers: string[];
+    release?: RevisionFacts;
+  },
+  status: RunStatus,
+  reason: string,
+  at: Date,
+): Notice {
+  const minutes = Math.round((at.getTime() - new Date(run.requestedAt).getTime()) / 60_000);
+  const { plan, release } = run;
+  const next = NEXT[status];
+  return {
+    subjectDetail: status,
+    lines: [
+      `The upgrade of ${run.cluster} (${run.environment}) to ${run.targetRelease} ended ${status}: ${reason}.`,
+      ...(plan
+        ? [
+            `From ${plan.fromRelease} (chart ${plan.fromChart}) to ${plan.toRelease} (chart ${plan.toChart}), ${plan.mode}.`,
+          ]
+        : []),
+      `Requested by ${run.requestedBy}; ${minutes} minute(s) from request to end.`,
+      ...(run.approvers.length ? [`Approved by ${run.approvers.join(", ")}.`] : []),
+      ...(release
+        ? [
+            `Cluster state: Helm revision ${release.revision} ${release.status} on chart ${release.chartVersion} (${release.appVersion}).`,
+          ]
+        : []),
+      ...(next ? [`Next: ${next}`] : []),
+    ],
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Every activity of the workflow, defined once (lib/workflow/definition.ts): its name, its input schema, its result.
+ */
+import type { InvocationContext } from "@azure/functions";
+import type { RegisteredActivity } from "durable-functions";
+import { z } from "zod";
+import { define, type Definition, type ParsedInputOf, type Registered, type ResultOf } from "./definition.js";
+import { RunEvidenceSchema } from "./evidence.js";
+import type {
+  ApplyDataUpgradeResult,
+  CheckPodsResult,
+  DecisionRequestResult,
+  NotifyResult,
+  ObserveDataUpgradeResult,
+  ObserveVerifyResult,
+  PollCommandResult,
+  PreChecksResult,
+  PrepareValuesResult,
+  ReadReleaseResult,
+  StartCommandResult,
+} from "./contracts.js";
+import { DecisionKindSchema, RUN_STATUSES } from "./model.js";
+
+/** A handler as the composition root wires it: its input already parsed by the definition's schema. */
+export type ActivityHandler<D> = (input: ParsedInputOf<D>, context: InvocationContext) => Promise<ResultOf<D>>;
+
+/** A registered activity: what the orchestrations are given. */
+export type Activity<S extends z.ZodType = z.ZodType, R = unknown> = Registered<S, R, RegisteredActivity>;
+
+export const ClusterRefSchema = z.object({ cluster: z.string().min(1).max(63) });
+
+export const CommandHandleSchema = z.discriminatedUnion("driver", [
+  z.object({ driver: z.literal("run-command"), commandId: z.string().min(1).max(200), startedAt: z.string() }),
+  z.object({ driver: z.literal("cli"), runId: z.string().min(1).max(200), startedAt: z.string() }),
+  z.object({ driver: z.literal("release"), revision: z.number().int().positive(), startedAt: z.string() }),
+]);
+
+const runId = z.string().max(200);
+const release = z.string().max(20);
+const extraValues = z
+  .string()
+  .max(256 * 1024)
+  .optional();
+
+export const HELM_PHASES = ["basic", "upgrade-mode", "finalize"] as const;
+
+/** The e-mails `notify` sends; decision requests have an activity of their own. */
+export const NOTIFICATION_KINDS = ["downtime-notice", "completed", "failed", "halted", "rejected"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const ACTIVITIES = {
+  readCurrentRelease: define<ReadReleaseResult>()("readCurrentRelease", ClusterRefSchema),
+  prepareValues: define<PrepareValuesResult>()(
+    "prepareValues",
+    ClusterRefSchema.extend({
+      revision: z.number().int().positive(),
+      valuesFingerprint: z.string().min(1),
+      targetRelease: release,
+      extraValues,
+    }),
+  ),
+  runPreChecks: define<PreChecksResult>()(
+    "runPreChecks",
+    ClusterRefSchema.extend({ logWindowSeconds: z.number().int().positive() }),
+  ),
+  startQueueListing: define<StartCommandResult>()("startQueueListing", ClusterRefSchema),
+  requestDecision: define<DecisionRequestResult>()(
+    "requestDecision",
+    ClusterRefSchema.extend({
+      runId,
+      requestId: z.string().max(100),
+      kind: DecisionKindSchema,
+      approvers: z.array(z.string().max(320)).max(100),
+      expiresAt: z.iso.datetime(),
+      reminder: z.boolean(),
+      summary: z.object({
+        environment: z.string().max(63),
+        fromRelease: release.optional(),
+        targetRelease: release,
+        mode: z.string().max(20).optional(),
+        question: z.string().max(2000),
+        requestedBy: z.string().max(320),
+      }),
+    }),
+  ),
+  notify: define<NotifyResult>()(
+    "notify",
+    ClusterRefSchema.extend({
+      runId,
+      kind: z.enum(NOTIFICATION_KINDS),
+      to: z.array(z.string().max(320)).min(1).max(200),
+      subjectDetail: z.string().max(200),
+      lines: z.array(z.string().max(4000)).max(20),
+      environment: z.string().max(63),
+      targetRelease: release,
+    }),
+  ),
+  startHelmUpgrade: define<StartCommandResult>()(
+    "startHelmUpgrade",
+    ClusterRefSchema.extend({
+      runId,
+      phase: z.enum(HELM_PHASES),
+      attempt: z.number().int().positive(),
+      sourceRevision: z.number().int().positive(),
+      valuesFingerprint: z.string().min(1),
+      targetRelease: release,
+      extraValues,
+      helmTimeoutMs: z.number().int().positive(),
+    }),
+  ),
+  startHelmRollback: define<StartCommandResult>()(
+    "startHelmRollback",
+    ClusterRefSchema.extend({
+      runId,
+      toRevision: z.number().int().positive(),
+      attempt: z.number().int().positive(),
+      helmTimeoutMs: z.number().int().positive(),
+    }),
+  ),
+  applyDataUpgrade: define<ApplyDataUpgradeResult>()(
+    "applyDataUpgrade",
+    ClusterRefSchema.extend({
+      toVersion: z.string().regex(/^Version\d+$/),
+      chartVersion: z.string().max(40),
+      recreate: z.boolean(),
+    }),
+  ),
+  pollCommand: define<PollCommandResult>()("pollCommand", ClusterRefSchema.extend({ handle: CommandHandleSchema })),
+  checkPods: define<CheckPodsResult>()("checkPods", ClusterRefSchema),
+  observeDataUpgrade: define<ObserveDataUpgradeResult>()(
+    "observeDataUpgrade",
+    ClusterRefSchema.extend({ name: z.string().max(63), sinceSeconds: z.number().int().positive() }),
+  ),
+  observeVerify: define<ObserveVerifyResult>()(
+    "observeVerify",
+    ClusterRefSchema.extend({ sinceSeconds: z.number().int().positive() }),
+  ),
+  archiveRun: define<ArchiveRunResult>()(
+    "archiveRun",
+    z.object({
+      runId: z.string().min(1).max(200),
+      status: z.enum(RUN_STATUSES),
+      reason: z.string().max(20_000),
+      endedAt: z.iso.datetime(),
+      evidence: RunEvidenceSchema,
+    }),
+  ),
+} as const;
+
+export type ArchiveRunResult =
+  { ok: true; created: boolean; location: string; downtimeMs?: number } | { ok: false; reason: string };
+
+type Definitions = typeof ACTIVITIES;
+
+/** The registered handles, one per definition: what the orchestrations are given. */
+export type WorkflowActivities = {
+  [K in keyof Definitions]: Definitions[K] extends Definition<infer S, infer R> ? Activity<S, R> : never;
+};

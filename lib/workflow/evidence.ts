@@ -1,0 +1,201 @@
+/**
+ * What a run records as it goes, for its audit record: the pre-check readings, who was asked, every Helm command
+ * and how it ended, the data upgrade's answer, the verification, the e-mails, the revisions seen. The orchestration
+ * records each piece when it happens (orchestrators/run.ts); nothing is dug out of Durable's history afterwards.
+ * Plain, redacted data: it travels in the run's output and in the archive activity's input.
+ */
+import { z } from "zod";
+import type { DataUpgradeState } from "../clients/types.js";
+import type { Plan } from "../plan/index.js";
+import type { DataUpgradeObservation, VerifyObservation } from "./checks.js";
+
+const iso = z.string().max(40);
+const text = z.string().max(20_000);
+
+export const QueueDepthSchema = z.object({ name: z.string(), messages: z.number(), consumers: z.number() });
+
+export const QueueReadingSchema = z.object({
+  ok: z.boolean(),
+  depths: z.array(QueueDepthSchema).optional(),
+  reason: text.optional(),
+});
+
+export const PreCheckEvidenceSchema = z.object({
+  at: iso.optional(),
+  ui: z.object({ ok: z.boolean(), status: z.number().optional(), elapsedMs: z.number(), error: text.optional() }),
+  pods: z.object({
+    total: z.number(),
+    ready: z.number(),
+    completed: z.number(),
+    healthy: z.boolean(),
+    problems: z.array(z.object({ pod: z.string(), reason: z.string(), detail: text })),
+  }),
+  logs: z.object({ windowSeconds: z.number(), errorLines: z.array(text) }),
+  queues: QueueReadingSchema,
+});
+
+export const HelmCommandSchema = z.object({
+  at: iso.optional(),
+  kind: z.enum(["upgrade", "rollback"]),
+  phase: z.string().optional(),
+  attempt: z.number().int().optional(),
+  command: text,
+  resumed: z.boolean(),
+  started: z.boolean(),
+  exitCode: z.number().int().optional(),
+  outcome: text.optional(),
+});
+
+export const RevisionSchema = z.object({
+  revision: z.number().int(),
+  status: z.string(),
+  chartVersion: z.string(),
+  appVersion: z.string(),
+  description: text,
+  updatedAt: z.string(),
+});
+
+export const EmailSchema = z.object({
+  at: iso.optional(),
+  kind: z.string(),
+  recipients: z.array(z.string()).optional(),
+  recipientCount: z.number().int().min(0).optional(),
+  ok: z.boolean(),
+  messageId: z.string().optional(),
+  failures: z.array(z.object({ recipient: z.string(), reason: text })).optional(),
+});
+
+export const DataUpgradeEvidenceSchema = z.object({
+  toVersion: z.string().optional(),
+  resource: z
+    .object({ name: z.string(), phase: z.string().optional(), message: text.optional(), created: z.boolean() })
+    .optional(),
+  response: z.object({ status: z.number(), line: text }).optional(),
+  ok: z.boolean(),
+  summary: text,
+});
+
+export const VerificationSchema = z.object({
+  ok: z.boolean(),
+  summary: text,
+  release: RevisionSchema.optional(),
+  podsReady: z.string().optional(),
+  applicationStarted: z.boolean().optional(),
+  ui: z.object({ ok: z.boolean(), status: z.number().optional(), elapsedMs: z.number() }).optional(),
+});
+
+const FindingSchema = z.object({ code: z.string(), message: text });
+
+export const PlanEvidenceSchema = z.object({
+  valuesFile: z.string(),
+  fromChart: z.string(),
+  toChart: z.string(),
+  fromRevision: z.number().int(),
+  /** The redacted unified diff of the values (cut when long: `diffSha256` names the whole diff). */
+  diff: text,
+  diffSha256: z.string(),
+  diffTruncated: z.boolean(),
+  changes: z.array(
+    z.object({ kind: z.string(), path: z.string(), from: text.optional(), to: text.optional(), reason: text }),
+  ),
+  warnings: z.array(FindingSchema),
+  blockers: z.array(FindingSchema),
+  expectedDowntimeMinutes: z.number(),
+  releaseNotesUrl: z.string(),
+});
+
+export const AskedSchema = z.object({ at: iso.optional(), recipients: z.array(z.string()) });
+
+export const RunEvidenceSchema = z.object({
+  plan: PlanEvidenceSchema.optional(),
+  preChecks: PreCheckEvidenceSchema.optional(),
+  asked: z.array(AskedSchema),
+  helmCommands: z.array(HelmCommandSchema),
+  dataUpgrade: DataUpgradeEvidenceSchema.optional(),
+  verification: VerificationSchema.optional(),
+  emails: z.array(EmailSchema),
+  /** Every revision the run saw, by number; `revisionBefore` is the one it upgraded from. */
+  revisions: z.array(RevisionSchema),
+  revisionBefore: z.number().int().optional(),
+  revisionAfter: z.number().int().optional(),
+  /** The release as the run last read it: the cluster state its closing e-mail reports. */
+  lastRelease: RevisionSchema.optional(),
+});
+
+export type PreCheckEvidence = z.infer<typeof PreCheckEvidenceSchema>;
+export type QueueReading = z.infer<typeof QueueReadingSchema>;
+export type HelmCommand = z.infer<typeof HelmCommandSchema>;
+export type EmailSent = z.infer<typeof EmailSchema>;
+export type DataUpgradeEvidence = z.infer<typeof DataUpgradeEvidenceSchema>;
+export type Verification = z.infer<typeof VerificationSchema>;
+export type PlanEvidence = z.infer<typeof PlanEvidenceSchema>;
+export type RunEvidence = z.infer<typeof RunEvidenceSchema>;
+
+export const emptyEvidence = (): RunEvidence => ({ asked: [], helmCommands: [], emails: [], revisions: [] });
+
+/** What the audit keeps of a plan: the redacted diff and its hash, the changes and findings; no prepared values. */
+export function planEvidence(plan: Plan): PlanEvidence {
+  return {
+    valuesFile: plan.valuesFile,
+    fromChart: plan.fromChart,
+    toChart: plan.toChart,
+    fromRevision: plan.fromRevision,
+    diff: plan.diff,
+    diffSha256: plan.diffSha256,
+    diffTruncated: plan.diffTruncated,
+    changes: plan.changes,
+    warnings: plan.warnings.map(({ code, message }) => ({ code, message })),
+    blockers: plan.blockers.map(({ code, message }) => ({ code, message })),
+    expectedDowntimeMinutes: plan.expectedDowntimeMinutes,
+    releaseNotesUrl: plan.releaseNotesUrl,
+  };
+}
+
+interface Watched<Observation> {
+  ok: boolean;
+  summary: string;
+  observation?: Observation;
+}
+
+/** The data upgrade as the run saw it: the resource it applied, and the server's answer when it was watched. */
+export function dataUpgradeEvidence(args: {
+  toVersion?: string;
+  applied?: DataUpgradeState;
+  watched?: Watched<DataUpgradeObservation>;
+}): DataUpgradeEvidence {
+  const { applied, watched } = args;
+  const resource = watched?.observation?.resource ?? applied;
+  const response = watched?.observation?.logs.dataUpgradeResponse;
+  return {
+    ...(args.toVersion ? { toVersion: args.toVersion } : {}),
+    ...(resource
+      ? {
+          resource: {
+            name: resource.name,
+            created: applied?.created ?? resource.created,
+            ...(resource.phase ? { phase: resource.phase } : {}),
+            ...(resource.message ? { message: resource.message } : {}),
+          },
+        }
+      : {}),
+    ...(response ? { response: { status: response.status, line: response.line } } : {}),
+    ok: watched?.ok ?? false,
+    summary: watched?.summary ?? "the data upgrade was applied but not watched",
+  };
+}
+
+export function verificationEvidence(watched: Watched<VerifyObservation>): Verification {
+  const seen = watched.observation;
+  return {
+    ok: watched.ok,
+    summary: watched.summary,
+    ...(seen?.release ? { release: seen.release } : {}),
+    ...(seen
+      ? {
+          podsReady: `${seen.pods.ready}/${seen.pods.total}`,
+          applicationStarted: seen.logs.applicationStarted,
+          ui: { ok: seen.ui.ok, elapsedMs: seen.ui.elapsedMs, ...(seen.ui.status ? { status: seen.ui.status } : {}) },
+        }
+      : {}),
+  };
+}

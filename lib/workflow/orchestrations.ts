@@ -1,0 +1,78 @@
+/**
+ * The orchestrations, defined once like the activities (lib/workflow/definition.ts): name, input schema, result.
+ * Each orchestration parses its own input with its schema; parents call children through the registered handle.
+ */
+import type { RegisteredOrchestration } from "durable-functions";
+import { z } from "zod";
+import { CommandHandleSchema } from "./activities.js";
+import type { CheckQueuesResult, RunPlan } from "./contracts.js";
+import { UpgradeInputSchema } from "./contracts.js";
+import { define, type Registered } from "./definition.js";
+import type { RunEvidence } from "./evidence.js";
+import type { RunStatus, RunView } from "./model.js";
+
+export type Orchestration<S extends z.ZodType = z.ZodType, R = unknown> = Registered<S, R, RegisteredOrchestration>;
+
+/** Raised by the approval route for every human decision; DESIGN names it. */
+export const DECISION_EVENT = "ApprovalDecision";
+/** Raised by the cancel route. */
+export const CANCEL_EVENT = "CancelRequested";
+
+const iso = z.string().max(40);
+
+export const MonitorCheckSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("command"), handle: CommandHandleSchema }),
+  z.object({ kind: z.literal("pods") }),
+  z.object({ kind: z.literal("data-upgrade"), name: z.string().max(63), toVersion: z.string().max(20), since: iso }),
+  z.object({ kind: z.literal("verify"), chartVersion: z.string().max(40), since: iso }),
+]);
+export type MonitorCheck = z.infer<typeof MonitorCheckSchema>;
+
+export const MonitorInputSchema = z.object({
+  cluster: z.string().min(1).max(63),
+  check: MonitorCheckSchema,
+  intervalMs: z.number().int().positive(),
+  deadline: iso,
+  polls: z.number().int().min(0).optional(),
+  failedPolls: z.number().int().min(0).optional(),
+});
+export type MonitorInput = z.infer<typeof MonitorInputSchema>;
+
+export interface MonitorResult<Observation = unknown> {
+  ok: boolean;
+  timedOut: boolean;
+  summary: string;
+  polls: number;
+  /** The last observation, for the run's evidence (redacted by the activity that made it). */
+  observation?: Observation;
+}
+
+export const QueueDrainInputSchema = z.object({
+  cluster: z.string().min(1).max(63),
+  queueDepthMax: z.number().int().min(0),
+  intervalMs: z.number().int().positive(),
+  deadline: iso,
+});
+export type QueueDrainInput = z.infer<typeof QueueDrainInputSchema>;
+
+/** How an upgrade run ended: its named state, the view it showed, its plan and the evidence it recorded. */
+export interface UpgradeOutcome {
+  status: RunStatus;
+  reason: string;
+  view: RunView;
+  plan?: RunPlan;
+  evidence: RunEvidence;
+  endedAt: string;
+}
+
+export interface ClusterLockOutput {
+  runId: string;
+  status: RunStatus;
+}
+
+export const ORCHESTRATIONS = {
+  clusterLock: define<ClusterLockOutput>()("clusterLock", UpgradeInputSchema),
+  upgrade: define<UpgradeOutcome>()("upgrade", UpgradeInputSchema),
+  monitor: define<MonitorResult>()("monitor", MonitorInputSchema),
+  queueDrain: define<MonitorResult<CheckQueuesResult>>()("queueDrain", QueueDrainInputSchema),
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * One CluedIn upgrade, as the runbook "Perform the upgrade" describes it: read the current Helm user values,
+ * prepare the new ones, run the pre-checks, get approval, wait for the maintenance window, announce the downtime,
+ * run the Helm upgrade (basic, or with the data upgrade) and verify, then notify. Every run ends in a named state;
+ * none leaves the cluster silently in upgrade mode.
+ */
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { UpgradeInputSchema } from "../../lib/workflow/contracts.js";
+import type { UpgradeMode } from "../../lib/workflow/model.js";
+import type { UpgradeOutcome } from "../../lib/workflow/orchestrations.js";
+import type { Flow } from "../calls.js";
+import { announceDowntime, getApproval, waitForMaintenanceWindow } from "./approval.js";
+import { afterBasicFailure, basicUpgrade } from "./basicUpgrade.js";
+import { upgradeThroughChain } from "./chain.js";
+import { dataUpgrade } from "./dataUpgrade.js";
+import { describeError } from "./errors.js";
+import { finish } from "./finish.js";
+import { prepareNewValues } from "./prepareValues.js";
+import { runPreChecks } from "./preChecks.js";
+import { readCurrentValues } from "./readValues.js";
+import { UpgradeRun, type RunEnd, type Target, type UpgradeDeps } from "./run.js";
+
+export type { UpgradeDeps } from "./run.js";
+
+/** How far the run got: the safety net needs to know what the cluster may look like. */
+interface Progress {
+  target?: Target;
+  /** Which Helm upgrade has begun (the point of no return): its mode's failure policy then applies. */
+  begun?: UpgradeMode;
+}
+
+function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
+  const source = yield* readCurrentValues(run);
+  if (!source.go) return source.end;
+
+  const prepared = yield* prepareNewValues(run, source.value);
+  if (!prepared.go) return prepared.end;
+  const { chain, ...target } = prepared.value;
+  progress.target = target;
+  if (chain) return yield* upgradeThroughChain(run, chain);
+
+  const checked = yield* runPreChecks(run);
+  if (!checked.go) return checked.end;
+
+  const approved = yield* getApproval(run, target);
+  if (!approved.go) return approved.end;
+
+  const windowOpen = yield* waitForMaintenanceWindow(run);
+  if (!windowOpen.go) return windowOpen.end;
+
+  const announced = yield* announceDowntime(run, target);
+  if (!announced.go) return announced.end;
+
+  progress.begun = target.plan.mode;
+  return target.plan.mode === "basic" ? yield* basicUpgrade(run, target) : yield* dataUpgrade(run, target);
+}
+
+/**
+ * The safety net: an activity that still fails after its retries (an API down for minutes) must not end the run
+ * without a named state. Before the point of no return nothing changed; after a basic upgrade began the failure
+ * policy applies; once a data upgrade began the run halts and says CluedIn may be in upgrade mode.
+ */
+function* afterUnexpectedFailure(run: UpgradeRun, progress: Progress, error: unknown): Flow<RunEnd> {
+  const what = `${run.record.current.stage ?? "the run"} could not complete: ${describeError(error)}`;
+  try {
+    if (progress.begun === "data-upgrade")
+      return { status: "halted", reason: `${what}; CluedIn may be left in upgrade mode: an operator must check it` };
+    if (progress.begun === "basic" && progress.target)
+      return yield* afterBasicFailure(run, progress.target.source.revision, what);
+    return { status: "failed", reason: `${what}; nothing changed on the cluster` };
+  } catch (again) {
+    return {
+      status: progress.begun === "data-upgrade" ? "halted" : "failed",
+      reason: `${what}; then: ${describeError(again)}`,
+    };
+  }
+}
+
+export function makeUpgradeOrchestrator(deps: UpgradeDeps): OrchestrationHandler {
+  return function* upgrade(context: OrchestrationContext): Flow<UpgradeOutcome> {
+    const run = new UpgradeRun(context, deps, UpgradeInputSchema.parse(context.df.getInput()));
+    const progress: Progress = {};
+    let ended: RunEnd;
+    try {
+      ended = yield* runbook(run, progress);
+    } catch (error) {
+      ended = yield* afterUnexpectedFailure(run, progress, error);
+    }
+    return yield* finish(run, ended, progress.target);
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The run's record, kept as the orchestration moves: the visible view in custom status (small, redacted,
+ * replay-safe) and the evidence its audit record is built from (lib/workflow/evidence.ts). Every change goes
+ * through here, so the dashboard, the status route and the audit record tell one story.
+ */
+import type { OrchestrationContext } from "durable-functions";
+import type { HelmRevision } from "../../lib/clients/types.js";
+import { planSummary } from "../../lib/plan/index.js";
+import type {
+  CheckQueuesResult,
+  PreChecksResult,
+  ReadReleaseResult,
+  RunPlan,
+  UpgradeInput,
+} from "../../lib/workflow/contracts.js";
+import {
+  emptyEvidence,
+  type DataUpgradeEvidence,
+  type EmailSent,
+  planEvidence,
+  type HelmCommand,
+  type RunEvidence,
+  type Verification,
+} from "../../lib/workflow/evidence.js";
+import {
+  addEvent,
+  endStage,
+  startStage,
+  type DecisionRecord,
+  type PendingDecision,
+  type RunStatus,
+  type RunView,
+  type StageName,
+  type StageState,
+} from "../../lib/workflow/model.js";
+
+/** Log lines kept as evidence: enough to judge the pre-checks, small enough for the run's output. */
+const MAX_LOG_LINES = 50;
+
+export class RunRecorder {
+  private view: RunView;
+  private proof: RunEvidence = emptyEvidence();
+
+  constructor(
+    private readonly context: OrchestrationContext,
+    input: UpgradeInput,
+  ) {
+    this.view = {
+      status: "running",
+      cluster: input.cluster,
+      environment: input.policy.environment,
+      targetRelease: input.targetRelease,
+      stages: [],
+      decisions: [],
+      events: [],
+    };
+    this.publish();
+  }
+
+  get now(): Date {
+    return this.context.df.currentUtcDateTime;
+  }
+
+  get current(): RunView {
+    return this.view;
+  }
+
+  get evidence(): RunEvidence {
+    return this.proof;
+  }
+
+  status(status: RunStatus): void {
+    this.view = { ...this.view, status };
+    this.publish();
+  }
+
+  startStage(name: StageName, note?: string): void {
+    this.view = startStage(this.view, name, this.now, note);
+    this.publish();
+  }
+
+  endStage(name: StageName, state: StageState, note?: string): void {
+    this.view = endStage(this.view, name, state, this.now, note);
+    if (note) this.view = addEvent(this.view, this.now, `${name}: ${note}`);
+    this.publish();
+  }
+
+  /** Ends the stage still running, if any: a run that ends mid-stage says where. */
+  endRunningStage(note: string): void {
+    const running = this.view.stages.find((s) => s.state === "running");
+    if (running) this.endStage(running.name, "failed", note);
+  }
+
+  event(message: string): void {
+    this.view = addEvent(this.view, this.now, message);
+    this.publish();
+    if (!this.context.df.isReplaying) this.context.log(`[${this.view.cluster}] ${message}`);
+  }
+
+  plan(plan: RunPlan): void {
+    this.view = {
+      ...this.view,
+      plan: planSummary(plan),
+      mode: plan.mode,
+      fromRelease: plan.fromRelease,
+      hops: plan.hops.map((hop) => hop.release),
+    };
+    this.proof = { ...this.proof, plan: planEvidence(plan) };
+    this.publish();
+  }
+
+  pending(decision: PendingDecision | undefined): void {
+    const { pendingDecision: _dropped, ...rest } = this.view;
+    this.view = decision ? { ...rest, pendingDecision: decision } : rest;
+    this.publish();
+  }
+
+  decision(record: DecisionRecord): void {
+    this.view = { ...this.view, decisions: [...this.view.decisions, record] };
+    this.publish();
+  }
+
+  /** A read of the Helm release: every revision it lists, and the state the closing e-mail reports. */
+  releaseRead(read: ReadReleaseResult): void {
+    if (!read.ok) return;
+    const byNumber = new Map(this.proof.revisions.map((r) => [r.revision, r]));
+    for (const revision of read.history) byNumber.set(revision.revision, revision);
+    this.proof = {
+      ...this.proof,
+      revisions: [...byNumber.values()].sort((a, b) => a.revision - b.revision),
+      lastRelease: read.last,
+    };
+  }
+
+  /** The deployed revision the run upgrades from. */
+  source(deployed: HelmRevision): void {
+    this.view = { ...this.view, fromRelease: deployed.appVersion };
+    this.proof = { ...this.proof, revisionBefore: deployed.revision };
+    this.publish();
+  }
+
+  revisionAfter(revision: number): void {
+    this.proof = { ...this.proof, revisionAfter: revision };
+  }
+
+  preChecks(observation: PreChecksResult, queues: CheckQueuesResult): void {
+    const { ui, pods, logs } = observation;
+    this.proof = {
+      ...this.proof,
+      preChecks: {
+        at: this.now.toISOString(),
+        ui,
+        pods: {
+          total: pods.total,
+          ready: pods.ready,
+          completed: pods.completed,
+          healthy: pods.healthy,
+          problems: pods.problems,
+        },
+        logs: { windowSeconds: logs.windowSeconds, errorLines: logs.errorLines.slice(0, MAX_LOG_LINES) },
+        queues,
+      },
+    };
+  }
+
+  /** The last reading of a drain wait replaces the pre-checks' own. */
+  queuesDrained(queues: CheckQueuesResult): void {
+    if (this.proof.preChecks) this.proof = { ...this.proof, preChecks: { ...this.proof.preChecks, queues } };
+  }
+
+  asked(recipients: string[]): void {
+    this.proof = { ...this.proof, asked: [...this.proof.asked, { at: this.now.toISOString(), recipients }] };
+  }
+
+  email(sent: Omit<EmailSent, "at">): void {
+    this.proof = { ...this.proof, emails: [...this.proof.emails, { at: this.now.toISOString(), ...sent }] };
+  }
+
+  helmCommand(command: HelmCommand): void {
+    this.proof = { ...this.proof, helmCommands: [...this.proof.helmCommands, command] };
+  }
+
+  dataUpgrade(evidence: DataUpgradeEvidence): void {
+    this.proof = { ...this.proof, dataUpgrade: evidence };
+  }
+
+  verification(verification: Verification): void {
+    this.proof = { ...this.proof, verification };
+  }
+
+  private publish(): void {
+    this.context.df.setCustomStatus(this.view);
+  }
+}
