@@ -111,7 +111,7 @@ export class AksClient {
       throw new ClusterApiError("AKS list cluster user credentials", { transient: false, detail: "no kubeconfig" });
     return kubeConfigFromAks(Buffer.from(value).toString("utf8"), {
       credential: this.credential,
-      extraCaPem: this.extraCaPem,
+      ...(this.extraCaPem !== undefined ? { extraCaPem: this.extraCaPem } : {}),
     });
   }
 
@@ -133,7 +133,11 @@ export class AksClient {
       const poller = this.client.managedClusters.runCommand(
         resourceGroup,
         clusterName,
-        { command, context, clusterToken },
+        {
+          command,
+          ...(context !== undefined ? { context } : {}),
+          ...(clusterToken !== undefined ? { clusterToken } : {}),
+        },
         this.callOptions(),
       );
       await poller.submitted();

@@ -118,7 +118,12 @@ export function toClusterApiError(operation: string, error: unknown): ClusterApi
   const network = networkCodeOf(error);
   const transient = status === undefined ? network !== undefined : isTransientStatus(status);
   const detail = status === undefined && network ? `${network}: ${detailOf(error)}` : detailOf(error);
-  return new ClusterApiError(operation, { status, transient, detail, cause: sanitizedCause(error) });
+  return new ClusterApiError(operation, {
+    ...(status !== undefined ? { status } : {}),
+    transient,
+    detail,
+    cause: sanitizedCause(error),
+  });
 }
 
 /** Runs `call`, turning any failure into a ClusterApiError for `operation`. */

@@ -123,12 +123,13 @@ export class KubeClient {
     const name = pod.metadata?.name ?? "";
     const operation = `read log of pod ${name}`;
     try {
+      const container = mainContainer(pod);
       const text = await this.core.readNamespacedPodLog({
         name,
         namespace: this.namespace,
-        container: mainContainer(pod),
+        ...(container !== undefined ? { container } : {}),
         sinceSeconds: options.sinceSeconds,
-        tailLines: options.tailLines,
+        ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
       });
       return scanServerLog(text, redactText);
     } catch (error) {

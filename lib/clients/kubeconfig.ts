@@ -52,7 +52,8 @@ export function kubeConfigFromAks(kubeconfigYaml: string, options: KubeConfigFro
   const usable: User = isAadUser(user)
     ? { name: user.name, authProvider: { name: aadAuthProviderName, config: {} } }
     : user;
-  const trusted: Cluster = { ...cluster, caData: mergeCaData(cluster.caData, options.extraCaPem) };
+  const caData = mergeCaData(cluster.caData, options.extraCaPem);
+  const trusted: Cluster = { ...cluster, ...(caData !== undefined ? { caData } : {}) };
   const kc = new KubeConfig();
   kc.addAuthenticator(aadAuthenticator(options.credential));
   kc.loadFromOptions({

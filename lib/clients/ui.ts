@@ -25,7 +25,8 @@ function get(url: URL, signal: AbortSignal, ca: string[] | undefined): Promise<A
   return new Promise((resolve, reject) => {
     const onResponse = (response: http.IncomingMessage): void => {
       response.resume();
-      resolve({ status: response.statusCode ?? 0, location: response.headers.location });
+      const location = response.headers.location;
+      resolve({ status: response.statusCode ?? 0, ...(location !== undefined ? { location } : {}) });
     };
     const request =
       url.protocol === "https:"

@@ -49,7 +49,7 @@ function acsOperation(body: unknown): AcsOperation | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const { status, error } = body as { status?: unknown; error?: { message?: unknown } };
   if (typeof status !== "string") return undefined;
-  return { status, error: typeof error?.message === "string" ? { message: error.message } : undefined };
+  return { status, ...(typeof error?.message === "string" ? { error: { message: error.message } } : {}) };
 }
 
 /** A send ACS accepted: Succeeded, still in flight (counts as sent), or Failed/Canceled by the service. */
@@ -111,7 +111,10 @@ export class AcsTransport implements MailTransport {
       const result = await poller.pollUntilDone({
         abortSignal: AbortSignal.timeout(this.options.completionBudgetMs ?? 30_000),
       });
-      return acsOutcome({ status: result.status, error: result.error }, result.id || operationId);
+      return acsOutcome(
+        { status: result.status, ...(result.error !== undefined ? { error: result.error } : {}) },
+        result.id || operationId,
+      );
     } catch (error) {
       // Accepted but not finished within the budget (or a status poll failed): sending again would duplicate it.
       return last ? acsOutcome(last, operationId) : acsFailure(error, this.now());

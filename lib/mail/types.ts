@@ -56,7 +56,20 @@ export function checkMailMessage(
   message: MailMessage,
 ): { ok: true; message: MailMessage } | { ok: false; reason: string } {
   const parsed = mailMessageSchema.safeParse(message);
-  if (parsed.success) return { ok: true, message: parsed.data };
+  if (parsed.success) {
+    const { to, cc, subject, text, html, headers } = parsed.data;
+    return {
+      ok: true,
+      message: {
+        to,
+        ...(cc !== undefined ? { cc } : {}),
+        subject,
+        text,
+        html,
+        ...(headers !== undefined ? { headers } : {}),
+      },
+    };
+  }
   const issue = parsed.error.issues[0];
   return { ok: false, reason: `invalid message: ${issue?.path.join(".") ?? ""} ${issue?.message ?? ""}`.trim() };
 }

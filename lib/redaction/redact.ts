@@ -137,7 +137,7 @@ export function redactDocument(doc: Document): Document {
     if (isScalar(node)) {
       if (isSecretLeaf(node.value, inSecret, key)) {
         node.value = REDACTED;
-        node.tag = undefined;
+        delete node.tag;
         if (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") node.type = "PLAIN";
       }
       return;

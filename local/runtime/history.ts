@@ -186,7 +186,12 @@ export function historyEvent<T extends HistoryEvent["EventType"]>(
 
 export function failureDetails(error: unknown): FailureDetails {
   const err = error instanceof Error ? error : new Error(String(error));
-  return { ErrorType: err.name || "Error", ErrorMessage: err.message, StackTrace: err.stack, IsNonRetriable: false };
+  return {
+    ErrorType: err.name || "Error",
+    ErrorMessage: err.message,
+    ...(err.stack !== undefined ? { StackTrace: err.stack } : {}),
+    IsNonRetriable: false,
+  };
 }
 
 /** How a failed or terminated sub-orchestration reaches its parent. */

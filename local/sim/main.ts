@@ -13,13 +13,21 @@ const port = (name: string): number | undefined => {
   return value ? Number(value) : undefined;
 };
 
+const scenario = process.argv[2] ?? process.env.SIM_SCENARIO;
+const armPort = port("SIM_ARM_PORT");
+const kubePort = port("SIM_KUBE_PORT");
+const controlPort = port("SIM_CONTROL_PORT");
 const dataDir = fileURLToPath(new URL("../../.local/sim", import.meta.url));
 const sim = await startSimulator({
   dataDir,
   clock: new RealClock(),
-  scenario: process.argv[2] ?? process.env.SIM_SCENARIO,
+  ...(scenario !== undefined ? { scenario } : {}),
   timeScale: Number(process.env.SIM_TIME_SCALE ?? DEMO_TIME_SCALE),
-  ports: { arm: port("SIM_ARM_PORT"), kube: port("SIM_KUBE_PORT"), control: port("SIM_CONTROL_PORT") },
+  ports: {
+    ...(armPort !== undefined ? { arm: armPort } : {}),
+    ...(kubePort !== undefined ? { kube: kubePort } : {}),
+    ...(controlPort !== undefined ? { control: controlPort } : {}),
+  },
 });
 
 process.stdout.write(

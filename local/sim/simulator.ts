@@ -7,6 +7,7 @@ import { RealClock, type Clock } from "../clock.js";
 import { kubeconfigYaml } from "./arm/kubeconfig.js";
 import { createArmHandler } from "./arm/server.js";
 import { createControlHandler } from "./control/server.js";
+import { definedOnly } from "./core/defined.js";
 import { guarded, listen, sendJson } from "./core/http.js";
 import { loadOrCreateTls } from "./core/tls.js";
 import { createKubeHandler } from "./kube/server.js";
@@ -129,7 +130,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     if (!parsed.success)
       throw new SimulatorInputError(`invalid faults: ${parsed.error.message}`, { cause: parsed.error });
     world.sync();
-    return world.setFaults(parsed.data);
+    return world.setFaults(definedOnly(parsed.data));
   };
   const rebuild = (next: Scenario): void => {
     kube.closeStreams();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
+import { definedOnly } from "../core/defined.js";
 import { readBody, send, sendJson } from "../core/http.js";
 import { partialFaultsSchema, type Faults } from "../model/faults.js";
 import type { World } from "../model/world.js";
@@ -61,7 +62,7 @@ export function createControlHandler(
             parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
           );
         }
-        return sendJson(res, 200, options.setFaults(parsed.data));
+        return sendJson(res, 200, options.setFaults(definedOnly(parsed.data)));
       }
       case "POST /_sim/reset": {
         const body = await readDocument(req);

@@ -376,6 +376,7 @@ function upgrade(
       sets.push(expression);
     }
   }
+  const description = flags.string.get("description");
   ctx.host.helm.upgrade(
     {
       release,
@@ -390,7 +391,7 @@ function upgrade(
       atomic: flags.bool.get("atomic") ?? false,
       dryRun: flags.bool.get("dry-run") ?? false,
       timeoutMs: ms,
-      description: flags.string.get("description"),
+      ...(description !== undefined ? { description } : {}),
       output: format,
       flags: flags.given,
       set: sets,

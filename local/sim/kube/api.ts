@@ -100,11 +100,13 @@ export class KubeApi {
     const now = this.hooks.now();
     object.metadata = {
       ...object.metadata,
-      namespace,
+      ...(namespace !== undefined ? { namespace } : {}),
       uid: uidFor(`${key}/${namespace ?? ""}/${object.metadata.name}/${now}/${this.store.resourceVersion()}`),
       creationTimestamp: rfc3339(now),
       generation: 1,
     };
+    // A cluster-scoped object has no namespace, whatever the body said.
+    if (namespace === undefined) delete object.metadata.namespace;
     delete object.status;
     const stored = this.store.put(key, object);
     this.hooks.created(def, stored, via);
@@ -183,8 +185,11 @@ export class KubeApi {
     } else {
       const specChanged = JSON.stringify(existing.spec) !== JSON.stringify(incoming.spec);
       next.spec = incoming.spec;
-      next.metadata.labels = incoming.metadata.labels;
-      next.metadata.annotations = incoming.metadata.annotations;
+      const { labels, annotations } = incoming.metadata;
+      if (labels !== undefined) next.metadata.labels = labels;
+      else delete next.metadata.labels;
+      if (annotations !== undefined) next.metadata.annotations = annotations;
+      else delete next.metadata.annotations;
       if (specChanged) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
     return this.store.put(resourceKey(def), next);

@@ -64,7 +64,12 @@ function parseRoute(path: string): Route | ApiFailure {
   if (namespace !== undefined && !def.namespaced) return noRoute();
   if (subresource !== undefined && !def.subresources.some((s) => s.name === subresource)) return noRoute();
   if (name !== undefined && def.namespaced && namespace === undefined) return noRoute();
-  return { def, namespace, name, subresource };
+  return {
+    def,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(subresource !== undefined ? { subresource } : {}),
+  };
 }
 
 function wantsTable(req: IncomingMessage): boolean {
@@ -270,7 +275,7 @@ function startWatch(
   const started = world.store.watch(
     {
       resource: resourceKey(def),
-      namespace: def.namespaced ? namespace : undefined,
+      ...(def.namespaced && namespace !== undefined ? { namespace } : {}),
       accepts: (o) => labels.matches(o.metadata.labels) && fields.matches(o),
       send,
     },
@@ -315,14 +320,18 @@ function podLog(
   };
   const flag = (key: string): boolean => ["true", "1"].includes(url.searchParams.get(key) ?? "");
   const sinceTime = url.searchParams.get("sinceTime");
+  const container = url.searchParams.get("container");
+  const tailLines = number("tailLines");
+  const sinceSeconds = number("sinceSeconds");
+  const limitBytes = number("limitBytes");
   const options: LogOptions = {
-    container: url.searchParams.get("container") ?? undefined,
-    tailLines: number("tailLines"),
-    sinceSeconds: number("sinceSeconds"),
-    sinceTime: sinceTime ? Date.parse(sinceTime) : undefined,
+    ...(container !== null ? { container } : {}),
+    ...(tailLines !== undefined ? { tailLines } : {}),
+    ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+    ...(sinceTime ? { sinceTime: Date.parse(sinceTime) } : {}),
     timestamps: flag("timestamps"),
     previous: flag("previous"),
-    limitBytes: number("limitBytes"),
+    ...(limitBytes !== undefined ? { limitBytes } : {}),
   };
   for (const key of ["tailLines", "sinceSeconds", "limitBytes"] as const) {
     const value = options[key];
@@ -338,7 +347,7 @@ function podLog(
   if (!flag("follow")) return send(res, 200, first.value, "text/plain");
   res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
   res.write(first.value);
-  const unbounded: LogOptions = { ...options, tailLines: undefined, sinceSeconds: undefined, sinceTime: undefined };
+  const { tailLines: _tailLines, sinceSeconds: _sinceSeconds, sinceTime: _sinceTime, ...unbounded } = options;
   const full = world.kube.logs(namespace, name, unbounded);
   let sent = full.ok ? full.value.length : 0;
   const end = (): void => {

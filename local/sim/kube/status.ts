@@ -58,7 +58,7 @@ export function conflict(resource: string, group: string, name: string): ApiFail
     409,
     "Conflict",
     `Operation cannot be fulfilled on ${qualified} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group, kind: resource },
+    { ...(name !== undefined ? { name } : {}), group, kind: resource },
   );
 }
 
@@ -80,7 +80,7 @@ export function forbidden(
     403,
     "Forbidden",
     `${target} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${scope}`,
-    { name, group, kind: resource },
+    { ...(name !== undefined ? { name } : {}), group, kind: resource },
   );
 }
 

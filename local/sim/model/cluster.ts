@@ -281,13 +281,13 @@ export class CluedInCluster {
       containerName: def.container,
       image: `${generation.desired.image}:${generation.desired.tag}`,
       phase: container ? "Running" : "Pending",
-      container,
+      ...(container !== undefined ? { container } : {}),
       ready: container?.ready ?? false,
       nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
       podIP: `10.244.${smallInt(`${name}/a`, 3)}.${2 + smallInt(`${name}/b`, 250)}`,
       env,
       port: def.port,
-      readinessPath: def.readinessPath,
+      ...(def.readinessPath !== undefined ? { readinessPath: def.readinessPath } : {}),
       isServer: def.runsInUpgradeMode,
       desired: generation.desired,
     };
@@ -317,11 +317,10 @@ export class CluedInCluster {
       containerName: def.container,
       image: `${def.image}:${run.tag}`,
       phase: done ? "Succeeded" : running ? "Running" : "Pending",
-      container:
-        running && !done
-          ? containerAt(containerStart, [], 0, t, { ...this.containerTimings(undefined), readyMs: 0 })
-          : undefined,
-      completed: done ? { startedAt: containerStart, finishedAt: completedAt } : undefined,
+      ...(running && !done
+        ? { container: containerAt(containerStart, [], 0, t, { ...this.containerTimings(undefined), readyMs: 0 }) }
+        : {}),
+      ...(done ? { completed: { startedAt: containerStart, finishedAt: completedAt } } : {}),
       ready: running && !done,
       nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
       podIP: `10.244.${smallInt(`${name}/a`, 3)}.${2 + smallInt(`${name}/b`, 250)}`,

@@ -122,7 +122,7 @@ export class RunCommands {
     return {
       id: record.id,
       provisioningState: record.failure !== undefined ? "Failed" : "Succeeded",
-      exitCode: record.exitCode,
+      ...(record.exitCode !== undefined ? { exitCode: record.exitCode } : {}),
       startedAt: new Date(record.startedAt).toISOString(),
       finishedAt: new Date(record.finishedAt ?? now).toISOString(),
       logs: record.logs,

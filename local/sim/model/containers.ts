@@ -70,7 +70,7 @@ export function containerAt(
           state: { kind: "running", startedAt: lastStart },
           ready: false,
           restarts,
-          lastTerminated,
+          ...(lastTerminated !== undefined ? { lastTerminated } : {}),
           readyAt: Infinity,
           instanceStart: lastStart,
         };
@@ -104,7 +104,7 @@ export function containerAt(
     state: { kind: "running", startedAt: lastStart },
     ready: t >= readyAt,
     restarts,
-    lastTerminated,
+    ...(lastTerminated !== undefined ? { lastTerminated } : {}),
     readyAt,
     instanceStart: lastStart,
   };

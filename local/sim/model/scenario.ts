@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
+import { definedOnly } from "../core/defined.js";
 import { cloneValues, coalesceValues, isMap, type Values } from "../core/values.js";
 import { CHARTS, findChart, findChartByRelease, type ChartVersion } from "./charts.js";
 import { partialFaultsSchema, type Faults } from "./faults.js";
@@ -207,7 +208,7 @@ export function resolveScenario(input: unknown): ScenarioResult {
     ok: true,
     scenario: {
       name: s.name,
-      description: s.description,
+      ...(s.description !== undefined ? { description: s.description } : {}),
       cluster: {
         subscriptionId: "8d2f6a4e-1b3c-4e5f-9a7b-0c1d2e3f4a5b",
         resourceGroup: "rg-cluedin-demo",
@@ -217,14 +218,14 @@ export function resolveScenario(input: unknown): ScenarioResult {
         tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
         privateCluster: false,
         runCommandDisabled: false,
-        ...s.cluster,
+        ...definedOnly(s.cluster),
       },
       releaseName: s.release.name ?? "cluedin-platform",
       namespace: s.release.namespace ?? "cluedin",
       revisions: planRevisions(s.release, baseValues),
       queues: { ...DEFAULT_QUEUES, ...s.queues },
-      timings: { ...DEFAULT_TIMINGS, ...s.timings },
-      faults: s.faults ?? {},
+      timings: { ...DEFAULT_TIMINGS, ...(s.timings ? definedOnly(s.timings) : {}) },
+      faults: s.faults ? definedOnly(s.faults) : {},
     },
   };
 }

@@ -263,6 +263,7 @@ export class World {
     const views = this.cluster.workloadViews(t);
     const pods = [...views.flatMap((v) => v.pods), ...this.cluster.jobViews(t).map((j) => j.pod)];
     const ctx = this.objectContext(t);
+    const deployedRevision = history.filter((r) => r.info.status === "deployed").at(-1)?.version;
     return {
       now: new Date(t).toISOString(),
       scenario: this.scenario.name,
@@ -282,7 +283,7 @@ export class World {
           description: r.info.description,
           updated: r.info.last_deployed,
         })),
-        deployedRevision: history.filter((r) => r.info.status === "deployed").at(-1)?.version,
+        ...(deployedRevision !== undefined ? { deployedRevision } : {}),
       },
       workloads: views.map((v) => ({
         kind: v.def.kind,
@@ -316,9 +317,9 @@ export class World {
           name: o.metadata.name,
           namespace: o.metadata.namespace ?? "",
           toVersion: spec.toVersion ?? "",
-          phase: status.phase,
-          message: status.message,
-          createdAt: o.metadata.creationTimestamp,
+          ...(status.phase !== undefined ? { phase: status.phase } : {}),
+          ...(status.message !== undefined ? { message: status.message } : {}),
+          ...(o.metadata.creationTimestamp !== undefined ? { createdAt: o.metadata.creationTimestamp } : {}),
         };
       }),
       queues: this.queueRows(),
@@ -376,7 +377,7 @@ export class World {
         if (!faults.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
     }
     this.cluster.apply(desired, at, {
-      notReadyUntil,
+      ...(notReadyUntil !== undefined ? { notReadyUntil } : {}),
       crashAfterRollout: kind === "upgrade" ? faults.crashLoopAfterUpgrade : [],
     });
     this.appliedChart = chart;

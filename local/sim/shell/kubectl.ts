@@ -228,7 +228,7 @@ function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
       stdout += renderTable(table, {
         wide: output === "wide",
         noHeaders: flags.bool.get("no-headers") ?? false,
-        prefix: multipleTypes ? qualified(def) : undefined,
+        ...(multipleTypes ? { prefix: qualified(def) } : {}),
         showLabels: flags.bool.get("show-labels") ?? false,
       });
     } else if (output === "name") {
@@ -435,10 +435,11 @@ function logs(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit 
   if (since !== undefined && sinceMs === undefined)
     return err(`error: invalid argument "${since}" for "--since" flag: time: invalid duration "${since}"`);
   const tail = flags.string.get("tail");
+  const container = flags.string.get("container");
   const result = ctx.host.kube.logs(namespace, pod.value.metadata.name, {
-    container: flags.string.get("container"),
-    tailLines: tail !== undefined && Number(tail) >= 0 ? Number(tail) : undefined,
-    sinceSeconds: sinceMs === undefined ? undefined : Math.ceil(sinceMs / 1000),
+    ...(container !== undefined ? { container } : {}),
+    ...(tail !== undefined && Number(tail) >= 0 ? { tailLines: Number(tail) } : {}),
+    ...(sinceMs !== undefined ? { sinceSeconds: Math.ceil(sinceMs / 1000) } : {}),
     timestamps: flags.bool.get("timestamps") ?? false,
     previous: flags.bool.get("previous") ?? false,
   });

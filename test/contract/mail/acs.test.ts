@@ -15,9 +15,10 @@ type Mode = "ok" | "throttled" | "bad-request" | "server-error" | "fails-later" 
 interface Recorded {
   method: string;
   path: string;
-  authorization?: string;
-  operationId?: string;
-  body?: unknown;
+  /** As the request carried them: headers it did not send and an empty body are recorded as undefined. */
+  authorization: string | undefined;
+  operationId: string | undefined;
+  body: unknown;
 }
 
 let certificate: TestCertificate;

@@ -12,15 +12,12 @@ describe("bad input gets the answers a real API server, ARM or shell would give,
   ): Promise<RawResponse> =>
     rawRequest(`${t.sim.kubeServer}${path}`, {
       caCertPem: t.sim.caCertPem,
-      token: options.token === null ? undefined : (options.token ?? t.sim.token),
-      method: options.method,
-      body:
-        options.body === undefined
-          ? undefined
-          : typeof options.body === "string"
-            ? options.body
-            : JSON.stringify(options.body),
-      contentType: options.contentType,
+      ...(options.token === null ? {} : { token: options.token ?? t.sim.token }),
+      ...(options.method !== undefined ? { method: options.method } : {}),
+      ...(options.body !== undefined
+        ? { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }
+        : {}),
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
     });
   const status = (
     response: RawResponse,
@@ -164,9 +161,9 @@ describe("bad input gets the answers a real API server, ARM or shell would give,
     ): Promise<RawResponse> =>
       rawRequest(`${base}${path}`, {
         caCertPem: t.sim.caCertPem,
-        token: options.token === null ? undefined : t.sim.token,
-        method: options.method,
-        body: options.body,
+        ...(options.token === null ? {} : { token: t.sim.token }),
+        ...(options.method !== undefined ? { method: options.method } : {}),
+        ...(options.body !== undefined ? { body: options.body } : {}),
       });
     const noVersion = await arm("");
     expect(JSON.parse(noVersion.body)).toEqual({

@@ -20,7 +20,12 @@ export const START = Date.UTC(2026, 0, 5, 9, 0, 0);
 export async function startTestSimulator(scenario?: ScenarioInput | string, timeScale = 1): Promise<TestSimulator> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "cluedin-sim-test-"));
   const clock = new VirtualClock(START);
-  const sim = await startSimulator({ dataDir, clock, scenario, timeScale }).catch(async (error: unknown) => {
+  const sim = await startSimulator({
+    dataDir,
+    clock,
+    ...(scenario !== undefined ? { scenario } : {}),
+    timeScale,
+  }).catch(async (error: unknown) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
@@ -56,8 +61,8 @@ export async function runOnCluster(
     t.sim.clusterName,
     {
       command,
-      context: options.files ? zipContext(options.files) : undefined,
-      clusterToken: options.clusterToken === null ? undefined : (options.clusterToken ?? t.sim.token),
+      ...(options.files ? { context: zipContext(options.files) } : {}),
+      ...(options.clusterToken === null ? {} : { clusterToken: options.clusterToken ?? t.sim.token }),
     },
     { updateIntervalInMs: 1 },
   );

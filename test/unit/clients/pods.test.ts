@@ -8,7 +8,7 @@ function pod(name: string, status: PodLike["status"], extra: Partial<NonNullable
   return {
     metadata: { name, creationTimestamp: minutesAgo(60), ...extra },
     spec: { containers: [{ name: "main", image: `registry/${name}:1` }] },
-    status,
+    ...(status !== undefined ? { status } : {}),
   };
 }
 
