@@ -26,6 +26,7 @@ import {
   type Orchestration,
   type ORCHESTRATIONS,
 } from "../lib/workflow/orchestrations.js";
+import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, scheduleChild, type Flow, type Scheduled } from "./calls.js";
 import { transientRetry } from "./retry.js";
 
@@ -111,7 +112,7 @@ export function makeMonitorOrchestrator(activities: MonitorActivities): Orchestr
       } catch (error) {
         // A poll that fails even after retries is one missed observation, not the end of the wait.
         failedPolls++;
-        summary = `poll failed: ${error instanceof Error ? error.message.slice(0, 300) : "unknown error"}`;
+        summary = `poll failed: ${taskFailureMessage(error).slice(0, 300)}`;
       }
       const now = context.df.currentUtcDateTime.getTime();
       if (now >= deadline) return { ok: false, timedOut: true, summary, polls, observation };

@@ -9,6 +9,7 @@ import type { WorkflowActivities } from "../lib/workflow/activities.js";
 import { evaluateQueues } from "../lib/workflow/checks.js";
 import type { CheckQueuesResult, PollCommandResult } from "../lib/workflow/contracts.js";
 import { QueueDrainInputSchema, type MonitorResult } from "../lib/workflow/orchestrations.js";
+import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, type Flow } from "./calls.js";
 import { scheduleMonitor, type Monitor } from "./monitor.js";
 import { transientRetry } from "./retry.js";
@@ -22,8 +23,7 @@ export interface QueueDeps {
 const LISTING_BUDGET_MS = 3 * 60_000;
 const ROUNDS_PER_GENERATION = 5;
 
-const message = (error: unknown, fallback: string): string =>
-  error instanceof Error ? error.message.slice(0, 300) : fallback;
+const message = (error: unknown, fallback: string): string => taskFailureMessage(error).slice(0, 300) || fallback;
 
 export function* readQueues(
   context: OrchestrationContext,

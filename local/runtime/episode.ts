@@ -4,7 +4,7 @@
  * is done. Nothing here writes to disk; the runtime commits the returned episode.
  */
 import { EventType, historyEvent, type EventRaisedEvent, type HistoryEvent, type TerminalStatus } from "./history.js";
-import { replayHost, type HostReplayResult, type PlannedAction } from "./host-replay.js";
+import { replayHost, type HostReplayResult, type KnownFunctions, type PlannedAction } from "./host-replay.js";
 import { runOrchestrator, type InvocationEnvironment } from "./invoke.js";
 import { noPendingWork, parseJsonText, type EpisodeRecord, type InstanceRecord } from "./instance.js";
 import { findFunction, TriggerType } from "./registry.js";
@@ -20,6 +20,25 @@ export interface EpisodeResult {
 export interface EpisodeEnvironment extends InvocationEnvironment {
   /** Name of the registered orchestrator whose code runs for `name` (see LocalRuntimeOptions.substitutes). */
   codeFor: (name: string) => string;
+  /** The activities and orchestrators the host knows (it refuses calls to any other). */
+  knownFunctions: () => KnownFunctions;
+}
+
+/** The extension's limit on custom status: 16 KB of UTF-16 (DurableOrchestrationContext.SetCustomStatus). */
+export const MAX_CUSTOM_STATUS_KB = 16;
+
+/**
+ * MessagePayloadDataConverter.Serialize(value, maxSizeInKB): the payload's UTF-16 byte count, divided by 1024 and
+ * truncated, may not exceed the limit; the ArgumentException it throws fails the orchestrator function.
+ */
+export function customStatusRefusal(json: string | null): string | undefined {
+  if (json === null) return undefined;
+  const sizeInKB = Math.trunc((json.length * 2) / 1024);
+  if (sizeInKB <= MAX_CUSTOM_STATUS_KB) return undefined;
+  return (
+    `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. ` +
+    `The current payload size is ${sizeInKB} KB.`
+  );
 }
 
 const nothingMore = { decisions: [], warnings: [] } satisfies Omit<EpisodeResult, "episode">;
@@ -98,20 +117,25 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     return { episode: finished(base, "Failed", failedWith(outcome.message)), ...nothingMore };
 
   const { state } = outcome;
+  // The shim sets the custom status before it replays the actions; a refused one fails the orchestrator function.
+  const customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
+  const oversized = customStatusRefusal(customStatus);
+  if (oversized) return { episode: finished(base, "Failed", failedWith(oversized)), ...nothingMore };
   const host: HostReplayResult = replayHost({
     history: [...record.history, ...newEvents],
     newEventsFrom: record.history.length,
     actions: state.actions[0] ?? [],
     executionId: record.executionId,
+    functions: env.knownFunctions(),
   });
-  const withStatus = {
-    ...base,
-    customStatus: state.customStatus === undefined ? null : JSON.stringify(state.customStatus),
-  };
+  const withStatus = { ...base, customStatus };
   const decisions = host.decisions.map((action) => decisionEvent(action, now));
   const result = { decisions: host.decisions, warnings: host.warnings };
   if (host.failure !== undefined) {
     return { ...result, decisions: [], episode: finished(withStatus, "Failed", JSON.stringify(host.failure)) };
+  }
+  if (host.refusal !== undefined) {
+    return { ...result, decisions: [], episode: finished(withStatus, "Failed", failedWith(host.refusal)) };
   }
   const openCount = host.open.activities.length + host.open.timers.length + host.open.subOrchestrations.length;
   // DTFx completes an instance only when the shim is through its actions and no task is open (REFERENCE §2).

@@ -100,7 +100,7 @@ export interface TaskFailedEvent extends EventBase {
   TaskScheduledId: number;
   Reason: string;
   Details: string;
-  FailureDetails: FailureDetails;
+  FailureDetails: FailureDetails | null;
 }
 export interface SubOrchestrationCreatedEvent extends EventBase {
   EventType: 7;
@@ -119,7 +119,7 @@ export interface SubOrchestrationFailedEvent extends EventBase {
   TaskScheduledId: number;
   Reason: string;
   Details: string;
-  FailureDetails: FailureDetails;
+  FailureDetails: FailureDetails | null;
 }
 export interface TimerCreatedEvent extends EventBase {
   EventType: 10;
@@ -184,27 +184,87 @@ export function historyEvent<T extends HistoryEvent["EventType"]>(
   return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: isoTime(at), ...fields } as EventOf<T>;
 }
 
-export function failureDetails(error: unknown): FailureDetails {
-  const err = error instanceof Error ? error : new Error(String(error));
-  return {
-    ErrorType: err.name || "Error",
-    ErrorMessage: err.message,
-    ...(err.stack !== undefined ? { StackTrace: err.stack } : {}),
-    IsNonRetriable: false,
-  };
+/**
+ * A .NET exception as the extension's error converter writes it into `Details` (DurableTask.Core
+ * `Utils.SerializeCause`; Json.NET with type names, the ISerializable shape of System.Exception).
+ */
+function serializedException(type: string, message: string, inner: string | null = null): string {
+  const [className = type, assembly = "System.Private.CoreLib"] = type.split(", ");
+  return JSON.stringify({
+    $type: `${className}, ${assembly}`,
+    ClassName: className,
+    Message: message,
+    Data: null,
+    InnerException: inner === null ? null : (JSON.parse(inner) as unknown),
+    HelpURL: null,
+    StackTraceString: null,
+    RemoteStackTraceString: null,
+    RemoteStackIndex: 0,
+    ExceptionMethod: null,
+    HResult: -2146233088,
+    Source: null,
+    WatsonBuckets: null,
+  });
 }
 
-/** How a failed or terminated sub-orchestration reaches its parent. */
+const RPC_EXCEPTION = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script";
+
+/**
+ * A failed activity as the Durable extension reports it to an out-of-process orchestrator. The Functions host wraps
+ * the worker's error in an RpcException whose message is `Result: Failure\nException: {message}\nStack: {stack}`
+ * (azure-functions-host Workers/Rpc/RpcException.cs); the extension's TaskActivityShim takes the text between
+ * `\nException:` and `\nStack:` as the friendly message (OutOfProcExceptionHelpers.cs, leading space included) and
+ * fails the task with `Reason` "Activity function '<name>' failed: <friendly>" and the serialized exception as
+ * `Details`; `FailureDetails` stays null (azure-functions-durable-extension Listener/TaskActivityShim.cs). The
+ * durable-functions library then hands the orchestrator `new Error(`${Reason} \n ${Details}`)`
+ * (TaskOrchestrationExecutor.js). An activity that no longer exists fails the same way with the message
+ * "Activity function '<name>' does not exist." (Listener/TaskNonexistentActivityShim.cs).
+ */
+export function activityFailed(
+  taskScheduledId: number,
+  name: string,
+  error: unknown,
+  at: number,
+  missing = false,
+): TaskFailedEvent {
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (missing) {
+    const message = `Activity function '${name}' does not exist.`;
+    return historyEvent(EventType.TaskFailed, at, {
+      TaskScheduledId: taskScheduledId,
+      Reason: `Activity function '${name}' failed: ${message}`,
+      Details: serializedException(
+        "Microsoft.Azure.WebJobs.Extensions.DurableTask.FunctionFailedException, Microsoft.Azure.WebJobs.Extensions.DurableTask",
+        message,
+      ),
+      FailureDetails: null,
+    });
+  }
+  const rpc = `Result: Failure\nException: ${err.message}\nStack: ${err.stack ?? ""}`;
+  const friendly = rpc.slice(rpc.indexOf("\nException:") + "\nException:".length, rpc.indexOf("\nStack:"));
+  return historyEvent(EventType.TaskFailed, at, {
+    TaskScheduledId: taskScheduledId,
+    Reason: `Activity function '${name}' failed: ${friendly}`,
+    Details: serializedException("System.Exception", friendly, serializedException(RPC_EXCEPTION, rpc)),
+    FailureDetails: null,
+  });
+}
+
+/**
+ * How a failed or terminated sub-orchestration reaches its parent: DTFx passes the child's failure reason and
+ * details on (TaskOrchestrationDispatcher), with no FailureDetails for the extension's out-of-process orchestrators.
+ */
 export function subOrchestrationFailed(
   taskScheduledId: number,
   message: string,
   at: number,
+  details = "",
 ): SubOrchestrationFailedEvent {
   return historyEvent(EventType.SubOrchestrationInstanceFailed, at, {
     TaskScheduledId: taskScheduledId,
     Reason: message,
-    Details: "",
-    FailureDetails: { ErrorType: "OrchestrationFailureException", ErrorMessage: message, IsNonRetriable: false },
+    Details: details,
+    FailureDetails: null,
   });
 }
 

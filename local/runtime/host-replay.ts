@@ -47,8 +47,16 @@ export interface OpenWork {
   subOrchestrations: number[];
 }
 
+/** The functions the host knows, by kind: it refuses to schedule any other (see `FunctionCheck`). */
+export interface KnownFunctions {
+  activities: readonly string[];
+  orchestrators: readonly string[];
+}
+
 export interface HostReplayInput {
   history: readonly HistoryEvent[];
+  /** When given, calls to functions not in it fail the orchestration as the extension does. */
+  functions?: KnownFunctions;
   /** Index of this episode's OrchestratorStarted: events before it were played in earlier episodes. */
   newEventsFrom: number;
   actions: readonly WireAction[];
@@ -63,10 +71,16 @@ export interface HostReplayResult {
   /** The shim got through every action (it awaits each one in turn). */
   actionsReplayed: boolean;
   continueAsNew?: { input: string | null };
-  /** Raised events no wait consumed, in arrival order (carried into a continued-as-new execution). */
+  /** Events that reached the host after continueAsNew, in arrival order (carried into the next execution). */
   unconsumedEvents: EventRaisedEvent[];
   /** Set when history contradicts the replayed actions; the instance fails with this message. */
   failure?: string;
+  /**
+   * Set when the extension refused an action while replaying it (an unknown function, a delay the storage
+   * provider cannot hold); the orchestrator function fails with this message (TaskOrchestrationShim wraps it as
+   * "Orchestrator function '<name>' failed: <message>").
+   */
+  refusal?: string;
   warnings: string[];
 }
 
@@ -105,6 +119,44 @@ class ReplayFailure extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ReplayFailure";
+  }
+}
+
+/** An ArgumentException the extension throws from inside the shim's replay of an action. */
+class ActionRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ActionRefused";
+  }
+}
+
+/**
+ * DurableTaskExtension.ThrowIfFunctionDoesNotExist, called by DurableOrchestrationContext.CallDurableTaskFunctionAsync
+ * each time an action is replayed: an unknown name fails the orchestration, it is no catchable task failure.
+ */
+function checkFunctionExists(known: KnownFunctions | undefined, kind: "activity" | "orchestrator", name: string): void {
+  if (!known) return;
+  const names = kind === "activity" ? known.activities : known.orchestrators;
+  if (names.some((n) => n.toLowerCase() === name.toLowerCase())) return;
+  const list =
+    names.length > 0
+      ? `The following are the known ${kind} functions: '${names.join("', '")}'.`
+      : `No ${kind} functions are currently registered!`;
+  throw new ActionRefused(
+    `The function '${name}' doesn't exist, is disabled, or is not an ${kind} function. Additional info: ${list}`,
+  );
+}
+
+/**
+ * AzureStorageDurabilityProvider.ValidateDelayTime (MaximumDelayTime 6 days), applied by CallDurableTaskFunctionAsync
+ * to a retry's first and maximum intervals.
+ */
+function checkRetryDelays(options: WireRetryOptions): void {
+  for (const ms of [options.maxRetryIntervalInMilliseconds, options.firstRetryIntervalInMilliseconds]) {
+    if (ms !== undefined && ms > MAX_SHORT_TIMER_MS)
+      throw new ActionRefused(
+        `The Azure Storage provider supports a maximum of ${MAX_SHORT_TIMER_MS / DAY_MS} days for time-based delays`,
+      );
   }
 }
 
@@ -157,14 +209,16 @@ class HostReplay {
 
   run(): HostReplayResult {
     let failure: string | undefined;
+    let refusal: string | undefined;
     try {
       this.input.history.forEach((event, index) => {
         this.replaying = index < this.input.newEventsFrom;
         this.process(event);
       });
     } catch (error) {
-      if (!(error instanceof ReplayFailure)) throw error;
-      failure = error.message;
+      if (error instanceof ReplayFailure) failure = error.message;
+      else if (error instanceof ActionRefused) refusal = error.message;
+      else throw error;
     }
     const open: OpenWork = { activities: [], timers: [], subOrchestrations: [] };
     for (const [id, task] of this.open) {
@@ -172,17 +226,16 @@ class HostReplay {
       else if (task.kind === "timer") open.timers.push({ id, fireAt: task.fireAt ?? this.now });
       else open.subOrchestrations.push(id);
     }
-    const arrival = new Map(this.input.history.map((event, index) => [event, index]));
-    const unconsumedEvents = [...[...this.buffered.values()].flat(), ...this.carried].sort(
-      (a, b) => (arrival.get(a) ?? 0) - (arrival.get(b) ?? 0),
-    );
     return {
       decisions: [...this.planned.values()],
       open,
       actionsReplayed: this.actionsReplayed,
       ...(this.continueAsNew ? { continueAsNew: this.continueAsNew } : {}),
-      unconsumedEvents,
+      // Events raised before continueAsNew that no wait took are dropped: the shim calls ContinueAsNew(input), whose
+      // preserveUnprocessedEvents is false (DurableOrchestrationContext.ContinueAsNew/RescheduleBufferedExternalEvents).
+      unconsumedEvents: [...this.carried],
       ...(failure === undefined ? {} : { failure }),
+      ...(refusal === undefined ? {} : { refusal }),
       warnings: this.warnings,
     };
   }
@@ -322,10 +375,12 @@ class HostReplay {
 
   private scheduleActivity(action: WireAction): Signal {
     const name = action.functionName ?? "";
+    checkFunctionExists(this.input.functions, "activity", name);
     return this.track({ kind: "activity", id: this.nextId++, name, input: jsonTextOf(action.input, true) });
   }
 
   private scheduleSubOrchestration(action: WireAction): Signal {
+    checkFunctionExists(this.input.functions, "orchestrator", action.functionName ?? "");
     const id = this.nextId++;
     return this.track({
       kind: "subOrchestration",
@@ -380,6 +435,7 @@ class HostReplay {
   private withRetry(action: WireAction, attempt: () => Signal): Signal {
     const options = action.retryOptions;
     if (!options) throw new ReplayFailure(`Retry action for '${action.functionName ?? ""}' has no retryOptions.`);
+    checkRetryDelays(options);
     const result = new Signal();
     const firstAttemptAt = this.now;
     const run = (retryCount: number): void => {

@@ -10,7 +10,7 @@ import { runEpisode, type EpisodeEnvironment, type EpisodeResult } from "./episo
 import { errorMessage, LocalRuntimeError } from "./errors.js";
 import {
   EventType,
-  failureDetails,
+  activityFailed,
   historyEvent,
   isoTime,
   subOrchestrationFailed,
@@ -35,6 +35,7 @@ import {
   type StatusOptions,
 } from "./instance.js";
 import { findFunction, registeredFunctions, TriggerType } from "./registry.js";
+import type { KnownFunctions } from "./host-replay.js";
 import { InstanceStore, StoreStoppedError } from "./store.js";
 import { WorkTracker } from "./work-tracker.js";
 
@@ -105,6 +106,17 @@ const targetOf = (record: InstanceRecord): Target => ({
   executionId: record.executionId,
 });
 
+/** The names the host would accept in a call: registered activities, and orchestrators (with their stand-ins). */
+function knownFunctions(substitutes: Record<string, string>): KnownFunctions {
+  const functions = registeredFunctions();
+  const named = (type: string): string[] => functions.filter((f) => f.triggerType === type).map((f) => f.name);
+  const orchestrators = named(TriggerType.orchestration);
+  const standIns = Object.keys(substitutes).filter((name) =>
+    findFunction(substitutes[name] ?? "", TriggerType.orchestration),
+  );
+  return { activities: named(TriggerType.activity), orchestrators: [...orchestrators, ...standIns] };
+}
+
 export class LocalRuntime {
   /** Opens the management webhooks, as the host's durabletask_extension system key does; random per runtime. */
   readonly systemKey = randomBytes(24).toString("base64url");
@@ -130,6 +142,7 @@ export class LocalRuntime {
       log: this.log,
       clientData: () => this.clientData(),
       codeFor: (name) => options.substitutes?.[name] ?? name,
+      knownFunctions: () => knownFunctions(options.substitutes ?? {}),
     };
     this.server = new RuntimeHttpServer(this, { routePrefix: options.routePrefix ?? "api", log: this.log });
     this.work = new WorkTracker(
@@ -443,16 +456,14 @@ export class LocalRuntime {
       for (const decision of result.decisions) {
         if (decision.kind === "activity" && open.activities.includes(decision.id)) {
           this.activities.enqueue({ ...targetOf(record), id: decision.id, name: decision.name, input: decision.input });
-        } else if (decision.kind === "timer" && open.timers.includes(decision.id)) {
+        } else if (decision.kind === "timer") {
+          // A cancelled timer still fires: the shim cancels only the task it awaits, DTFx keeps the TimerCreated and
+          // later delivers TimerFired, one more wake-up the orchestrator ignores (OutOfProcOrchestrationShim
+          // InvokeAPIFromAction, CreateTimer with a cancelled token).
           this.armTimer(live, decision.id, decision.fireAt);
         } else if (decision.kind === "subOrchestration" && open.subOrchestrations.includes(decision.id)) {
           this.work.track(this.startChild(record, decision.id, decision.name, decision.instanceId, decision.input));
         }
-      }
-      for (const [id, cancel] of live.timers) {
-        if (open.timers.includes(id)) continue;
-        cancel();
-        live.timers.delete(id);
       }
     }
     this.work.notifyProgress();
@@ -498,7 +509,7 @@ export class LocalRuntime {
 
   private async executeActivity(work: ActivityWork): Promise<void> {
     const fn = findFunction(work.name, TriggerType.activity);
-    // Azure's TaskNonexistentActivityShim: an unknown activity fails like a throwing one.
+    // An activity that disappeared after it was scheduled (a deploy) fails like a throwing one.
     const outcome = fn
       ? await runActivity(fn, work.input, work.instanceId, this.env)
       : { ok: false as const, error: new Error(`Activity function '${work.name}' does not exist.`) };
@@ -510,14 +521,8 @@ export class LocalRuntime {
         historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: work.id, Result: outcome.result }),
       );
     }
-    const details = failureDetails(outcome.error);
-    this.log(`activity ${work.name} for '${work.instanceId}' failed: ${details.ErrorMessage}`);
-    const failed = historyEvent(EventType.TaskFailed, now, {
-      TaskScheduledId: work.id,
-      Reason: `Activity function '${work.name}' failed: ${details.ErrorMessage}`,
-      Details: details.StackTrace ?? "",
-      FailureDetails: details,
-    });
+    const failed = activityFailed(work.id, work.name, outcome.error, now, !fn);
+    this.log(`${failed.Reason} (for '${work.instanceId}')`);
     await this.deliver(work, failed);
   }
 

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventType, type HistoryEvent, LocalRuntimeError } from "../../../local/runtime/index.js";
+import { VirtualClock } from "../../../local/clock.js";
 import { fixture, eventually, startRuntime, T0, type TestRuntime } from "./fixtures/harness.js";
 
 const { orchestrators, probe } = fixture;
@@ -124,11 +125,18 @@ describe("continueAsNew", () => {
     expect(t.clock.now()).toBe(T0 + 3 * MINUTE);
   });
 
-  it("carries an event nobody consumed into the next execution", async () => {
+  // The shim calls ContinueAsNew(input), so preserveUnprocessedEvents is false: events raised before it that no wait
+  // took are dropped, only those that arrive afterwards reach the next execution (extension
+  // DurableOrchestrationContext.ContinueAsNew, DurableTaskExtension's RescheduleBufferedExternalEvents).
+  it("drops an event nobody waited for at continueAsNew; the next execution gets only later ones", async () => {
     const id = await t.runtime.startNew(orchestrators.carryOver, { input: { round: 0 } });
     await t.runtime.whenIdle();
-    await t.runtime.raiseEvent(id, "Note", "kept");
-    expect((await t.runtime.waitForCompletion(id)).output).toEqual({ note: "kept" });
+    await t.runtime.raiseEvent(id, "Note", "dropped");
+    await expect(t.runtime.waitForCompletion(id)).rejects.toThrow(/idle, no timer is due/);
+    const waiting = await t.runtime.getStatus(id);
+    expect(waiting).toMatchObject({ runtimeStatus: "Running", input: { round: 1 } });
+    await t.runtime.raiseEvent(id, "Note", "later");
+    expect((await t.runtime.waitForCompletion(id)).output).toEqual({ note: "later" });
   });
 
   it("re-delivers an event consumed next to a cancelled timer, as Azure does (extension#2606)", async () => {
@@ -194,7 +202,10 @@ describe("retries", () => {
   it("gives up after maxNumberOfAttempts, delays capped by maxRetryInterval", async () => {
     const input = { succeedOn: 99, attempts: 3, firstMs: 1000, backoff: 2, maxMs: 1500 };
     const { id, status, history } = await run(orchestrators.retry, input);
-    expect(status.output).toEqual({ ok: false, message: "Error: attempt 3 failed" });
+    expect(status.output).toMatchObject({ ok: false });
+    expect((status.output as { message: string }).message).toMatch(
+      /^Activity function 'Flaky' failed: {2}attempt 3 failed \n \{/,
+    );
     expect(probe.calls.get(id)).toBe(3);
     // The last failed attempt is followed by an immediate timer (DTFx RetryInterceptor back-compat).
     expect(timerDelays(history)).toEqual([1000, 1500, 0]);
@@ -227,7 +238,8 @@ describe("completion rule", () => {
     await eventually(async () => (await t.runtime.history(id)).some((e) => e.EventType === EventType.TaskFailed));
     expect((await t.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
     fixture.gateFor("all-slow").release();
-    expect(await t.runtime.waitForCompletion(id)).toMatchObject({ output: "caught Error: first" });
+    const { output } = await t.runtime.waitForCompletion(id);
+    expect(output).toMatch(/^caught Activity function 'Fail' failed: {2}first \n /);
   });
 });
 
@@ -252,15 +264,28 @@ describe("failures", () => {
     expect(history.at(-2)).toMatchObject({ EventType: EventType.ExecutionCompleted, OrchestrationStatus: "Failed" });
   });
 
-  it("lets the orchestrator catch an activity's error, message only", async () => {
+  // What an out-of-process orchestrator receives in Azure: the extension's TaskActivityShim fails the task with a
+  // Reason naming the function and the worker's message cut from the host's RpcException text, a serialized .NET
+  // exception as Details, no FailureDetails; durable-functions then throws `${Reason} \n ${Details}`.
+  it("lets the orchestrator catch an activity's error, in the host's shape", async () => {
     const { status, history } = await run(orchestrators.catchActivity);
-    expect(status.output).toEqual({ caught: "Error: boom" });
-    expect(ofType(history, EventType.TaskFailed)[0]?.FailureDetails).toMatchObject({ ErrorMessage: "boom" });
+    const caught = (status.output as { caught: string }).caught;
+    const failed = ofType(history, EventType.TaskFailed)[0];
+    expect(failed).toMatchObject({ Reason: "Activity function 'Fail' failed:  boom", FailureDetails: null });
+    expect(caught).toBe(`${failed?.Reason ?? ""} \n ${failed?.Details ?? ""}`);
+    const details = JSON.parse(failed?.Details ?? "{}") as { Message: string; InnerException: { Message: string } };
+    expect(details.Message).toBe(" boom");
+    expect(details.InnerException.Message).toMatch(/^Result: Failure\nException: boom\nStack: Error: boom/);
   });
 
-  it("fails the call to an unknown activity, not the runtime", async () => {
+  // DurableOrchestrationContext.CallDurableTaskFunctionAsync calls ThrowIfFunctionDoesNotExist while the shim
+  // replays the action: the ArgumentException fails the orchestrator function, no try/catch in it can see it.
+  it("fails the orchestration that calls an unknown activity", async () => {
     const { status } = await run(orchestrators.unknownActivity);
-    expect(status.output).toEqual({ error: "Error: Activity function 'NoSuchActivity' does not exist." });
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(status.output).toMatch(
+      /^Orchestrator function 'UnknownActivity' failed: The function 'NoSuchActivity' doesn't exist, is disabled, or is not an activity function\. Additional info: The following are the known activity functions: '.*'Fail'/,
+    );
   });
 
   it("detects a non-deterministic replay after a code change", async () => {
@@ -324,5 +349,55 @@ describe("instances", () => {
     } finally {
       await limited.dispose();
     }
+  });
+});
+
+describe("what the host refuses", () => {
+  // DurableOrchestrationContext.SetCustomStatus serializes with a 16 KB limit measured as the payload's UTF-16 bytes
+  // divided by 1024 and truncated (MessagePayloadDataConverter.Serialize); the shim sets it before replaying actions.
+  it("fails an orchestration whose custom status is over 16 KB of UTF-16, and accepts one just under", async () => {
+    const over = await run(orchestrators.bigStatus, 8_704);
+    expect(over.status.runtimeStatus).toBe("Failed");
+    expect(over.status.output).toBe(
+      "Orchestrator function 'BigStatus' failed: The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is 17 KB.",
+    );
+    expect(ofType(over.history, EventType.TaskScheduled)).toHaveLength(0);
+    const under = await run(orchestrators.bigStatus, 8_703);
+    expect(under.status).toMatchObject({ runtimeStatus: "Completed", output: 2 });
+  });
+
+  // AzureStorageDurabilityProvider.ValidateDelayTime (6 days) on the retry's intervals, in CallDurableTaskFunctionAsync.
+  it("fails an orchestration whose retry interval is longer than 6 days", async () => {
+    const refused = await run(orchestrators.longRetry, 7 * DAY);
+    expect(refused.status.runtimeStatus).toBe("Failed");
+    expect(refused.status.output).toBe(
+      "Orchestrator function 'LongRetry' failed: The Azure Storage provider supports a maximum of 6 days for time-based delays",
+    );
+    expect((await run(orchestrators.longRetry, 6 * DAY)).status).toMatchObject({
+      runtimeStatus: "Completed",
+      output: 2,
+    });
+  });
+
+  it("fails the orchestration that calls an unknown sub-orchestrator", async () => {
+    const { status } = await run(orchestrators.unknownChild);
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(status.output).toMatch(
+      /^Orchestrator function 'UnknownChild' failed: The function 'NoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\./,
+    );
+  });
+
+  // The shim cancels only the task it awaits; DTFx keeps the TimerCreated and delivers TimerFired when it is due.
+  it("still fires a cancelled timer: one more wake-up, ignored by the orchestrator", async () => {
+    const id = await t.runtime.startNew(orchestrators.cancelledTimer);
+    await t.runtime.whenIdle();
+    const timerId = ofType(await t.runtime.history(id), EventType.TimerCreated)[0]?.EventId;
+    (t.clock as VirtualClock).advanceTo(T0 + 61_000);
+    await t.runtime.whenIdle();
+    const fired = ofType(await t.runtime.history(id), EventType.TimerFired);
+    expect(fired.map((e) => e.TimerId)).toEqual([timerId]);
+    expect((await t.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
+    await t.runtime.raiseEvent(id, "Go", "now");
+    expect((await t.runtime.waitForCompletion(id)).output).toEqual({ go: "now" });
   });
 });
