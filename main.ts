@@ -114,13 +114,13 @@ df.app.client.http("approvalPage", {
   route: "approvals/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalPage({ signingKey })),
+  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl })),
 });
 df.app.client.http("approvalDecision", {
   route: "approvals/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalDecision({ signingKey })),
+  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl })),
 });
 df.app.client.http("getAudit", {
   route: "upgrades/{id}/audit",

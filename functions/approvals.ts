@@ -16,6 +16,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
 } from "../lib/errors.js";
+import { runUrl } from "../lib/workflow/links.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
@@ -35,6 +36,8 @@ const MAX_FORM_BYTES = 16 * 1024;
 export interface ApprovalDeps {
   /** The key approval links are signed with (APPROVAL_SIGNING_KEY). */
   signingKey(): string;
+  /** This app as approvers reach it (PUBLIC_BASE_URL), for the link to the run's page. */
+  publicBaseUrl(): string;
 }
 
 interface Checked {
@@ -231,7 +234,7 @@ export const makeApprovalDecision =
           choice: event.choice,
           cluster: checked.view.cluster,
           target: checked.view.targetRelease,
-          run: checked.claims.runId,
+          runLink: runUrl(deps.publicBaseUrl(), checked.claims.runId),
         },
       ),
     );

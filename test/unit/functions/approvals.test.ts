@@ -2,10 +2,12 @@ import azf, { type HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { describe, expect, it } from "vitest";
 import { createApprovalToken } from "../../../lib/approvals/token.js";
+import { runUrl } from "../../../lib/workflow/links.js";
 import type { RunView } from "../../../lib/workflow/model.js";
 import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "../../../functions/approvals.js";
 
 const KEY = "unit-test-signing-key-0123456789abcdef";
+const BASE = "https://upgrade.contoso.example/";
 const RUN = "demo-20260105t090000z-abcdef";
 const APPROVER = "approver@contoso.example";
 
@@ -63,9 +65,24 @@ function htmlOf(reply: HttpResponseInit): string {
   return reply.body;
 }
 
-const deps = { signingKey: () => KEY };
+const deps = { signingKey: () => KEY, publicBaseUrl: () => BASE };
 const context = (logged: string[] = []) =>
   new azf.InvocationContext({ invocationId: "inv-7", logHandler: (_level, ...args) => logged.push(args.join(" ")) });
+
+describe("the page after a decision", () => {
+  it("links to the run's dashboard page, never to `undefined`", async () => {
+    const { client, raised } = fakeClient();
+    const decide = approvalRoute(makeApprovalDecision(deps));
+    const reply = await decide(post(token(), { decision: "approve", reason: "CHG-1" }), client, context());
+    expect(reply.status).toBe(200);
+    expect(raised).toEqual([expect.objectContaining({ requestId: "req-1", approver: APPROVER, choice: "approve" })]);
+    const html = htmlOf(reply);
+    expect(html).toContain("Decision recorded");
+    expect(html).toContain(`<a href="${runUrl(BASE, RUN)}">Follow the run</a>`);
+    expect(html).toContain(`href="https://upgrade.contoso.example/api/dashboard/runs/${RUN}"`);
+    expect(html).not.toContain('href="undefined"');
+  });
+});
 
 describe("approvalRoute", () => {
   it("answers a refusal with its status, its heading and that nothing was changed", async () => {
