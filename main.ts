@@ -21,9 +21,10 @@ import { makeRunPreChecks } from "./activities/runPreChecks.js";
 import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
-import { makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
+import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
 import { makeGetAudit } from "./functions/audit.js";
 import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
+import { jsonRoute } from "./functions/http.js";
 import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
@@ -90,67 +91,85 @@ orchestration(
   makeClusterLockOrchestrator(() => upgrade),
 );
 
+// What the HTTP routes read, each read on use: the services are built once and rebuilt only after resetServices.
+const settings = () => services().settings;
+const operators = () => settings().OPERATOR_PRINCIPALS;
+const publicBaseUrl = () => settings().PUBLIC_BASE_URL;
+const catalog = () => services().catalog;
+const profiles = () => services().profiles;
+const profile = (name: string) => services().profile(name);
+const cluster = (name: string) => services().cluster(name);
+const signingKey = () => services().signingKey;
+const outboxDir = () => (settings().MAIL_DRIVER === "outbox" ? settings().MAIL_OUTBOX_DIR : undefined);
+const archived = (id: string) => services().audit.read(id);
+
+// JSON routes throw lib/errors.ts errors and jsonRoute answers them; approval links answer people in HTML.
 // Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
 df.app.client.http("startUpgrade", {
   route: "upgrades",
   methods: ["POST"],
   authLevel: "function",
-  handler: makeStartUpgrade(services),
+  handler: jsonRoute(makeStartUpgrade({ operators, catalog, profile, publicBaseUrl })),
 });
 df.app.client.http("listUpgrades", {
   route: "upgrades",
   methods: ["GET"],
   authLevel: "function",
-  handler: makeListUpgrades(),
+  handler: jsonRoute(makeListUpgrades()),
 });
 df.app.client.http("getUpgrade", {
   route: "upgrades/{id}",
   methods: ["GET"],
   authLevel: "function",
-  handler: makeGetUpgrade(),
+  handler: jsonRoute(makeGetUpgrade()),
 });
 df.app.client.http("cancelUpgrade", {
   route: "upgrades/{id}/cancel",
   methods: ["POST"],
   authLevel: "function",
-  handler: makeCancelUpgrade(services),
+  handler: jsonRoute(makeCancelUpgrade({ operators, publicBaseUrl })),
 });
 df.app.client.http("approvalPage", {
   route: "approvals/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeApprovalPage(services),
+  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl })),
 });
 df.app.client.http("approvalDecision", {
   route: "approvals/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: makeApprovalDecision(services),
+  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl })),
 });
 df.app.client.http("getAudit", {
   route: "upgrades/{id}/audit",
   methods: ["GET"],
   authLevel: "function",
-  handler: makeGetAudit(services),
+  handler: jsonRoute(makeGetAudit({ archived })),
 });
 // The dashboard only reads; in Azure, App Service authentication in front of the app decides who sees it.
 df.app.client.http("dashboard", {
   route: "dashboard",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboard(services),
+  handler: makeDashboard({ profiles, catalog, outboxDir }),
 });
 df.app.client.http("dashboardRun", {
   route: "dashboard/runs/{id}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboardRun(services),
+  handler: makeDashboardRun({ outboxDir, archived }),
 });
 app.http("dashboardOutbox", {
   route: "dashboard/outbox/{file?}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboardOutbox(services),
+  handler: makeDashboardOutbox({ outboxDir }),
 });
 app.http("openApi", { route: "openapi.json", methods: ["GET"], authLevel: "anonymous", handler: makeOpenApi() });
-app.http("plan", { route: "plans", methods: ["POST"], authLevel: "function", handler: makePlan(services) });
+app.http("plan", {
+  route: "plans",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: jsonRoute(makePlan({ operators, catalog, cluster })),
+});

@@ -3,19 +3,28 @@
  * every link); POST records the decision, after checking the signature, the expiry, that the run still waits for
  * this very request, that this approver may decide and has not yet, and the signed-in identity when there is one.
  */
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
-import type { ServicesFactory } from "../lib/services.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  GoneError,
+  InputError,
+  NotFoundError,
+  PayloadTooLargeError,
+} from "../lib/errors.js";
+import { runUrl } from "../lib/workflow/links.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
 import { DECISION_EVENT } from "../lib/workflow/orchestrations.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
 import { fetchHistory, findStatus } from "./durable.js";
-import { clientAddress, clientPrincipal } from "./http.js";
+import { clientAddress, clientPrincipal, logUnexpected } from "./http.js";
 
 const FormSchema = z.strictObject({
   decision: z.string().min(1).max(40),
@@ -24,59 +33,91 @@ const FormSchema = z.strictObject({
 
 const MAX_FORM_BYTES = 16 * 1024;
 
-type Checked =
-  | {
-      ok: true;
-      claims: ApprovalClaims;
-      pending: PendingDecision;
-      view: RunView;
-      input: Partial<UpgradeInput>;
-      history?: HistoryEventView[];
-    }
-  | { ok: false; response: HttpResponseInit };
+/** What the approval routes read; each is read on use, so the configuration in force decides. */
+export interface ApprovalDeps {
+  /** The key approval links are signed with (APPROVAL_SIGNING_KEY). */
+  signingKey(): string;
+  /** This app as approvers reach it (PUBLIC_BASE_URL), for the link to the run's page. */
+  publicBaseUrl(): string;
+}
 
-const refusal = (status: number, title: string, message: string): { ok: false; response: HttpResponseInit } => ({
-  ok: false,
-  response: htmlResponse(
-    status,
+interface Checked {
+  claims: ApprovalClaims;
+  pending: PendingDecision;
+  view: RunView;
+  input: Partial<UpgradeInput>;
+  history?: HistoryEventView[];
+}
+
+/** The refusal page's heading for each code the approval routes refuse with. */
+const REFUSAL_TITLES: Record<string, string> = {
+  "link-expired": "Link expired",
+  "invalid-link": "Invalid link",
+  "unknown-run": "Unknown run",
+  "not-waiting": "No longer waiting",
+  "not-an-approver": "Not an approver",
+  "already-decided": "Already decided",
+  "form-too-large": "Too large",
+  "invalid-decision": "Invalid decision",
+  "self-approval": "Self-approval",
+  "wrong-account": "Wrong account",
+};
+
+const notice = (title: string, message: string, after: string): string =>
+  eta.renderString(`<h1><%= it.title %></h1><p class="notice warn"><%= it.message %></p><%~ it.after %>`, {
     title,
-    eta.renderString(
-      `<h1><%= it.title %></h1><p class="notice warn"><%= it.message %></p><p>Nothing was changed.</p>`,
-      { title, message },
-    ),
-  ),
-});
+    message,
+    after,
+  });
 
-async function check(
-  services: ServicesFactory,
-  client: DurableClient,
-  token: string,
-  withHistory: boolean,
-): Promise<Checked> {
-  const verified = verifyApprovalToken(services().signingKey, token, new Date());
+/**
+ * The approval routes answer people, in HTML: a DomainError is a refusal page (its status, a heading for its code,
+ * its message, and that nothing was changed); anything else is logged and answered 500 without its message.
+ */
+export function approvalRoute(
+  handler: (request: HttpRequest, client: DurableClient) => Promise<HttpResponseInit>,
+): (request: HttpRequest, client: DurableClient, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, client, context) => {
+    try {
+      return await handler(request, client);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        const title = REFUSAL_TITLES[error.code] ?? "Refused";
+        return htmlResponse(error.status, title, notice(title, error.message, "<p>Nothing was changed.</p>"));
+      }
+      logUnexpected(error, context);
+      const title = "Something went wrong";
+      const message = `The request could not be handled; the app's log has the reason (invocation ${context.invocationId}).`;
+      return htmlResponse(500, title, notice(title, message, ""));
+    }
+  };
+}
+
+/** The link's claims and the run's state, when the run waits for this very request from this approver. */
+async function check(deps: ApprovalDeps, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+  const verified = verifyApprovalToken(deps.signingKey(), token, new Date());
   if (!verified.ok)
-    return refusal(
-      verified.reason === "expired" ? 410 : 403,
-      verified.reason === "expired" ? "Link expired" : "Invalid link",
-      verified.message,
-    );
+    throw verified.reason === "expired"
+      ? new GoneError(verified.message, { code: "link-expired" })
+      : new ForbiddenError(verified.message, { code: "invalid-link" });
   const { claims } = verified;
   const status = await findStatus(client, claims.runId, { showInput: true });
-  if (!status) return refusal(404, "Unknown run", "The run this link belongs to does not exist (any more).");
+  if (!status)
+    throw new NotFoundError("The run this link belongs to does not exist (any more).", { code: "unknown-run" });
   const view = status.customStatus as RunView | undefined;
   const pending = view?.pendingDecision;
   if (!view || !pending || pending.requestId !== claims.requestId || String(status.runtimeStatus) !== "Running")
-    return refusal(
-      409,
-      "No longer waiting",
+    throw new ConflictError(
       "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.",
+      { code: "not-waiting" },
     );
   if (!pending.approvers.includes(claims.approver.toLowerCase()))
-    return refusal(403, "Not an approver", "This link's approver may not decide on this request.");
+    throw new ForbiddenError("This link's approver may not decide on this request.", { code: "not-an-approver" });
   if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
-    return refusal(409, "Already decided", "You have already decided on this request; a link can be used once.");
+    throw new ConflictError("You have already decided on this request; a link can be used once.", {
+      code: "already-decided",
+    });
   return {
-    ok: true,
     claims,
     pending,
     view,
@@ -117,10 +158,9 @@ function queuesEvidence(view: RunView): string {
 }
 
 export const makeApprovalPage =
-  (services: ServicesFactory) =>
+  (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(services, client, request.params.token ?? "", true);
-    if (!checked.ok) return checked.response;
+    const checked = await check(deps, client, request.params.token ?? "", true);
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
@@ -144,7 +184,7 @@ export const makeApprovalPage =
   };
 
 /** The orchestration refuses it too; refusing here tells the person instead of answering "recorded". */
-function isSelfApproval(checked: Extract<Checked, { ok: true }>, decision: string): boolean {
+function isSelfApproval(checked: Checked, decision: string): boolean {
   const requester = checked.input.requestedBy?.email?.toLowerCase();
   return (
     checked.pending.kind === "approval" &&
@@ -155,28 +195,26 @@ function isSelfApproval(checked: Extract<Checked, { ok: true }>, decision: strin
 }
 
 export const makeApprovalDecision =
-  (services: ServicesFactory) =>
+  (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(services, client, request.params.token ?? "", false);
-    if (!checked.ok) return checked.response;
+    const checked = await check(deps, client, request.params.token ?? "", false);
     const text = await request.text();
-    if (Buffer.byteLength(text) > MAX_FORM_BYTES) return refusal(413, "Too large", "The form is too large.").response;
+    if (Buffer.byteLength(text) > MAX_FORM_BYTES)
+      throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
     const form = FormSchema.safeParse(Object.fromEntries(new URLSearchParams(text)));
     if (!form.success || !checked.pending.choices.includes(form.data.decision))
-      return refusal(400, "Invalid decision", `Choose one of: ${checked.pending.choices.join(", ")}.`).response;
+      throw new InputError(`Choose one of: ${checked.pending.choices.join(", ")}.`, { code: "invalid-decision" });
     if (isSelfApproval(checked, form.data.decision))
-      return refusal(
-        403,
-        "Self-approval",
+      throw new ForbiddenError(
         "You requested this upgrade, so your approval cannot count: another approver must approve it.",
-      ).response;
+        { code: "self-approval" },
+      );
     const principal = clientPrincipal(request);
     if (principal && principal.name.toLowerCase() !== checked.claims.approver.toLowerCase())
-      return refusal(
-        403,
-        "Wrong account",
+      throw new ForbiddenError(
         `You are signed in as ${principal.name}; this link belongs to ${checked.claims.approver}.`,
-      ).response;
+        { code: "wrong-account" },
+      );
     const address = clientAddress(request);
     const event: DecisionEvent = {
       requestId: checked.claims.requestId,
@@ -197,7 +235,7 @@ export const makeApprovalDecision =
           choice: event.choice,
           cluster: checked.view.cluster,
           target: checked.view.targetRelease,
-          run: checked.claims.runId,
+          runLink: runUrl(deps.publicBaseUrl(), checked.claims.runId),
         },
       ),
     );

@@ -6,12 +6,12 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { auditMarkdown, buildAuditRecord, type AuditRecord, type AuditSource } from "../lib/audit/index.js";
-import type { ServicesFactory } from "../lib/services.js";
-import { RunIdSchema } from "../lib/workflow/requests.js";
+import { NotFoundError } from "../lib/errors.js";
 import type { RunView } from "../lib/workflow/model.js";
 import { hopRunId } from "../lib/workflow/runId.js";
 import { findStatus } from "./durable.js";
-import { errorResponse, issuesOf, jsonResponse } from "./http.js";
+import { jsonResponse, parseInput } from "./http.js";
+import { requireRunId } from "./inputs.js";
 
 export const AuditQuerySchema = z.strictObject({ format: z.enum(["json", "md"]).optional() });
 
@@ -47,16 +47,25 @@ export async function auditFromDurable(
   });
 }
 
+/** What the audit route reads besides Durable. */
+export interface GetAuditDeps {
+  /** The record the audit sink kept of run `id`, once Durable's history of it is purged. */
+  archived(id: string): Promise<AuditRecord | undefined>;
+}
+
 export const makeGetAudit =
-  (services: ServicesFactory) =>
+  (deps: GetAuditDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const id = RunIdSchema.safeParse(request.params.id);
-    if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
-    const query = AuditQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
-    if (!query.success) return errorResponse(400, "invalid-query", "format must be json or md", issuesOf(query.error));
-    const record = (await auditFromDurable(client, id.data)) ?? (await services().audit.read(id.data));
-    if (!record) return errorResponse(404, "unknown-upgrade", `no upgrade ${id.data}, and no audit record of one`);
-    if (query.data.format === "md")
+    const id = requireRunId(request.params.id);
+    const query = parseInput(
+      AuditQuerySchema,
+      Object.fromEntries(request.query.entries()),
+      "invalid-query",
+      "format must be json or md",
+    );
+    const record = (await auditFromDurable(client, id)) ?? (await deps.archived(id));
+    if (!record) throw new NotFoundError(`no upgrade ${id}, and no audit record of one`, { code: "unknown-upgrade" });
+    if (query.format === "md")
       return {
         status: 200,
         body: auditMarkdown(record),

@@ -10,7 +10,8 @@ import type { DurableClient, DurableOrchestrationStatus } from "durable-function
 import { z } from "zod";
 import type { AuditRecord } from "../lib/audit/index.js";
 import { readOutbox } from "../lib/mail/index.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { ReleaseCatalog } from "../lib/catalog/index.js";
+import type { ClusterProfile } from "../lib/config/clusters.js";
 import { outboxPage, mailPage, runPage, runsPage } from "../lib/web/dashboard.js";
 import { RUN_PAGE_SCRIPT, START_SCRIPT } from "../lib/web/dashboard-script.js";
 import { eta, htmlResponse } from "../lib/web/page.js";
@@ -30,7 +31,15 @@ const notFound = (title: string, message: string, outbox: boolean): HttpResponse
     { outbox },
   );
 
-const hasOutbox = (services: ServicesFactory): boolean => services().settings.MAIL_DRIVER === "outbox";
+/** What the dashboard pages read; each is read on use, so the configuration in force decides. */
+export interface DashboardDeps {
+  profiles(): readonly Pick<ClusterProfile, "name" | "environment">[];
+  catalog(): ReleaseCatalog;
+  /** The outbox directory when mail goes to an outbox (locally), undefined when it goes out (Azure). */
+  outboxDir(): string | undefined;
+  /** The record the audit sink kept of run `id`, once Durable's history of it is purged. */
+  archived(id: string): Promise<AuditRecord | undefined>;
+}
 
 /** An archived run whose history was purged, shown from its audit record. */
 function resourceFromRecord(record: AuditRecord): UpgradeResource {
@@ -53,12 +62,12 @@ function resourceFromRecord(record: AuditRecord): UpgradeResource {
 }
 
 export const makeDashboard =
-  (services: ServicesFactory) =>
+  (deps: Pick<DashboardDeps, "profiles" | "catalog" | "outboxDir">) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
     const given = Object.fromEntries([...request.query.entries()].filter(([, value]) => value !== ""));
     const query = ListQuerySchema.safeParse(given);
     const filters = query.success ? query.data : {};
-    const app = services();
+    const releaseTags = deps.catalog().releases.map((r) => r.tag);
     const runs = (await client.getStatusAll())
       .filter((s) => s.name === ORCHESTRATIONS.upgrade.name)
       .map((s) => upgradeResource(s as DurableOrchestrationStatus & { instanceId: string }))
@@ -70,23 +79,23 @@ export const makeDashboard =
     const body = runsPage({
       runs,
       filters,
-      clusters: app.profiles.map((p) => ({ name: p.name, environment: p.environment })),
-      releases: app.catalog.releases.map((r) => r.tag).reverse(),
+      clusters: deps.profiles().map((p) => ({ name: p.name, environment: p.environment })),
+      releases: releaseTags.reverse(),
     });
     return htmlResponse(query.success ? 200 : 400, "Upgrade runs", body, {
-      outbox: hasOutbox(services),
+      outbox: deps.outboxDir() !== undefined,
       script: START_SCRIPT,
     });
   };
 
 export const makeDashboardRun =
-  (services: ServicesFactory) =>
+  (deps: Pick<DashboardDeps, "outboxDir" | "archived">) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const outbox = hasOutbox(services);
+    const outbox = deps.outboxDir() !== undefined;
     const id = RunIdSchema.safeParse(request.params.id);
     if (!id.success) return notFound("Unknown run", "That is not an upgrade id.", outbox);
     const status = await findStatus(client, id.data, { showInput: true });
-    const record = status ? await auditFromDurable(client, id.data) : await services().audit.read(id.data);
+    const record = status ? await auditFromDurable(client, id.data) : await deps.archived(id.data);
     const run = status ? upgradeResource(status) : record && resourceFromRecord(record);
     if (!run) {
       // A run just started may not exist yet: the page keeps asking the API, which knows pending runs.
@@ -106,16 +115,16 @@ export const makeDashboardRun =
   };
 
 export const makeDashboardOutbox =
-  (services: ServicesFactory) =>
+  (deps: Pick<DashboardDeps, "outboxDir">) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const settings = services().settings;
-    if (settings.MAIL_DRIVER !== "outbox")
+    const dir = deps.outboxDir();
+    if (dir === undefined)
       return notFound("No outbox", "E-mail goes through Azure Communication Services here; there is no outbox.", false);
-    const mails = await readOutbox(settings.MAIL_OUTBOX_DIR);
+    const mails = await readOutbox(dir);
     const file = request.params.file;
     if (file === undefined) {
       const items = mails.reverse().map((m) => ({ file: m.file, date: m.date, to: m.to, subject: m.subject }));
-      return htmlResponse(200, "Outbox", outboxPage({ dir: path.resolve(settings.MAIL_OUTBOX_DIR), mails: items }), {
+      return htmlResponse(200, "Outbox", outboxPage({ dir: path.resolve(dir), mails: items }), {
         outbox: true,
       });
     }

@@ -1,9 +1,19 @@
 /**
- * What every HTTP trigger shares: the error body of the DESIGN contract, body parsing with limits and a schema,
- * and the caller's identity. Triggers stay thin: validate, call, shape the answer.
+ * What every HTTP trigger shares: the one place errors become the DESIGN contract's error body (`jsonRoute`), body
+ * parsing with limits and a schema, and the caller's identity. Triggers stay thin: validate, call, shape the answer;
+ * for an expected failure they throw one of lib/errors.ts.
  */
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
+import {
+  DomainError,
+  ForbiddenError,
+  InputError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+} from "../lib/errors.js";
+import { redactText } from "../lib/redaction/index.js";
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -12,7 +22,7 @@ export interface ErrorBody {
 /** Bodies larger than this are refused before parsing: values files are small, and parsing is not free. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function errorResponse(status: number, code: string, message: string, details?: unknown): HttpResponseInit {
+function errorResponse(status: number, code: string, message: string, details?: unknown): HttpResponseInit {
   const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   return { status, jsonBody: body, headers: { "cache-control": "no-store" } };
 }
@@ -21,7 +31,45 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return { status, jsonBody: body, headers: { "cache-control": "no-store", ...headers } };
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
+/** Logs an error no route expected, secrets redacted; its message never goes into an answer. */
+export function logUnexpected(error: unknown, context: Pick<InvocationContext, "error">): void {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  context.error(`unexpected error: ${redactText(text)}`);
+}
+
+/**
+ * The answer to a thrown error: a DomainError answers its own status, code, message and details; anything else is
+ * unexpected, logged with `context` and answered 500 without its message (it may name files, hosts or worse).
+ */
+export function errorAnswer(
+  error: unknown,
+  context: Pick<InvocationContext, "error" | "invocationId">,
+): HttpResponseInit {
+  if (error instanceof DomainError) return errorResponse(error.status, error.code, error.message, error.details);
+  logUnexpected(error, context);
+  return errorResponse(
+    500,
+    "internal",
+    `the request failed unexpectedly; the app's log has the reason (invocation ${context.invocationId})`,
+  );
+}
+
+/**
+ * A JSON route: the handler returns its success or throws, and thrown errors are answered by `errorAnswer`. The
+ * Functions host passes the invocation context last (`(request, context)`, `(request, client, context)`).
+ */
+export function jsonRoute<A extends [HttpRequest, ...unknown[]]>(
+  handler: (...args: A) => Promise<HttpResponseInit>,
+): (...args: [...A, InvocationContext]) => Promise<HttpResponseInit> {
+  return async (...args) => {
+    const context = args[args.length - 1] as InvocationContext;
+    try {
+      return await handler(...(args.slice(0, -1) as A));
+    } catch (error) {
+      return errorAnswer(error, context);
+    }
+  };
+}
 
 /** Zod's issues as the `details` of a 400: path and message, nothing of the input echoed back. */
 export function issuesOf(error: z.ZodError): { path: string; message: string }[] {
@@ -31,43 +79,36 @@ export function issuesOf(error: z.ZodError): { path: string; message: string }[]
   }));
 }
 
-export async function parseJsonBody<S extends z.ZodType>(
-  request: HttpRequest,
-  schema: S,
-): Promise<Parsed<z.output<S>>> {
+/** `value` checked against `schema`; a mismatch is an InputError with `code`, `message` and the schema's issues. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, code: string, message: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InputError(message, { code, details: issuesOf(parsed.error) });
+  return parsed.data;
+}
+
+const tooLarge = () => new PayloadTooLargeError(`the body must be at most ${MAX_BODY_BYTES} bytes`);
+
+/** The request's JSON body checked against `schema`; throws InputError (400), PayloadTooLarge (413), 415. */
+export async function parseJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES)
-    return {
-      ok: false,
-      response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
-    };
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
   const type = request.headers.get("content-type") ?? "";
   if (type && !/^application\/json\b/i.test(type))
-    return { ok: false, response: errorResponse(415, "unsupported-media-type", "send the body as application/json") };
+    throw new UnsupportedMediaTypeError("send the body as application/json");
   let text: string;
   try {
     text = await request.text();
-  } catch {
-    return { ok: false, response: errorResponse(400, "unreadable-body", "the request body could not be read") };
+  } catch (error) {
+    throw new InputError("the request body could not be read", { code: "unreadable-body", cause: error });
   }
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    return {
-      ok: false,
-      response: errorResponse(413, "body-too-large", `the body must be at most ${MAX_BODY_BYTES} bytes`),
-    };
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    return { ok: false, response: errorResponse(400, "invalid-json", "the body is not valid JSON") };
+  } catch (error) {
+    throw new InputError("the body is not valid JSON", { code: "invalid-json", cause: error });
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success)
-    return {
-      ok: false,
-      response: errorResponse(400, "invalid-request", "the request does not match the schema", issuesOf(parsed.error)),
-    };
-  return { ok: true, value: parsed.data };
+  return parseInput(schema, json, "invalid-request", "the request does not match the schema");
 }
 
 /** The principal App Service authentication puts in front of the app (Easy Auth), when there is one. */
@@ -97,18 +138,16 @@ export function clientAddress(request: HttpRequest): string | undefined {
   return forwarded?.slice(0, 100) || undefined;
 }
 
-/** Start, cancel and plan: when an allow-list is configured, the caller's principal must be on it. */
-export function operatorRefusal(request: HttpRequest, allowed: readonly string[]): HttpResponseInit | undefined {
-  if (allowed.length === 0) return undefined;
+/**
+ * Start, cancel and plan: when an allow-list is configured, the caller's principal must be on it. Throws
+ * UnauthenticatedError (401) without a principal, ForbiddenError (403) for one not on the list.
+ */
+export function requireOperator(request: HttpRequest, allowed: readonly string[]): void {
+  if (allowed.length === 0) return;
   const principal = clientPrincipal(request);
   if (!principal)
-    return errorResponse(
-      401,
-      "unauthenticated",
-      "sign in: this route needs an authenticated principal from the allowed list",
-    );
+    throw new UnauthenticatedError("sign in: this route needs an authenticated principal from the allowed list");
   const known = [principal.name.toLowerCase(), principal.id.toLowerCase()];
-  return allowed.some((a) => known.includes(a))
-    ? undefined
-    : errorResponse(403, "forbidden", `${principal.name} may not plan, start or cancel upgrades`);
+  if (!allowed.some((a) => known.includes(a)))
+    throw new ForbiddenError(`${principal.name} may not plan, start or cancel upgrades`);
 }

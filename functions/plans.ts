@@ -3,48 +3,53 @@
  * prepares the values and answers with the redacted plan; nothing on the cluster changes.
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import { findRelease } from "../lib/catalog/index.js";
+import type { ReleaseCatalog } from "../lib/catalog/index.js";
+import { ConflictError, UpstreamError } from "../lib/errors.js";
 import { redactText } from "../lib/redaction/index.js";
-import type { ServicesFactory } from "../lib/services.js";
-import { checkExtraValues, planUpgrade } from "../lib/workflow/planning.js";
+import type { ClusterClients } from "../lib/services.js";
+import { planUpgrade } from "../lib/workflow/planning.js";
 import { PlanRequestSchema } from "../lib/workflow/requests.js";
 import { lastDeployed, latestRevision } from "../lib/workflow/release.js";
-import { errorResponse, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
+import { jsonResponse, parseJsonBody, requireOperator } from "./http.js";
+import { requireRelease, requireUsableValues } from "./inputs.js";
+
+/** What planning reads; each is read on use, so the configuration in force decides. */
+export interface PlanDeps {
+  /** Principals allowed to plan (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
+  operators(): readonly string[];
+  catalog(): ReleaseCatalog;
+  /** The cluster's profile and clients; throws UnknownClusterError (404 `unknown-cluster`) for an unknown name. */
+  cluster(name: string): ClusterClients;
+}
 
 export const makePlan =
-  (services: ServicesFactory) =>
+  (deps: PlanDeps) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
-    if (refused) return refused;
-    const parsed = await parseJsonBody(request, PlanRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const body = parsed.value;
-    const app = services();
-    const profile = app.profile(body.cluster);
-    if (!profile) return errorResponse(404, "unknown-cluster", `no cluster profile named '${body.cluster}'`);
-    if (!findRelease(app.catalog, body.targetRelease))
-      return errorResponse(400, "unknown-release", `${body.targetRelease} is not in the release catalog`, {
-        known: app.catalog.releases.map((r) => r.tag),
-      });
-    if (body.values !== undefined) {
-      const problems = checkExtraValues(body.values);
-      if (problems.length > 0) return errorResponse(400, "invalid-values", "the extra values cannot be used", problems);
-    }
-    const clients = app.cluster(body.cluster);
+    requireOperator(request, deps.operators());
+    const body = await parseJsonBody(request, PlanRequestSchema);
+    const clients = deps.cluster(body.cluster);
+    const catalog = deps.catalog();
+    requireRelease(catalog, body.targetRelease);
+    requireUsableValues(body.values);
     let revisions;
     try {
       revisions = await (await clients.kube()).listHelmRevisions(clients.target.releaseName);
     } catch (error) {
       const message = error instanceof Error ? redactText(error.message) : "unknown error";
-      return errorResponse(502, "cluster-unreachable", `the cluster could not be read: ${message}`);
+      throw new UpstreamError(`the cluster could not be read: ${message}`, {
+        code: "cluster-unreachable",
+        cause: error,
+      });
     }
     const deployed = lastDeployed(revisions);
     const last = latestRevision(revisions);
     if (!deployed || !last)
-      return errorResponse(409, "no-deployed-release", `no deployed revision of ${clients.target.releaseName} found`);
+      throw new ConflictError(`no deployed revision of ${clients.target.releaseName} found`, {
+        code: "no-deployed-release",
+      });
     const result = planUpgrade({
-      catalog: app.catalog,
-      profile,
+      catalog,
+      profile: clients.profile,
       source: deployed,
       targetRelease: body.targetRelease,
       ...(body.values !== undefined ? { extraValues: body.values } : {}),

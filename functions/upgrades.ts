@@ -6,25 +6,21 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
-import { findRelease } from "../lib/catalog/index.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { ReleaseCatalog } from "../lib/catalog/index.js";
+import type { ClusterProfile } from "../lib/config/clusters.js";
+import { ConflictError, InputError, NotFoundError, UnknownClusterError } from "../lib/errors.js";
 import type { UpgradeInput } from "../lib/workflow/contracts.js";
-import { checkExtraValues } from "../lib/workflow/planning.js";
 import { runUrl } from "../lib/workflow/links.js";
 import { runPolicyFor } from "../lib/workflow/policy.js";
-import {
-  CancelRequestSchema,
-  ListQuerySchema,
-  RunIdSchema,
-  StartUpgradeRequestSchema,
-} from "../lib/workflow/requests.js";
+import { CancelRequestSchema, ListQuerySchema, StartUpgradeRequestSchema } from "../lib/workflow/requests.js";
 import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
 import { newRunId, parseRunId } from "../lib/workflow/runId.js";
 import { isTerminal, pastPointOfNoReturn } from "../lib/workflow/model.js";
 import { lockInstanceId } from "../orchestrators/clusterLock.js";
 import { CANCEL_EVENT, ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
 import { findStatus, isActive, isConflict } from "./durable.js";
-import { clientPrincipal, errorResponse, issuesOf, jsonResponse, operatorRefusal, parseJsonBody } from "./http.js";
+import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator } from "./http.js";
+import { requireRelease, requireRunId, requireUsableValues } from "./inputs.js";
 
 const MAX_NOT_BEFORE_MS = 30 * 24 * 3_600_000;
 
@@ -59,35 +55,33 @@ async function winnerOfRace(client: DurableClient, cluster: string): Promise<str
   return "unknown";
 }
 
-function conflict(cluster: string, runningId: string): HttpResponseInit {
-  return errorResponse(409, "upgrade-running", `an upgrade of ${cluster} is already running: ${runningId}`, {
-    runningId,
+const conflict = (cluster: string, runningId: string): ConflictError =>
+  new ConflictError(`an upgrade of ${cluster} is already running: ${runningId}`, {
+    code: "upgrade-running",
+    details: { runningId },
   });
+
+/** What starting an upgrade reads; each is read on use, so the configuration in force decides. */
+export interface StartUpgradeDeps {
+  /** Principals allowed to start (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
+  operators(): readonly string[];
+  catalog(): ReleaseCatalog;
+  profile(name: string): ClusterProfile | undefined;
+  publicBaseUrl(): string;
 }
 
 export const makeStartUpgrade =
-  (services: ServicesFactory) =>
+  (deps: StartUpgradeDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
-    if (refused) return refused;
-    const parsed = await parseJsonBody(request, StartUpgradeRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const body = parsed.value;
-    const app = services();
-    const profile = app.profile(body.cluster);
-    if (!profile) return errorResponse(404, "unknown-cluster", `no cluster profile named '${body.cluster}'`);
-    const release = findRelease(app.catalog, body.targetRelease);
-    if (!release)
-      return errorResponse(400, "unknown-release", `${body.targetRelease} is not in the release catalog`, {
-        known: app.catalog.releases.map((r) => r.tag),
-      });
-    if (body.values !== undefined) {
-      const problems = checkExtraValues(body.values);
-      if (problems.length > 0) return errorResponse(400, "invalid-values", "the extra values cannot be used", problems);
-    }
+    requireOperator(request, deps.operators());
+    const body = await parseJsonBody(request, StartUpgradeRequestSchema);
+    const profile = deps.profile(body.cluster);
+    if (!profile) throw new UnknownClusterError(body.cluster);
+    const release = requireRelease(deps.catalog(), body.targetRelease);
+    requireUsableValues(body.values);
     const now = new Date();
     if (body.notBefore && new Date(body.notBefore).getTime() - now.getTime() > MAX_NOT_BEFORE_MS)
-      return errorResponse(400, "invalid-request", "notBefore must be within 30 days");
+      throw new InputError("notBefore must be within 30 days");
 
     const principal = clientPrincipal(request);
     const requestedBy: UpgradeInput["requestedBy"] = principal
@@ -102,7 +96,7 @@ export const makeStartUpgrade =
         };
 
     const running = await runningUpgradeOf(client, body.cluster);
-    if (running) return conflict(body.cluster, running);
+    if (running) throw conflict(body.cluster, running);
 
     const runId = newRunId(body.cluster, now, randomBytes(3).toString("hex"));
     const input: UpgradeInput = {
@@ -120,10 +114,10 @@ export const makeStartUpgrade =
       await client.startNew(ORCHESTRATIONS.clusterLock.name, { instanceId: lockInstanceId(body.cluster), input });
     } catch (error) {
       // Two starts raced past the check above: the lock's instance id lets exactly one through.
-      if (isConflict(error)) return conflict(body.cluster, await winnerOfRace(client, body.cluster));
+      if (isConflict(error)) throw conflict(body.cluster, await winnerOfRace(client, body.cluster));
       throw error;
     }
-    const uris = links(app.settings.PUBLIC_BASE_URL, runId);
+    const uris = links(deps.publicBaseUrl(), runId);
     return jsonResponse(
       202,
       { id: runId, cluster: body.cluster, targetRelease: release.tag, status: "pending", ...uris },
@@ -153,64 +147,71 @@ async function readUpgrade(client: DurableClient, id: string): Promise<UpgradeRe
   };
 }
 
+/** The upgrade `id`, or a NotFoundError (404 `unknown-upgrade`). */
+async function requireUpgrade(client: DurableClient, id: string): Promise<UpgradeResource> {
+  const resource = await readUpgrade(client, id);
+  if (!resource) throw new NotFoundError(`no upgrade ${id}`, { code: "unknown-upgrade" });
+  return resource;
+}
+
 export const makeGetUpgrade =
   () =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const id = RunIdSchema.safeParse(request.params.id);
-    if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
-    const resource = await readUpgrade(client, id.data);
-    return resource ? jsonResponse(200, resource) : errorResponse(404, "unknown-upgrade", `no upgrade ${id.data}`);
+    const id = requireRunId(request.params.id);
+    return jsonResponse(200, await requireUpgrade(client, id));
   };
 
 export const makeListUpgrades =
   () =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const query = ListQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
-    if (!query.success)
-      return errorResponse(400, "invalid-query", "unknown or invalid query parameters", issuesOf(query.error));
+    const query = parseInput(
+      ListQuerySchema,
+      Object.fromEntries(request.query.entries()),
+      "invalid-query",
+      "unknown or invalid query parameters",
+    );
     const all = await client.getStatusAll();
     const items = all
       .filter((s) => s.name === ORCHESTRATIONS.upgrade.name)
       .map((s) => upgradeResource(s as DurableOrchestrationStatus & { instanceId: string }))
-      .filter(
-        (r) =>
-          (!query.data.cluster || r.cluster === query.data.cluster) &&
-          (!query.data.status || r.status === query.data.status),
-      )
+      .filter((r) => (!query.cluster || r.cluster === query.cluster) && (!query.status || r.status === query.status))
       .sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))
       .map(({ events: _events, plan: _plan, ...summary }) => summary);
     return jsonResponse(200, { items });
   };
 
+/** What cancelling reads; each is read on use. */
+export interface CancelUpgradeDeps {
+  /** Principals allowed to cancel (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
+  operators(): readonly string[];
+  publicBaseUrl(): string;
+}
+
 export const makeCancelUpgrade =
-  (services: ServicesFactory) =>
+  (deps: CancelUpgradeDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const refused = operatorRefusal(request, services().settings.OPERATOR_PRINCIPALS);
-    if (refused) return refused;
-    const id = RunIdSchema.safeParse(request.params.id);
-    if (!id.success) return errorResponse(400, "invalid-id", "not an upgrade id", issuesOf(id.error));
+    requireOperator(request, deps.operators());
+    const id = requireRunId(request.params.id);
     // The body is optional; Content-Length is not a reliable sign of one (chunked bodies, hosts that drop it).
     const hasBody = (await request.clone().text()).trim().length > 0;
-    const parsed = hasBody ? await parseJsonBody(request, CancelRequestSchema) : { ok: true as const, value: {} };
-    if (!parsed.ok) return parsed.response;
-    const resource = await readUpgrade(client, id.data);
-    if (!resource) return errorResponse(404, "unknown-upgrade", `no upgrade ${id.data}`);
+    const body = hasBody ? await parseJsonBody(request, CancelRequestSchema) : {};
+    const resource = await requireUpgrade(client, id);
     if (isTerminal(resource.status))
-      return errorResponse(409, "upgrade-finished", `upgrade ${id.data} already ended ${resource.status}`);
+      throw new ConflictError(`upgrade ${id} already ended ${resource.status}`, { code: "upgrade-finished" });
     const principal = clientPrincipal(request);
-    const by = principal?.name ?? parsed.value.by ?? "an operator";
-    await client.raiseEvent(id.data, CANCEL_EVENT, {
+    const by = principal?.name ?? body.by ?? "an operator";
+    await client.raiseEvent(id, CANCEL_EVENT, {
       by,
       at: new Date().toISOString(),
-      ...(parsed.value.reason ? { reason: parsed.value.reason } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
     });
     const pastNoReturn = pastPointOfNoReturn(resource.stages);
     return jsonResponse(202, {
-      id: id.data,
+      id,
       cancelRequested: true,
       meaning: pastNoReturn
         ? "the Helm upgrade has started: the run stops after the current step and halts; a running helm is never killed"
         : "the run ends before anything on the cluster changes",
-      statusUri: links(services().settings.PUBLIC_BASE_URL, id.data).statusUri,
+      statusUri: links(deps.publicBaseUrl(), id).statusUri,
     });
   };

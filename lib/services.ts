@@ -14,15 +14,11 @@ import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
 import type { ClusterTarget } from "./clients/types.js";
 import { findClusterProfile, parseClusterProfiles, type ClusterProfile } from "./config/clusters.js";
 import { formatConfigIssues } from "./config/yaml-config.js";
+import { UnknownClusterError } from "./errors.js";
 import { AcsTransport, OutboxTransport, type MailTransport } from "./mail/index.js";
 import { loadSettings, SettingsError, type Settings } from "./settings.js";
 
-export class UnknownClusterError extends Error {
-  constructor(readonly cluster: string) {
-    super(`no cluster profile named '${cluster}'`);
-    this.name = "UnknownClusterError";
-  }
-}
+export { UnknownClusterError };
 
 export interface ClusterClients {
   profile: ClusterProfile;
@@ -37,6 +33,7 @@ export interface Services {
   catalog: ReleaseCatalog;
   profiles: ClusterProfile[];
   profile(name: string): ClusterProfile | undefined;
+  /** The cluster's clients; throws UnknownClusterError (a 404 `unknown-cluster` on a route) for an unknown name. */
   cluster(name: string): ClusterClients;
   mail: MailTransport;
   signingKey: string;
@@ -164,15 +161,21 @@ export function buildServices(settings: Settings): Services {
   };
 }
 
-/** How handlers receive their dependencies: asked for on each call, so a changed setting takes effect. */
+/** How activities receive their dependencies: asked for on each call, so a rebuild (`resetServices`) takes effect. */
 export type ServicesFactory = () => Services;
 
-let current: { key: string; services: Services } | undefined;
+let current: Services | undefined;
 
-/** The services for the current environment; rebuilt only when a setting changes (tests point it at simulators). */
+/**
+ * The services for the settings of the environment, built on first use and kept: App Settings do not change under a
+ * running worker. Whoever changes the environment in-process (the local app, tests) calls `resetServices` after.
+ * A build that fails (a wrong setting) is not kept: the next call tries again.
+ */
 export function services(): Services {
-  const settings = loadSettings();
-  const key = JSON.stringify(settings);
-  if (!current || current.key !== key) current = { key, services: buildServices(settings) };
-  return current.services;
+  return (current ??= buildServices(loadSettings()));
+}
+
+/** Drops the services built so far; the next `services()` builds them from the environment as it is then. */
+export function resetServices(): void {
+  current = undefined;
 }

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { resetServices } from "../lib/services.js";
 import { RealClock, type Clock } from "./clock.js";
 import { demoClustersYaml, type SimulatorEndpoints } from "./demoProfile.js";
 import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
@@ -98,6 +99,8 @@ export async function startAppOn(
     AUDIT_DIR: path.join(dir, "audit"),
     CLI_STATE_DIR: path.join(dir, "runs"),
   });
+  // The app builds its services once; settings changed in-process take effect when they are rebuilt.
+  resetServices();
   await loadApp();
   const startRuntime = (port: number): Promise<LocalRuntime> =>
     LocalRuntime.start({
@@ -120,6 +123,7 @@ export async function startAppOn(
   };
   app.baseUrl = app.runtime.baseUrl;
   process.env.PUBLIC_BASE_URL = app.baseUrl;
+  resetServices();
   return app;
 }
 

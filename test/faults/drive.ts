@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { resetServices } from "../../lib/services.js";
 import { seededRandom } from "../../local/sim/core/hash.js";
 import { NO_FAULTS, type SimState } from "../../local/sim/index.js";
 import type { UpgradeResource } from "../../lib/workflow/status.js";
@@ -62,6 +63,7 @@ const { seed: _seed, ...CLEARED } = NO_FAULTS;
 /** Points the app's mail at a path below a regular file: writing there fails for any user, root included. */
 function breakMail(demo: Demo): void {
   process.env.MAIL_OUTBOX_DIR = path.join(demo.dir, "clusters.yaml", "outbox");
+  resetServices();
 }
 
 /** Drives the run until `until` holds; with chaos, kills and restarts the runtime at random points on the way. */

@@ -4,6 +4,7 @@
  * as it was; reading a link never decides anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runUrl } from "../../lib/workflow/links.js";
 import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import {
   awaitingApproval,
@@ -145,6 +146,8 @@ describe("an approval link that is not exactly the one mailed", () => {
       { "x-ms-client-principal": principal(APPROVER.toUpperCase()) },
     );
     expect(first.status).toBe(200);
+    expect(first.text).toContain(`<a href="${runUrl(demo.app.baseUrl, id)}">Follow the run</a>`);
+    expect(first.text).not.toContain('href="undefined"');
     const after = await decisionState(demo, id);
     expect(after.decisions).toEqual([
       expect.objectContaining({
