@@ -55,7 +55,7 @@ export function runProgress(run: Pick<UpgradeResource, "mode" | "stages" | "fini
 
 export interface RunsPageModel {
   runs: Omit<UpgradeResource, "events" | "plan">[];
-  filters: { cluster?: string; status?: string };
+  filters: { cluster?: string | undefined; status?: string | undefined };
   clusters: { name: string; environment: string }[];
   releases: string[];
 }

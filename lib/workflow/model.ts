@@ -45,12 +45,13 @@ export const pastPointOfNoReturn = (stages: readonly { name: string }[]): boolea
 
 export type StageState = "running" | "succeeded" | "failed" | "skipped";
 
+/** A stage of a run; records read back from the audit sink (parsed by zod) may carry absent fields as undefined. */
 export interface StageRecord {
   name: StageName;
   state: StageState;
   startedAt: string;
-  endedAt?: string;
-  note?: string;
+  endedAt?: string | undefined;
+  note?: string | undefined;
 }
 
 export type UpgradeMode = "basic" | "data-upgrade";
