@@ -1,7 +1,8 @@
 // cluedin-upgrade in Azure: a Durable Functions app on the Flex Consumption plan (Node 22) running as one
-// user-assigned managed identity, with identity-only storage, Application Insights with Entra ID authentication,
-// Communication Services e-mail, the approval signing key in Key Vault, an audit container, and that identity's
-// roles on each AKS cluster it upgrades. `azd up` deploys it; docs/deploy.md explains every parameter.
+// user-assigned managed identity, with Durable Task Scheduler (or Azure Storage) keeping orchestration history,
+// identity-only storage, Application Insights with Entra ID authentication, Communication Services e-mail, the approval
+// signing key in Key Vault, an audit container, and that identity's roles on each AKS cluster it upgrades. `azd up`
+// deploys it; docs/deploy.md explains every parameter.
 // Validate without deploying: `az bicep build --file infra/main.bicep`, then `azd provision --preview`.
 targetScope = 'subscription'
 
@@ -38,6 +39,24 @@ param aksNamespace string = 'cluedin'
 @maxLength(45)
 @description('Durable Functions task hub (host.json reads it as %TASK_HUB_NAME%): letters and digits, starting with a letter. A new name starts an empty history.')
 param taskHubName string = 'cluedinupgrade1'
+
+// Durable Task Scheduler is the recommended provider (MicrosoftDocs/azure-docs, articles/azure-functions/durable/
+// durable-functions-storage-providers.md; fully supported on Flex Consumption there). Azure Storage remains for
+// subscriptions or regions without it. The package must carry the same choice: `npm run package` writes host.json's
+// storageProvider from DURABLE_STORAGE_PROVIDER, the azd variable that feeds this parameter and that the
+// DURABLE_STORAGE_PROVIDER output below writes back. History cannot move between providers; changing it starts empty.
+@allowed(['DurableTaskScheduler', 'AzureStorage'])
+@description('Durable Functions storage provider: DurableTaskScheduler (a managed scheduler and task hub, by identity) or AzureStorage (tables, queues and blobs of the storage account). Changing it starts an empty history.')
+param durableStorageProvider string = 'DurableTaskScheduler'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU: Consumption (pay per action, up to 500 actions/s, 30 days of history) or Dedicated (fixed monthly capacity units, 2,000 actions/s each, up to 90 days).')
+param durableTaskSchedulerSku string = 'Consumption'
+
+@minValue(1)
+@maxValue(3)
+@description('Capacity units for the Dedicated SKU (3 for high availability).')
+param durableTaskSchedulerCapacity int = 1
 
 @description('Where Communication Services keeps e-mail data at rest.')
 @allowed([
@@ -92,6 +111,7 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var appName = 'func-cluedin-upgrade-${resourceToken}'
 var runCommandRoleName = guid(subscription().id, environmentName, 'cluedin-upgrade-run-command')
+var useDurableTaskScheduler = durableStorageProvider == 'DurableTaskScheduler'
 var clusterSubscriptions = union(
   [subscription().id],
   map(aksClusterResourceIds, id => '/subscriptions/${split(id, '/')[2]}')
@@ -154,6 +174,22 @@ module keyVault 'modules/keyvault.bicep' = {
   }
 }
 
+module durableTask 'modules/durabletask.bicep' = if (useDurableTaskScheduler) {
+  name: 'durabletask'
+  scope: rg
+  params: {
+    name: 'dts-cu-${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: taskHubName
+    skuName: durableTaskSchedulerSku
+    capacity: durableTaskSchedulerCapacity
+    appPrincipalId: identity.outputs.principalId
+    readerPrincipalId: principalId
+    readerPrincipalType: principalType
+  }
+}
+
 module communication 'modules/communication.bicep' = {
   name: 'communication'
   scope: rg
@@ -183,6 +219,8 @@ module app 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     durableAlwaysReady: durableAlwaysReady
     authClientId: authClientId
+    // Conditional module outputs are read behind the same condition (the documented pattern for conditional resources).
+    durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTask.outputs.endpoint : ''
     // The settings of lib/settings.ts that apply in Azure; PUBLIC_BASE_URL is added once the host name is known.
     appSettings: {
       TASK_HUB_NAME: taskHubName
@@ -241,6 +279,9 @@ output AZURE_FUNCTION_APP_NAME string = app.outputs.name
 output APP_URL string = app.outputs.url
 output DASHBOARD_URL string = '${app.outputs.url}/api/dashboard'
 output TASK_HUB_NAME string = taskHubName
+output DURABLE_STORAGE_PROVIDER string = durableStorageProvider
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useDurableTaskScheduler ? durableTask.outputs.endpoint : ''
+output DURABLE_TASK_DASHBOARD_URL string = useDurableTaskScheduler ? durableTask.outputs.dashboardUrl : ''
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AUDIT_BLOB_URL string = storage.outputs.auditContainerUrl

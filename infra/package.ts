@@ -3,11 +3,15 @@
  * esbuild into `dist/main.js` with its production dependencies, `host.json`, a production `package.json` and
  * `config/`. Which repository files may ship is decided by `.funcignore`; the local runtime, the simulator, tests,
  * benchmarks and tooling cannot reach the bundle, and the build fails if one of them ever does.
+ *
+ * host.json is written, not copied: its Durable storage provider is the one the infrastructure wired
+ * (`DURABLE_STORAGE_PROVIDER`, see STORAGE_PROVIDERS) and its `defaultVersion` is ORCHESTRATION_VERSION.
  */
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
+import { ORCHESTRATION_VERSION } from "../lib/workflow/version.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const PACKAGE_DIR = path.join(repoRoot, "dist", "deploy");
@@ -25,6 +29,66 @@ const REQUIRE_SHIM = [
 const REPLACED_BY_BUNDLE = new Set([".git", "dist", "node_modules"]);
 /** Repository trees that exist for development only; a bundle input from one of them fails the build. */
 const DEV_ONLY_TREES = ["local/", "test/", "bench/", "scripts/", "infra/"];
+
+/**
+ * The Durable Functions storage providers infra/main.bicep can wire (its `durableStorageProvider` parameter) and the
+ * host.json `extensions.durableTask.storageProvider` each needs. host.json holds one provider, so the package carries
+ * the one the infrastructure chose. It is not overridden with an `AzureFunctionsJobHost__...` app setting because the
+ * platform scales Durable Functions from the host.json file itself: the Functions host sends the file's durableTask
+ * section to the scale controller (Azure/azure-functions-host, src/WebJobs.Script.WebHost/Management/
+ * FunctionsSyncManager.cs, ReadDurableTaskConfig), where app setting overrides are not applied.
+ */
+export const STORAGE_PROVIDERS = {
+  // Durable Task Scheduler: type and connection setting as documented (MicrosoftDocs/azure-docs, articles/
+  // azure-functions/durable/durable-task-scheduler/quickstart-durable-task-scheduler.md; Azure-Samples/
+  // Durable-Task-Scheduler, samples/durable-functions/typescript/HelloCities/host.json). infra/modules/functionapp.bicep
+  // sets the setting to `Endpoint=...;Authentication=ManagedIdentity;ClientID=...`.
+  DurableTaskScheduler: { type: "azureManaged", connectionStringName: "DURABLE_TASK_SCHEDULER_CONNECTION_STRING" },
+  // Azure Storage: no connection name, so the provider uses AzureWebJobsStorage, reached by identity
+  // (Azure/azure-functions-durable-extension, src/WebJobs.Extensions.DurableTask/
+  // AzureStorageDurabilityProviderFactory.cs: `ConnectionName ?? ConnectionStringNames.Storage`). No
+  // `connectionStringName` may linger here: for this provider it is the obsolete alias of `connectionName`
+  // (Options/AzureStorageOptions.cs), so the scheduler's setting would be read as a storage connection.
+  AzureStorage: { type: "AzureStorage" },
+} as const;
+export type StorageProviderName = keyof typeof STORAGE_PROVIDERS;
+export const DEFAULT_STORAGE_PROVIDER: StorageProviderName = "DurableTaskScheduler";
+/** The azd environment variable both `azd provision` (main.parameters.json) and the prepackage hook read. */
+export const STORAGE_PROVIDER_VARIABLE = "DURABLE_STORAGE_PROVIDER";
+
+const isStorageProvider = (value: string): value is StorageProviderName => Object.hasOwn(STORAGE_PROVIDERS, value);
+
+/**
+ * The provider to package for: `DURABLE_STORAGE_PROVIDER` as azd injects it into its hooks (Azure/azure-dev,
+ * cli/azd/docs/environment-with-hooks.md; main.bicep writes it back as an output, so it is set after the first
+ * provision), else the default. An unknown value fails the build rather than shipping a provider nothing was made for.
+ */
+export function storageProviderFrom(env: Readonly<Record<string, string | undefined>>): StorageProviderName {
+  const value = env[STORAGE_PROVIDER_VARIABLE]?.trim() ?? "";
+  if (value === "") return DEFAULT_STORAGE_PROVIDER;
+  if (!isStorageProvider(value))
+    throw new Error(
+      `${STORAGE_PROVIDER_VARIABLE}=${value}: expected one of ${Object.keys(STORAGE_PROVIDERS).join(", ")}`,
+    );
+  return value;
+}
+
+/** The repository's host.json with the chosen storage provider and ORCHESTRATION_VERSION as `defaultVersion`. */
+export function packagedHostJson(repoHost: unknown, provider: StorageProviderName): Record<string, unknown> {
+  const host = structuredClone(repoHost) as { extensions?: { durableTask?: Record<string, unknown> } } | null;
+  const durableTask = host?.extensions?.durableTask;
+  if (host === null || typeof durableTask !== "object" || durableTask === null)
+    throw new Error("host.json has no extensions.durableTask section");
+  durableTask.storageProvider = { ...STORAGE_PROVIDERS[provider] };
+  durableTask.defaultVersion = ORCHESTRATION_VERSION;
+  return host;
+}
+
+/** Writes the packaged host.json for `provider` to `target`. */
+export async function writePackagedHostJson(target: string, provider: StorageProviderName): Promise<void> {
+  const repoHost: unknown = JSON.parse(await readFile(path.join(repoRoot, "host.json"), "utf8"));
+  await writeFile(target, `${JSON.stringify(packagedHostJson(repoHost, provider), null, 2)}\n`);
+}
 
 export interface IgnoreRule {
   negate: boolean;
@@ -160,12 +224,17 @@ export async function listFiles(dir: string): Promise<{ path: string; bytes: num
 
 export interface PackageResult {
   dir: string;
+  /** The Durable storage provider host.json was written for. */
+  storageProvider: StorageProviderName;
   files: { path: string; bytes: number }[];
   /** Repository files and npm packages that went into the bundle. */
   bundleInputs: string[];
 }
 
-export async function buildPackage(outDir = PACKAGE_DIR): Promise<PackageResult> {
+export async function buildPackage(
+  outDir = PACKAGE_DIR,
+  storageProvider: StorageProviderName = storageProviderFrom(process.env),
+): Promise<PackageResult> {
   const rules = await readFuncignore();
   if (isExcluded(rules, BUNDLE_PATH, false)) throw new Error(`.funcignore leaves out the bundle, ${BUNDLE_PATH}`);
   const repo = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")) as RepoManifest;
@@ -175,12 +244,13 @@ export async function buildPackage(outDir = PACKAGE_DIR): Promise<PackageResult>
     const target = path.join(outDir, file);
     await mkdir(path.dirname(target), { recursive: true });
     if (file === "package.json") await writeFile(target, `${JSON.stringify(productionManifest(repo), null, 2)}\n`);
+    else if (file === "host.json") await writePackagedHostJson(target, storageProvider);
     else await copyFile(path.join(repoRoot, file), target);
   }
   const metafile = await bundleApp(path.join(outDir, BUNDLE_PATH));
   const leaked = devOnlyInputs(metafile, Object.keys(repo.devDependencies ?? {}));
   if (leaked.length > 0) throw new Error(`development-only code reached the bundle: ${leaked.slice(0, 5).join(", ")}`);
-  return { dir: outDir, files: await listFiles(outDir), bundleInputs: Object.keys(metafile.inputs) };
+  return { dir: outDir, storageProvider, files: await listFiles(outDir), bundleInputs: Object.keys(metafile.inputs) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
@@ -188,4 +258,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
   for (const file of result.files) console.log(`${String(file.bytes).padStart(10)}  ${file.path}`);
   console.log(`${result.files.length} files, ${(total / 1024 / 1024).toFixed(1)} MiB in ${result.dir}`);
+  console.log(`host.json: storage provider ${result.storageProvider}, orchestration version ${ORCHESTRATION_VERSION}`);
 }

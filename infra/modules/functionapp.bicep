@@ -1,6 +1,7 @@
 // The Function App on the Flex Consumption plan, Node 22, running as the user-assigned identity: identity-based
-// AzureWebJobsStorage (which the Durable Functions task hub uses too), the deployment package pulled from blob storage
-// by the same identity, Application Insights with Entra ID authentication, Key Vault references resolved by it.
+// AzureWebJobsStorage (which the Durable Functions task hub uses too when the storage provider is Azure Storage), the
+// Durable Task Scheduler connection when that is the provider, the deployment package pulled from blob storage by the
+// same identity, Application Insights with Entra ID authentication, Key Vault references resolved by it.
 param name string
 param planName string
 param location string
@@ -17,6 +18,17 @@ param maximumInstanceCount int = 40
 param durableAlwaysReady int = 0
 @description('Client id of an Entra ID app registration for App Service authentication; empty: none.')
 param authClientId string = ''
+@description('Durable Task Scheduler endpoint (https://<scheduler>.<region>.durabletask.io); empty: the Durable storage provider is Azure Storage.')
+param durableTaskSchedulerEndpoint string = ''
+
+// The connection setting host.json's storageProvider.connectionStringName names (infra/package.ts writes it), in the
+// documented form for a user-assigned identity: Endpoint=<scheduler endpoint>;Authentication=ManagedIdentity;
+// ClientID=<identity client id> (MicrosoftDocs/azure-docs, articles/azure-functions/durable/durable-task-scheduler/
+// durable-task-scheduler-identity.md; Azure-Samples/Durable-Task-Scheduler, samples/durable-functions/dotnet/
+// HelloCities/infra/app/durable-function.bicep). The task hub comes from host.json's hubName, not from this string.
+var durableTaskSettings = empty(durableTaskSchedulerEndpoint) ? {} : {
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+}
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
@@ -82,7 +94,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(appSettings, {
+  properties: union(appSettings, durableTaskSettings, {
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob

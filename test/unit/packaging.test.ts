@@ -142,7 +142,7 @@ describe("buildPackage", () => {
   let result: PackageResult;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "cluedin-upgrade-package-"));
-    result = await buildPackage(path.join(dir, "package"));
+    result = await buildPackage(path.join(dir, "package"), "DurableTaskScheduler");
   }, 60_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -154,9 +154,10 @@ describe("buildPackage", () => {
     expect(files).toContain("config/releases.yaml");
   });
 
-  it("ships host.json unchanged and a package.json whose entry point is the bundle", async () => {
-    expect(await readFile(path.join(result.dir, "host.json"), "utf8")).toBe(
-      await readFile(path.join(repoRoot, "host.json"), "utf8"),
+  it("ships the repository's host.json (the default provider) and a package.json whose entry point is the bundle", async () => {
+    expect(result.storageProvider).toBe("DurableTaskScheduler");
+    expect(JSON.parse(await readFile(path.join(result.dir, "host.json"), "utf8"))).toEqual(
+      JSON.parse(await readFile(path.join(repoRoot, "host.json"), "utf8")),
     );
     const manifest = JSON.parse(await readFile(path.join(result.dir, "package.json"), "utf8")) as Record<
       string,
