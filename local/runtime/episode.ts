@@ -20,8 +20,8 @@ export interface EpisodeResult {
 export interface EpisodeEnvironment extends InvocationEnvironment {
   /** Name of the registered orchestrator whose code runs for `name` (see LocalRuntimeOptions.substitutes). */
   codeFor: (name: string) => string;
-  /** The activities and orchestrators the host knows (it refuses calls to any other). */
-  knownFunctions: () => KnownFunctions;
+  /** The activities and orchestrators the host knows (it refuses calls to any other); unchecked when absent. */
+  knownFunctions?: () => KnownFunctions;
 }
 
 /** The extension's limit on custom status: 16 KB of UTF-16 (DurableOrchestrationContext.SetCustomStatus). */
@@ -126,7 +126,7 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     newEventsFrom: record.history.length,
     actions: state.actions[0] ?? [],
     executionId: record.executionId,
-    functions: env.knownFunctions(),
+    ...(env.knownFunctions ? { functions: env.knownFunctions() } : {}),
   });
   const withStatus = { ...base, customStatus };
   const decisions = host.decisions.map((action) => decisionEvent(action, now));
