@@ -18,8 +18,6 @@ export async function findStatus(
 export const isActive = (status: DurableOrchestrationStatus | undefined): boolean =>
   status !== undefined && ["Running", "Pending", "ContinuedAsNew", "Suspended"].includes(String(status.runtimeStatus));
 
-export const isConflict = (error: unknown): boolean => error instanceof Error && /status code: 409/.test(error.message);
-
 /**
  * An instance's history with activity results. durable-functions 3.x drops the history from `getStatus` (it reads
  * `history`, the host sends `historyEvents`), so this asks the status endpoint directly, server to server.

@@ -18,7 +18,7 @@ import { newRunId, parseRunId } from "../lib/workflow/runId.js";
 import { isTerminal, pastPointOfNoReturn } from "../lib/workflow/model.js";
 import { lockInstanceId } from "../orchestrators/clusterLock.js";
 import { CANCEL_EVENT, ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
-import { findStatus, isActive, isConflict } from "./durable.js";
+import { findStatus, isActive } from "./durable.js";
 import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator } from "./http.js";
 import { requireRelease, requireRunId, requireUsableValues } from "./inputs.js";
 
@@ -45,14 +45,15 @@ async function runningUpgradeOf(client: DurableClient, cluster: string): Promise
   return input?.runId ?? "unknown";
 }
 
-/** The instance that won a race on the lock may not be readable yet: ask again for a moment. */
-async function winnerOfRace(client: DurableClient, cluster: string): Promise<string> {
+/** The run the cluster's lock was started for, once it can be read (a fresh start may take a moment to show). */
+async function lockHolder(client: DurableClient, cluster: string): Promise<string | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const running = await runningUpgradeOf(client, cluster);
-    if (running && running !== "unknown") return running;
+    const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
+    const runId = (lock?.input as Partial<UpgradeInput> | undefined)?.runId;
+    if (runId && isActive(lock)) return runId;
     await sleep(100);
   }
-  return "unknown";
+  return undefined;
 }
 
 const conflict = (cluster: string, runningId: string): ConflictError =>
@@ -110,13 +111,18 @@ export const makeStartUpgrade =
       ...(body.values !== undefined ? { extraValues: body.values } : {}),
       policy: runPolicyFor(profile, release.expectedDowntimeMinutes),
     };
+    // The host does not answer a second start of the lock with 409: one already running is refused with HTTP 500,
+    // and two racing starts can both get 202 while one of them is silently dropped (local/runtime/runtime.ts
+    // createInstance cites the host's code). So the answer is read back from the lock: whichever run it holds won.
+    let refused: unknown;
     try {
       await client.startNew(ORCHESTRATIONS.clusterLock.name, { instanceId: lockInstanceId(body.cluster), input });
     } catch (error) {
-      // Two starts raced past the check above: the lock's instance id lets exactly one through.
-      if (isConflict(error)) throw conflict(body.cluster, await winnerOfRace(client, body.cluster));
-      throw error;
+      refused = error;
     }
+    const holder = await lockHolder(client, body.cluster);
+    if (holder !== undefined && holder !== runId) throw conflict(body.cluster, holder);
+    if (holder === undefined) throw refused ?? new Error(`the lock of ${body.cluster} shows no run after its start`);
     const uris = links(deps.publicBaseUrl(), runId);
     return jsonResponse(
       202,

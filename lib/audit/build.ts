@@ -81,7 +81,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
       required: policy?.requiredApprovals ?? 1,
       selfApproval: policy?.selfApproval ?? false,
       asked: evidence.asked,
-      decisions: resource.approvals.decisions,
+      decisions: evidence.decisions.length > 0 ? evidence.decisions : resource.approvals.decisions,
     },
     stages,
     helm: {
@@ -97,7 +97,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
         ? chainDowntime(source.hops.map((h) => h.downtime))
         : computeDowntime(resource.stages, endedAt),
     emails: evidence.emails,
-    events: resource.events,
+    events: evidence.events.length > 0 ? evidence.events : resource.events,
     outcome: {
       status,
       reason,

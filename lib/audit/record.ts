@@ -8,6 +8,8 @@ import { z } from "zod";
 import {
   AskedSchema,
   DataUpgradeEvidenceSchema,
+  DecisionSchema,
+  EventSchema,
   EmailSchema,
   HelmCommandSchema,
   PlanEvidenceSchema,
@@ -42,17 +44,6 @@ export const DowntimeSchema = z.object({
   method: z.string(),
 });
 
-export const DecisionSchema = z.object({
-  kind: z.string(),
-  requestId: z.string(),
-  approver: z.string(),
-  choice: z.string(),
-  decidedAt: iso,
-  reason: text.optional(),
-  principal: z.string().optional(),
-  clientAddress: z.string().optional(),
-});
-
 const AuditRecordBase = z.object({
   schema: z.literal(AUDIT_SCHEMA),
   runId: z.string(),
@@ -85,7 +76,7 @@ const AuditRecordBase = z.object({
   verification: VerificationSchema.optional(),
   downtime: DowntimeSchema,
   emails: z.array(EmailSchema),
-  events: z.array(z.object({ at: iso, message: text })),
+  events: z.array(EventSchema),
   outcome: z.object({
     status: z.enum(RUN_STATUSES),
     reason: text,

@@ -104,10 +104,27 @@ export const PlanEvidenceSchema = z.object({
   releaseNotesUrl: z.string(),
 });
 
+export const DecisionSchema = z.object({
+  kind: z.string(),
+  requestId: z.string(),
+  approver: z.string(),
+  choice: z.string(),
+  decidedAt: iso,
+  reason: text.optional(),
+  principal: z.string().optional(),
+  clientAddress: z.string().optional(),
+});
+
+export const EventSchema = z.object({ at: iso, message: text });
+
 export const AskedSchema = z.object({ at: iso.optional(), recipients: z.array(z.string()) });
 
 export const RunEvidenceSchema = z.object({
   plan: PlanEvidenceSchema.optional(),
+  /** Every counted decision with its whole reason (the view keeps a shortened one). */
+  decisions: z.array(DecisionSchema),
+  /** Every event of the run, whole (the view keeps the newest few, shortened). */
+  events: z.array(EventSchema),
   preChecks: PreCheckEvidenceSchema.optional(),
   asked: z.array(AskedSchema),
   helmCommands: z.array(HelmCommandSchema),
@@ -131,7 +148,14 @@ export type Verification = z.infer<typeof VerificationSchema>;
 export type PlanEvidence = z.infer<typeof PlanEvidenceSchema>;
 export type RunEvidence = z.infer<typeof RunEvidenceSchema>;
 
-export const emptyEvidence = (): RunEvidence => ({ asked: [], helmCommands: [], emails: [], revisions: [] });
+export const emptyEvidence = (): RunEvidence => ({
+  decisions: [],
+  events: [],
+  asked: [],
+  helmCommands: [],
+  emails: [],
+  revisions: [],
+});
 
 /** What the audit keeps of a plan: the redacted diff and its hash, the changes and findings; no prepared values. */
 export function planEvidence(plan: Plan): PlanEvidence {

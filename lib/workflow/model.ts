@@ -115,18 +115,28 @@ export interface RunView {
 /** A counted decision as the run records it: the event that was raised, and the kind of request it answered. */
 export type DecisionRecord = DecisionEvent & { kind: DecisionKind };
 
-const MAX_EVENTS = 40;
+/**
+ * What the view keeps, so that custom status stays far under the host's 16 KB of UTF-16 whatever people type: the
+ * newest events and short texts. The run's evidence keeps every event and reason whole for the audit record.
+ */
+export const VIEW_LIMITS = { events: 8, text: 140, reason: 100 } as const;
+
+export const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export function startStage(view: RunView, name: StageName, at: Date, note?: string): RunView {
   const stages = view.stages.filter((s) => !(s.name === name && s.state === "running"));
   return {
     ...view,
     stage: name,
-    stages: [...stages, { name, state: "running", startedAt: at.toISOString(), ...(note ? { note } : {}) }],
+    stages: [
+      ...stages,
+      { name, state: "running", startedAt: at.toISOString(), ...(note ? { note: clip(note, VIEW_LIMITS.text) } : {}) },
+    ],
   };
 }
 
-export function endStage(view: RunView, name: StageName, state: StageState, at: Date, note?: string): RunView {
+export function endStage(view: RunView, name: StageName, state: StageState, at: Date, fullNote?: string): RunView {
+  const note = fullNote === undefined ? undefined : clip(fullNote, VIEW_LIMITS.text);
   let found = false;
   const stages = view.stages.map((s) => {
     if (s.name !== name || s.state !== "running") return s;
@@ -139,8 +149,8 @@ export function endStage(view: RunView, name: StageName, state: StageState, at: 
 }
 
 export function addEvent(view: RunView, at: Date, message: string): RunView {
-  const events = [...view.events, { at: at.toISOString(), message }];
-  return { ...view, events: events.slice(-MAX_EVENTS) };
+  const events = [...view.events, { at: at.toISOString(), message: clip(message, VIEW_LIMITS.text) }];
+  return { ...view, events: events.slice(-VIEW_LIMITS.events) };
 }
 
 export function isTerminal(status: RunStatus): boolean {

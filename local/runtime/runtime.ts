@@ -124,6 +124,8 @@ export class LocalRuntime {
   readonly clock: Clock;
   private readonly instances = new Map<string, LiveInstance>();
   private readonly reserved = new Set<string>();
+  /** The largest custom status any episode set, as the host measures it (UTF-16 bytes): a margin to watch. */
+  largestCustomStatus: { instanceId: string; utf16Bytes: number } | undefined;
   private state: "running" | "closing" | "stopped" = "running";
   private readonly log: (line: string) => void;
   private readonly env: EpisodeEnvironment;
@@ -349,10 +351,18 @@ export class LocalRuntime {
   private async createInstance(name: string, instanceId: string, input: string | null, parent: ParentRef | null) {
     validateInstanceId(instanceId);
     const existing = this.instances.get(instanceId);
+    if (this.reserved.has(instanceId) && parent === null) {
+      // Two client starts of one id in flight at once: in Azure both pass the dedupe check (a status read, then a
+      // write) and both callers get 202, while the second ExecutionStarted is discarded as a duplicate. The caller
+      // cannot tell; it must read back which start won.
+      this.log(`${name} '${instanceId}': a concurrent start of the same id was accepted and dropped`);
+      return;
+    }
     if (this.reserved.has(instanceId) || (existing && !isFinished(existing.record.status))) {
+      // DurableTask.AzureStorage's dedupe (overridableExistingInstanceStates: NonRunningStates) refuses the start.
       throw new LocalRuntimeError(
-        "conflict",
-        `An instance with ID '${instanceId}' already exists and is not finished.`,
+        parent === null ? "already-exists" : "conflict",
+        `An Orchestration instance with the status ${existing?.record.status ?? "Pending"} already exists.`,
       );
     }
     this.reserved.add(instanceId);
@@ -437,11 +447,17 @@ export class LocalRuntime {
       this.work.notifyProgress();
       return;
     }
+    this.measureCustomStatus(instanceId, result.episode.customStatus);
     await this.serial(live, async () => {
       await this.store.appendEpisode(instanceId, result.episode);
       applyEpisode(live.record, result.episode);
     });
     this.afterEpisode(live, result);
+  }
+
+  private measureCustomStatus(instanceId: string, json: string | null): void {
+    const utf16Bytes = (json?.length ?? 0) * 2;
+    if (utf16Bytes > (this.largestCustomStatus?.utf16Bytes ?? 0)) this.largestCustomStatus = { instanceId, utf16Bytes };
   }
 
   private afterEpisode(live: LiveInstance, result: EpisodeResult): void {

@@ -74,7 +74,7 @@ function closingFacts(run: UpgradeRun, target: Target | undefined): Parameters<t
     requestedBy: run.requester,
     requestedAt: run.input.requestedAt,
     ...(plan ? { plan } : {}),
-    approvers: run.record.current.decisions
+    approvers: run.record.evidence.decisions
       .filter((d) => d.kind === "approval" && d.choice === "approve")
       .map((d) => d.approver),
     ...(release ? { release } : {}),

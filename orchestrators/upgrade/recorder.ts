@@ -24,6 +24,7 @@ import {
 } from "../../lib/workflow/evidence.js";
 import {
   addEvent,
+  clip,
   endStage,
   startStage,
   type DecisionRecord,
@@ -32,6 +33,7 @@ import {
   type RunView,
   type StageName,
   type StageState,
+  VIEW_LIMITS,
 } from "../../lib/workflow/model.js";
 
 /** Log lines kept as evidence: enough to judge the pre-checks, small enough for the run's output. */
@@ -81,7 +83,7 @@ export class RunRecorder {
 
   endStage(name: StageName, state: StageState, note?: string): void {
     this.view = endStage(this.view, name, state, this.now, note);
-    if (note) this.view = addEvent(this.view, this.now, `${name}: ${note}`);
+    if (note) this.remember(`${name}: ${note}`);
     this.publish();
   }
 
@@ -92,7 +94,7 @@ export class RunRecorder {
   }
 
   event(message: string): void {
-    this.view = addEvent(this.view, this.now, message);
+    this.remember(message);
     this.publish();
     if (!this.context.df.isReplaying) this.context.log(`[${this.view.cluster}] ${message}`);
   }
@@ -116,8 +118,16 @@ export class RunRecorder {
   }
 
   decision(record: DecisionRecord): void {
-    this.view = { ...this.view, decisions: [...this.view.decisions, record] };
+    const shown = record.reason ? { ...record, reason: clip(record.reason, VIEW_LIMITS.reason) } : record;
+    this.view = { ...this.view, decisions: [...this.view.decisions, shown] };
+    this.proof = { ...this.proof, decisions: [...this.proof.decisions, record] };
     this.publish();
+  }
+
+  /** An event: shortened among the view's newest, whole in the evidence. */
+  private remember(message: string): void {
+    this.view = addEvent(this.view, this.now, message);
+    this.proof = { ...this.proof, events: [...this.proof.events, { at: this.now.toISOString(), message }] };
   }
 
   /** A read of the Helm release: every revision it lists, and the state the closing e-mail reports. */

@@ -67,7 +67,9 @@ describe("pre-checks", () => {
     const id = await demo.start("2024.12.02");
     await approve(demo, id);
     const run = await demo.finished(id);
-    expect(run.events.some((e) => e.message.includes("waiting for them to drain"))).toBe(true);
+    // The run's view shows only its newest events; the audit record keeps every one.
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.events.some((e) => e.message.includes("waiting for them to drain"))).toBe(true);
     expect(run.status).toBe("completed");
   });
 

@@ -5,7 +5,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
 import { VirtualClock } from "../../local/clock.js";
+import { recordCustomStatus } from "./custom-status.js";
 import { startLocalApp, type LocalApp, type LocalAppOptions } from "../../local/app.js";
 import { readOutbox, type OutboxMessage } from "../../lib/mail/index.js";
 import type { UpgradeResource } from "../../lib/workflow/status.js";
@@ -110,8 +112,10 @@ export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "
       return { status: response.status, body: text, text };
     },
     close: async () => {
+      const largest = app.runtime.largestCustomStatus;
       await app.close();
       await rm(dir, { recursive: true, force: true });
+      recordCustomStatus(largest, expect.getState().testPath ?? "e2e");
     },
   };
 }

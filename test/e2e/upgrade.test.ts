@@ -93,5 +93,28 @@ describe("an upgrade, end to end", () => {
     const refused = (a.status === 409 ? a : b).body as { error: { code: string; details: { runningId: string } } };
     expect(refused.error.code).toBe("upgrade-running");
     expect(refused.error.details.runningId).toBe(accepted.id);
+    // The host gave the loser no 409 (a 500, or a 202 whose start it dropped): the app read the lock back.
+    await demo.until(accepted.id, (r) => r.status === "awaiting-approval");
+    const upgrades = (await demo.app.runtime.list()).filter((s) => s.name === "upgrade");
+    expect(upgrades.map((s) => s.instanceId)).toEqual([accepted.id]);
+  });
+
+  it("answers 409 to a start while one runs, though the host refuses the lock's second start with HTTP 500", async () => {
+    demo = await startDemo();
+    const body = { cluster: "demo", targetRelease: "2025.05.00", requestedBy: REQUESTER };
+    const first = await demo.api<{ id: string }>("POST", "/api/upgrades", body);
+    expect(first.status).toBe(202);
+    const direct = await fetch(
+      `${demo.app.baseUrl}/runtime/webhooks/durabletask/orchestrators/clusterLock/lock-demo?code=${demo.app.runtime.systemKey}`,
+      { method: "POST", body: "{}", headers: { "content-type": "application/json" } },
+    );
+    expect(direct.status).toBe(500);
+    const second = await demo.api<{ error: { code: string; details: { runningId: string } } }>(
+      "POST",
+      "/api/upgrades",
+      body,
+    );
+    expect(second.status).toBe(409);
+    expect(second.body.error.details.runningId).toBe(first.body.id);
   });
 });

@@ -4,6 +4,7 @@
  * honoured or reported; the operators were told; no secret and no approval token leaked into state or logs.
  */
 import { PLANTED_SECRETS } from "../../local/sim/index.js";
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { isTerminal } from "../../lib/workflow/model.js";
 import { findLeaks, runRecords, tokenOf } from "../security/support.js";
 import { APPROVER } from "../e2e/harness.js";
@@ -104,7 +105,11 @@ async function operatorsTold(r: CellRun): Promise<string[]> {
   const mails = await r.demo.mails();
   const told = mails.some((m) => m.to.includes(OPERATOR) && kind !== undefined && m.subject.includes(kind));
   if (told) return [];
-  if (r.cell.mail && r.run.events.some((e) => e.message.startsWith("e-mail failed"))) return [];
+  if (r.cell.mail) {
+    // The run's view shows only its newest events: the audit record keeps every e-mail the run sent or failed to.
+    const audit = (await r.demo.api<AuditRecord>("GET", `/api/upgrades/${r.id}/audit`)).body;
+    if (audit.emails.some((m) => !m.ok)) return [];
+  }
   return [`no ${kind ?? r.run.status} mail to the operators, and no recorded mail failure`];
 }
 

@@ -3,6 +3,7 @@
  * the wait, a link counts once even when pressed twice at the same moment, and reminders and escalation go out at
  * the times the profile names (virtual clock).
  */
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import { awaitingApproval, decisionState, postDecision } from "./support.js";
@@ -72,9 +73,12 @@ describe("quorum", () => {
     expect(state.status).toBe("awaiting-approval");
     expect(state.decided).toHaveLength(1);
     expect(state.decisions).toHaveLength(1);
-    // Presses that passed the route's check before the first was counted are refused by the orchestration.
-    const run = await demo.run(id);
-    const refusedInRun = run.events.filter((e) => e.message.includes("has already decided")).length;
+    // Presses that passed the route's check before the first was counted are refused by the orchestration; the
+    // audit record of the finished run keeps every event (the view only the newest).
+    expect((await postDecision((await demo.links(id, SECOND)).at(-1)!, { decision: "reject" })).status).toBe(200);
+    await demo.finished(id);
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    const refusedInRun = audit.events.filter((e) => e.message.includes("has already decided")).length;
     expect(state.raised - 1).toBe(refusedInRun);
   });
 });
@@ -139,6 +143,8 @@ describe("reminders and escalation", () => {
     const run = await d.finished(id);
     expect(run.status).toBe("completed");
     expect(run.approvals.decisions.map((x) => x.approver)).toEqual([APPROVER, HEAD]);
-    expect(run.events.some((e) => e.message === `escalated to ${HEAD}`)).toBe(true);
+    // The run's view shows only its newest events; the audit record keeps every one.
+    const audit = (await d.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.events.some((e) => e.message === `escalated to ${HEAD}`)).toBe(true);
   });
 });

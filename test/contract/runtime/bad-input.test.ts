@@ -52,14 +52,28 @@ describe("starting", () => {
     await expectError(rpc("orchestrators/NoSuchOrchestrator", postJson("{}")), 400, /NoSuchOrchestrator/);
   });
 
-  it("refuses a duplicate id while the instance runs, and replaces a finished one", async () => {
+  // The host answers a start of a running id with HTTP 500, not 409: HttpApiHandler catches only JsonReaderException
+  // around StartNewAsync, and DTFx's dedupe refuses the id (overridableExistingInstanceStates: NonRunningStates).
+  it("refuses a duplicate id while the instance runs (HTTP 500, as the host), and replaces a finished one", async () => {
     const { running, finished } = await runningAndFinished();
     await expect(t.runtime.startNew(orchestrators.waitForever, { instanceId: running })).rejects.toMatchObject({
-      code: "conflict",
+      code: "already-exists",
     });
-    await expectError(rpc(`orchestrators/${orchestrators.chain}/${running}`, postJson("1")), 409, /already exists/);
+    await expectError(rpc(`orchestrators/${orchestrators.chain}/${running}`, postJson("1")), 500, /already exists/);
     await t.runtime.startNew(orchestrators.chain, { instanceId: finished, input: 3 });
     expect((await t.runtime.waitForCompletion(finished)).output).toBe(3);
+  });
+
+  // Two starts of one id in flight at once: both pass the host's status check, both callers get 202, and the second
+  // ExecutionStarted is discarded as a duplicate; the first input is the one that runs.
+  it("accepts two racing starts of one id and runs only the first", async () => {
+    const [a, b] = await Promise.all([
+      rpc(`orchestrators/${orchestrators.chain}/racing-1`, postJson("2")),
+      rpc(`orchestrators/${orchestrators.chain}/racing-1`, postJson("5")),
+    ]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect((await t.runtime.waitForCompletion("racing-1")).output).toBe(2);
+    expect((await t.runtime.list()).filter((s) => s.instanceId === "racing-1")).toHaveLength(1);
   });
 
   it("refuses invalid instance ids and malformed input", async () => {

@@ -58,6 +58,8 @@ const view: RunView = {
 
 /** The evidence a failed basic upgrade with an automatic rollback records as it goes (orchestrators/upgrade). */
 const evidence: RunEvidence = {
+  decisions: view.decisions,
+  events: view.events,
   revisionBefore: 7,
   revisionAfter: 9,
   revisions: [
@@ -241,6 +243,24 @@ describe("buildAuditRecord", () => {
       endedAt: t(46),
     });
     expect(record.helm).toMatchObject({ revisionBefore: 7, revisionAfter: 9 });
+  });
+
+  it("keeps whole the reasons and events the view shows shortened", () => {
+    const reason = `CAB minutes: ${"all risks reviewed and accepted; ".repeat(60)}`.slice(0, 2000);
+    const long = { ...view.decisions[0]!, reason };
+    const record = buildAuditRecord(
+      source({
+        output: {
+          status: "failed",
+          reason: "verification failed",
+          view: { ...view, decisions: [{ ...long, reason: `${reason.slice(0, 159)}…` }] },
+          evidence: { ...evidence, decisions: [long], events: [...view.events, { at: t(47), message: reason }] },
+          endedAt: t(47),
+        },
+      }),
+    );
+    expect(record.approvals.decisions[0]?.reason).toBe(reason);
+    expect(record.events.at(-1)?.message).toBe(reason);
   });
 
   it("sums a chain's downtime from its hops", () => {
