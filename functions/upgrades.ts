@@ -122,7 +122,8 @@ export const makeStartUpgrade =
     }
     const holder = await lockHolder(client, body.cluster);
     if (holder !== undefined && holder !== runId) throw conflict(body.cluster, holder);
-    if (holder === undefined) throw refused ?? new Error(`the lock of ${body.cluster} shows no run after its start`);
+    if (holder === undefined)
+      throw refused instanceof Error ? refused : new Error(`the lock of ${body.cluster} shows no run after its start`);
     const uris = links(deps.publicBaseUrl(), runId);
     return jsonResponse(
       202,
