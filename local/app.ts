@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resetServices } from "../lib/services.js";
+import { ORCHESTRATION_VERSION } from "../lib/workflow/version.js";
 import { RealClock, type Clock } from "./clock.js";
 import { demoClustersYaml, type SimulatorEndpoints } from "./demoProfile.js";
 import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
@@ -108,6 +109,8 @@ export async function startAppOn(
       clock,
       port,
       host: "127.0.0.1",
+      // As host.json's defaultVersion in Azure (test/unit/infra.test.ts keeps the two equal).
+      defaultVersion: ORCHESTRATION_VERSION,
       ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
       ...(options.log ? { log: options.log } : {}),
     });

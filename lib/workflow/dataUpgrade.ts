@@ -49,7 +49,18 @@ export function beginDataUpgrade(): DataUpgradeTurn {
   );
 }
 
-export function nextDataUpgradeMove(progress: DataUpgradeProgress, event: DataUpgradeEvent): DataUpgradeTurn {
+/** Rules that changed between orchestration versions (lib/workflow/version.ts BEHAVIOUR_SINCE). */
+export interface DataUpgradeRules {
+  clearPendingBeforeFinalizeAnyway: boolean;
+}
+
+const CURRENT_RULES: DataUpgradeRules = { clearPendingBeforeFinalizeAnyway: true };
+
+export function nextDataUpgradeMove(
+  progress: DataUpgradeProgress,
+  event: DataUpgradeEvent,
+  rules: DataUpgradeRules = CURRENT_RULES,
+): DataUpgradeTurn {
   const { step } = progress;
   if (event.kind === "step-ended") {
     if (!event.ok) return { progress, move: { kind: "ask", step } };
@@ -60,6 +71,7 @@ export function nextDataUpgradeMove(progress: DataUpgradeProgress, event: DataUp
   // A failed Helm step may have left the release pending-*: helm refuses the next upgrade until it is cleared.
   const helmStepFailed = step !== "data-upgrade";
   if (event.choice === "retry") return run(progress, step, helmStepFailed);
-  if (event.choice === "finalize") return run(progress, "finalize", helmStepFailed);
+  if (event.choice === "finalize")
+    return run(progress, "finalize", helmStepFailed && rules.clearPendingBeforeFinalizeAnyway);
   return { progress, move: { kind: "halt", step, why: event.timedOut ? "no-decision" : "stopped" } };
 }

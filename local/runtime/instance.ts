@@ -88,7 +88,7 @@ export function applyEpisode(record: InstanceRecord, episode: EpisodeRecord): vo
 /** DurableTask.Core execution ids are GUIDs in "N" format. */
 const newExecutionId = (): string => randomUUID().replaceAll("-", "");
 
-function executionStarted(record: Omit<InstanceRecord, "inbox">, at: number): InboxEvent {
+function executionStarted(record: Omit<InstanceRecord, "inbox">, at: number, version: string): InboxEvent {
   const { parent } = record;
   return historyEvent(EventType.ExecutionStarted, at, {
     OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
@@ -98,7 +98,7 @@ function executionStarted(record: Omit<InstanceRecord, "inbox">, at: number): In
       TaskScheduleId: parent.taskScheduledId,
     },
     Name: record.name,
-    Version: "",
+    Version: version,
     Input: record.input,
   });
 }
@@ -110,6 +110,7 @@ export function newInstanceRecord(
   input: string | null,
   parent: ParentRef | null,
   now: number,
+  version = "",
 ): InstanceRecord {
   const record = {
     instanceId,
@@ -125,7 +126,7 @@ export function newInstanceRecord(
     history: [],
     pending: noPendingWork(),
   };
-  return { ...record, inbox: [executionStarted(record, now)] };
+  return { ...record, inbox: [executionStarted(record, now, version)] };
 }
 
 /** The next execution after continueAsNew: fresh history, new execution id, carried and unprocessed events kept. */
@@ -149,7 +150,8 @@ export function continuedRecord(
     pending: noPendingWork(),
   };
   const kept = carried.map((event) => ({ ...event, IsPlayed: false }));
-  return { ...record, inbox: [executionStarted(record, now), ...kept, ...unprocessed] };
+  // The next execution keeps the instance's version (TaskOrchestrationContext.ContinueAsNew without a new version).
+  return { ...record, inbox: [executionStarted(record, now, versionOf(old)), ...kept, ...unprocessed] };
 }
 
 export interface ResumableWork {
@@ -326,4 +328,10 @@ export function historyForStatus(
     return item;
   });
   return items.filter((_, index) => !dropped.has(index));
+}
+
+/** The orchestration version the instance was created with (its ExecutionStarted's Version). */
+export function versionOf(record: InstanceRecord): string {
+  const started = [...record.history, ...record.inbox].find((e) => e.EventType === EventType.ExecutionStarted);
+  return started?.EventType === EventType.ExecutionStarted ? started.Version : "";
 }

@@ -17,6 +17,7 @@ import {
   type HistoryEvent,
   type InboxEvent,
 } from "./history.js";
+import { compareVersions } from "../../lib/workflow/version.js";
 import { RuntimeHttpServer } from "./http/server.js";
 import { durableClientData, runActivity, type DurableClientData } from "./invoke.js";
 import {
@@ -27,6 +28,7 @@ import {
   parseJsonText,
   toStatus,
   validateInstanceId,
+  versionOf,
   workToResume,
   type InstanceRecord,
   type InstanceStatus,
@@ -54,6 +56,11 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Runs the code registered under the value whenever the key is invoked: a redeploy of changed orchestrator code. */
   substitutes?: Record<string, string>;
+  /**
+   * host.json `defaultVersion`: new instances get it, and with `versionMatchStrategy: CurrentOrOlder` and
+   * `versionFailureStrategy: Reject` an instance of a newer version is not run by this worker (its work waits).
+   */
+  defaultVersion?: string;
 }
 
 export interface StartOptions {
@@ -124,6 +131,7 @@ export class LocalRuntime {
   readonly clock: Clock;
   private readonly instances = new Map<string, LiveInstance>();
   private readonly reserved = new Set<string>();
+  private readonly defaultVersion: string;
   /** The largest custom status any episode set, as the host measures it (UTF-16 bytes): a margin to watch. */
   largestCustomStatus: { instanceId: string; utf16Bytes: number } | undefined;
   private state: "running" | "closing" | "stopped" = "running";
@@ -139,6 +147,7 @@ export class LocalRuntime {
   ) {
     this.clock = options.clock ?? new RealClock();
     this.taskHubName = options.taskHubName ?? "LocalTaskHub";
+    this.defaultVersion = options.defaultVersion ?? "";
     this.log = options.log ?? (() => {});
     this.env = {
       log: this.log,
@@ -367,7 +376,7 @@ export class LocalRuntime {
     }
     this.reserved.add(instanceId);
     try {
-      const record = newInstanceRecord(instanceId, name, input, parent, this.clock.now());
+      const record = newInstanceRecord(instanceId, name, input, parent, this.clock.now(), this.defaultVersion);
       const write = (): Promise<void> => this.store.write(record);
       await (existing ? this.serial(existing, write) : write());
       if (existing) this.disarmTimers(existing);
@@ -420,7 +429,8 @@ export class LocalRuntime {
       this.state === "running" &&
       this.instances.get(live.record.instanceId) === live &&
       live.record.inbox.length > 0 &&
-      !isFinished(live.record.status);
+      !isFinished(live.record.status) &&
+      !this.rejectsVersion(live.record);
     try {
       while (current()) await this.runOneEpisode(live);
     } finally {
@@ -453,6 +463,14 @@ export class LocalRuntime {
       applyEpisode(live.record, result.episode);
     });
     this.afterEpisode(live, result);
+  }
+
+  /** CurrentOrOlder + Reject (DurableTask.Core VersioningSettings): a newer instance waits for a newer worker. */
+  private rejectsVersion(record: InstanceRecord): boolean {
+    const version = versionOf(record);
+    if (compareVersions(version, this.defaultVersion) <= 0) return false;
+    this.log(`'${record.instanceId}' has version ${version}, newer than this worker's ${this.defaultVersion}: not run`);
+    return true;
   }
 
   private measureCustomStatus(instanceId: string, json: string | null): void {

@@ -9,10 +9,12 @@ import {
   beginDataUpgrade,
   nextDataUpgradeMove,
   type DataUpgradeMove,
+  type DataUpgradeRules,
   type DataUpgradeStep,
 } from "../../lib/workflow/dataUpgrade.js";
 import { dataUpgradeEvidence } from "../../lib/workflow/evidence.js";
 import { dataUpgradeName } from "../../lib/workflow/names.js";
+import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
 import { call, type Flow } from "../calls.js";
 import { scheduleMonitor } from "../monitor.js";
 import { transientRetry } from "../retry.js";
@@ -37,6 +39,12 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
   const spec = plan.dataUpgrade;
   let downFrom = run.now;
   let failure = "";
+  const rules: DataUpgradeRules = {
+    clearPendingBeforeFinalizeAnyway: startedAtLeast(
+      run.context.df.version,
+      BEHAVIOUR_SINCE.clearPendingBeforeFinalizeAnyway,
+    ),
+  };
   let turn = beginDataUpgrade();
   for (;;) {
     const move = turn.move;
@@ -52,7 +60,7 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
     if (move.kind === "halt") return { status: "halted", reason: haltReason(run, move, failure) };
     if (move.kind === "ask") {
       const answer = yield* askOperators(run, target, move.step, failure);
-      turn = nextDataUpgradeMove(turn.progress, { kind: "operator-answered", ...answer });
+      turn = nextDataUpgradeMove(turn.progress, { kind: "operator-answered", ...answer }, rules);
       continue;
     }
     if (move.clearPendingFirst && !(yield* clearPendingRelease(run)))

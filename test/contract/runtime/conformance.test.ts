@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventType, type HistoryEvent, LocalRuntimeError } from "../../../local/runtime/index.js";
 import { VirtualClock } from "../../../local/clock.js";
-import { fixture, eventually, startRuntime, T0, type TestRuntime } from "./fixtures/harness.js";
+import { fixture, eventually, tempStore, startRuntime, T0, type TestRuntime } from "./fixtures/harness.js";
 
 const { orchestrators, probe } = fixture;
 const MINUTE = 60_000;
@@ -399,5 +399,36 @@ describe("what the host refuses", () => {
     expect((await t.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
     await t.runtime.raiseEvent(id, "Go", "now");
     expect((await t.runtime.waitForCompletion(id)).output).toEqual({ go: "now" });
+  });
+});
+
+// host.json defaultVersion, versionMatchStrategy CurrentOrOlder, versionFailureStrategy Reject (DurableTask.Core
+// VersioningSettings): new instances carry the worker's version, and a worker does not run a newer instance.
+describe("orchestration versions", () => {
+  it("gives new instances the worker's version and leaves newer ones to a newer worker", async () => {
+    const store = await tempStore();
+    try {
+      const newer = await startRuntime({ storeDir: store.dir, defaultVersion: "3.0" });
+      const id = await newer.runtime.startNew(orchestrators.waitForever);
+      await newer.runtime.whenIdle();
+      const started = ofType(await newer.runtime.history(id), EventType.ExecutionStarted)[0];
+      expect(started?.Version).toBe("3.0");
+      await newer.runtime.close();
+
+      const older = await startRuntime({ storeDir: store.dir, defaultVersion: "2.0", log: (l) => lines.push(l) });
+      const before = (await older.runtime.history(id)).length;
+      await older.runtime.raiseEvent(id, "Never", 1);
+      await older.runtime.whenIdle();
+      expect((await older.runtime.history(id)).length).toBe(before);
+      expect(lines.some((l) => l.includes("has version 3.0, newer than this worker's 2.0: not run"))).toBe(true);
+      await older.runtime.close();
+
+      const again = await startRuntime({ storeDir: store.dir, defaultVersion: "3.0" });
+      await again.runtime.whenIdle();
+      expect((await again.runtime.history(id)).length).toBeGreaterThan(before);
+      await again.runtime.close();
+    } finally {
+      await store.remove();
+    }
   });
 });

@@ -121,6 +121,19 @@ describe("the data upgrade's steps", () => {
     expect(nextDataUpgradeMove(progress, event).move).toEqual(move);
   });
 
+  it("keeps the rule of a run started before finalize-anyway cleared pending releases (orchestration version < 2.0)", () => {
+    const rules = { clearPendingBeforeFinalizeAnyway: false };
+    expect(nextDataUpgradeMove(at("upgrade-mode"), answered("finalize"), rules).move).toEqual({
+      kind: "run",
+      step: "finalize",
+      attempt: 1,
+      clearPendingFirst: false,
+    });
+    expect(nextDataUpgradeMove(at("upgrade-mode"), answered("retry"), rules).move).toMatchObject({
+      clearPendingFirst: true,
+    });
+  });
+
   it("counts attempts per step across retries", () => {
     let turn = beginDataUpgrade();
     turn = nextDataUpgradeMove(turn.progress, ended(true));

@@ -1,0 +1,182 @@
+/**
+ * A deploy of this version must not break a run in flight that the previous version started: every episode of a
+ * run the previous orchestrators recorded (fixtures/previous-version) replays through the current ones with the
+ * same decisions, and no non-determinism. The current code keeps the old behaviour for such a run by branching on
+ * `context.df.version` (lib/workflow/version.ts BEHAVIOUR_SINCE): the same history marked with this version
+ * takes the new path, which the replay then refuses as the host would.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ACTIVITIES } from "../../../lib/workflow/activities.js";
+import { ORCHESTRATION_VERSION } from "../../../lib/workflow/version.js";
+import { runEpisode, type EpisodeEnvironment } from "../../../local/runtime/episode.js";
+import { EventType, historyEvent, type HistoryEvent, type InboxEvent } from "../../../local/runtime/history.js";
+import { noPendingWork, type InstanceRecord } from "../../../local/runtime/instance.js";
+import { durableClientData } from "../../../local/runtime/invoke.js";
+import { captureRegistrations, registeredFunctions, TriggerType } from "../../../local/runtime/registry.js";
+import { PLANTED_SECRETS } from "../../../local/sim/index.js";
+
+interface Recorded {
+  instanceId: string;
+  name: string;
+  status: string;
+  history: HistoryEvent[];
+}
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "previous-version");
+const load = (name: string): Recorded => JSON.parse(readFileSync(path.join(dir, name), "utf8")) as Recorded;
+/** The data upgrade step failed: "finalize anyway" had nothing to clear in either version. */
+const answer500 = load("answer-500-finalized-anyway.json");
+/** The upgrade-mode Helm step failed: from 2.0 "finalize anyway" first reads the release to clear a pending one. */
+const helmTimeout = load("helm-timeout-finalized-anyway.json");
+
+const INBOX: readonly number[] = [
+  EventType.ExecutionStarted,
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+  EventType.TimerFired,
+  EventType.EventRaised,
+];
+const SCHEDULING: readonly number[] = [
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+];
+
+interface Episode {
+  index: number;
+  record: InstanceRecord;
+  now: number;
+  /** What the previous version scheduled in this episode: kind and name, in sequence-id order. */
+  scheduled: string[];
+}
+
+const describeScheduled = (event: HistoryEvent): string =>
+  event.EventType === EventType.TimerCreated
+    ? `timer#${event.EventId}`
+    : `${event.EventType === EventType.TaskScheduled ? "activity" : "subOrchestration"}:${"Name" in event ? String(event.Name) : ""}#${event.EventId}`;
+
+/** Each episode of a recorded history: the history before it, its inbox, and what it scheduled. */
+function episodes(recorded: Recorded, history: readonly HistoryEvent[] = recorded.history): Episode[] {
+  const started = history.find((e) => e.EventType === EventType.ExecutionStarted);
+  const input = started?.EventType === EventType.ExecutionStarted ? started.Input : null;
+  const starts = history.flatMap((e, i) => (e.EventType === EventType.OrchestratorStarted ? [i] : []));
+  return starts.map((start, k) => {
+    const end = starts[k + 1] ?? history.length;
+    const events = history.slice(start, end);
+    const now = Date.parse(history[start]!.Timestamp);
+    const record: InstanceRecord = {
+      instanceId: recorded.instanceId,
+      name: recorded.name,
+      executionId: "previous-version",
+      status: "Running",
+      input,
+      output: null,
+      customStatus: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      parent: null,
+      history: history.slice(0, start),
+      inbox: events.filter((e) => INBOX.includes(e.EventType)) as InboxEvent[],
+      pending: noPendingWork(),
+    };
+    const scheduled = events.filter((e) => SCHEDULING.includes(e.EventType)).map(describeScheduled);
+    return { index: k, record, now, scheduled };
+  });
+}
+
+/** The same history as if this version had started the run. */
+const asThisVersion = (history: readonly HistoryEvent[]): HistoryEvent[] =>
+  history.map((e) => (e.EventType === EventType.ExecutionStarted ? { ...e, Version: ORCHESTRATION_VERSION } : e));
+
+let env: EpisodeEnvironment;
+
+beforeAll(async () => {
+  captureRegistrations();
+  await import("../../../main.js");
+  const named = (type: string) =>
+    registeredFunctions()
+      .filter((f) => f.triggerType === type)
+      .map((f) => f.name);
+  env = {
+    log: () => {},
+    clientData: () => durableClientData("http://127.0.0.1:7071", "PreviousVersionHub", "previous-version-key"),
+    codeFor: (name) => name,
+    knownFunctions: () => ({
+      activities: named(TriggerType.activity),
+      orchestrators: named(TriggerType.orchestration),
+    }),
+  };
+});
+
+describe.each([
+  ["a data upgrade answered 500, finalized anyway", answer500],
+  ["an upgrade-mode helm timed out, finalized anyway", helmTimeout],
+] as const)("%s: a run the previous version started, replayed by this one", (_title, recorded) => {
+  const all = episodes(recorded);
+
+  it("is a whole run of the previous version: started unversioned, finalized anyway, completed", () => {
+    const started = recorded.history.find((e) => e.EventType === EventType.ExecutionStarted);
+    expect(started && "Version" in started ? started.Version : undefined).toBe("");
+    expect(recorded.status).toBe("completed");
+    expect(all.length).toBeGreaterThan(15);
+    const raised = recorded.history.filter((e) => e.EventType === EventType.EventRaised);
+    expect(raised.map((e) => ("Input" in e ? String(e.Input) : ""))).toContainEqual(
+      expect.stringContaining('"choice":"finalize"'),
+    );
+    const text = JSON.stringify(recorded);
+    for (const secret of Object.values(PLANTED_SECRETS)) expect(text).not.toContain(secret);
+  });
+
+  it.each(all.map((e) => [e.index, e] as const))(
+    "episode %i makes the decisions the previous version made",
+    async (_, e) => {
+      const result = await runEpisode(e.record, e.now, env);
+      expect(result.episode.status === "Failed" ? String(result.episode.output) : "").toBe("");
+      expect(result.decisions.map((d) => describeScheduled(decisionEvent(d)))).toEqual(e.scheduled);
+    },
+  );
+});
+
+describe("the version branch", () => {
+  it("under this version, finalize anyway after a failed Helm step reads the release first: the old history no longer fits", async () => {
+    const mine = episodes(helmTimeout, asThisVersion(helmTimeout.history));
+    const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
+    const first = (o: (typeof outcomes)[number]): string | undefined => {
+      const d = o.decisions[0];
+      return d ? describeScheduled(decisionEvent(d)) : undefined;
+    };
+    const diverged = outcomes.findIndex((o, i) => first(o) !== undefined && first(o) !== mine[i]!.scheduled[0]);
+    expect(diverged).toBeGreaterThan(0);
+    expect(mine[diverged]!.scheduled[0]).toMatch(new RegExp(`^activity:${ACTIVITIES.startHelmUpgrade.name}#`));
+    expect(outcomes[diverged]!.decisions[0]).toMatchObject({
+      kind: "activity",
+      name: ACTIVITIES.readCurrentRelease.name,
+    });
+    const failed = outcomes.findIndex((o) => o.episode.status === "Failed");
+    expect(failed).toBe(diverged + 1);
+    expect(String(outcomes[failed]!.episode.output)).toMatch(/Non-Deterministic workflow detected/);
+  });
+
+  it("under this version, a run whose data upgrade step failed replays as before: nothing to clear", async () => {
+    const mine = episodes(answer500, asThisVersion(answer500.history));
+    const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
+    expect(outcomes.map((o) => o.episode.status).filter((s) => s === "Failed")).toEqual([]);
+  });
+});
+
+function decisionEvent(d: Awaited<ReturnType<typeof runEpisode>>["decisions"][number]): HistoryEvent {
+  if (d.kind === "timer") return historyEvent(EventType.TimerCreated, 0, { FireAt: "" }, d.id);
+  if (d.kind === "activity")
+    return historyEvent(EventType.TaskScheduled, 0, { Name: d.name, Version: "", Input: null }, d.id);
+  return historyEvent(
+    EventType.SubOrchestrationInstanceCreated,
+    0,
+    { Name: d.name, Version: "", InstanceId: d.instanceId, Input: null },
+    d.id,
+  );
+}
