@@ -119,7 +119,7 @@ export type DecisionRecord = DecisionEvent & { kind: DecisionKind };
  * What the view keeps, so that custom status stays far under the host's 16 KB of UTF-16 whatever people type: the
  * newest events and short texts. The run's evidence keeps every event and reason whole for the audit record.
  */
-export const VIEW_LIMITS = { events: 8, text: 140, reason: 100 } as const;
+export const VIEW_LIMITS = { events: 6, text: 120, reason: 100 } as const;
 
 export const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 

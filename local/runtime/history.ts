@@ -169,6 +169,23 @@ export type InboxEvent =
   | TimerFiredEvent
   | EventRaisedEvent;
 
+/** The event types that reach an instance from outside (its inbox), and those its own decisions add to history. */
+export const INBOX_EVENT_TYPES: readonly number[] = [
+  EventType.ExecutionStarted,
+  EventType.ExecutionTerminated,
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+  EventType.TimerFired,
+  EventType.EventRaised,
+];
+export const DECISION_EVENT_TYPES: readonly number[] = [
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+];
+
 export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
 
 type EventOf<T extends HistoryEvent["EventType"]> = Extract<HistoryEvent, { EventType: T }>;

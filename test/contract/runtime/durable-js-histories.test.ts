@@ -25,8 +25,10 @@ import { describe, expect, it } from "vitest";
 import { runEpisode, type EpisodeEnvironment, type EpisodeResult } from "../../../local/runtime/episode.js";
 import {
   ActionType,
+  DECISION_EVENT_TYPES,
   EventType,
   historyEvent,
+  INBOX_EVENT_TYPES,
   type HistoryEvent,
   type InboxEvent,
   type WireAction,
@@ -284,12 +286,7 @@ function leaves(actions: readonly WireAction[]): WireAction[] {
   return actions.flatMap((action) => (isCompound(action) ? leaves(action.compoundActions ?? []) : [action]));
 }
 
-const schedulingTypes: readonly number[] = [
-  EventType.TaskScheduled,
-  EventType.TimerCreated,
-  EventType.SubOrchestrationInstanceCreated,
-];
-const isScheduling = (event: UpstreamEvent): boolean => schedulingTypes.includes(event.EventType);
+const isScheduling = (event: UpstreamEvent): boolean => DECISION_EVENT_TYPES.includes(event.EventType);
 
 interface ExpectedDecision {
   kind: "activity" | "timer" | "subOrchestration";
@@ -398,16 +395,7 @@ function decisionsRecordedNext(c: UpstreamCase, next: UpstreamCase): ExpectedDec
   return episode.filter(fresh).map((event) => recordedDecision(event, explicitIds));
 }
 
-const inboxTypes: readonly number[] = [
-  EventType.ExecutionStarted,
-  EventType.TaskCompleted,
-  EventType.TaskFailed,
-  EventType.SubOrchestrationInstanceCompleted,
-  EventType.SubOrchestrationInstanceFailed,
-  EventType.TimerFired,
-  EventType.EventRaised,
-];
-const isInbox = (event: UpstreamEvent): boolean => inboxTypes.includes(event.EventType);
+const isInbox = (event: UpstreamEvent): boolean => INBOX_EVENT_TYPES.includes(event.EventType);
 
 interface RecordedEpisode {
   id: string;

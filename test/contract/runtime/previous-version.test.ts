@@ -12,7 +12,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ACTIVITIES } from "../../../lib/workflow/activities.js";
 import { ORCHESTRATION_VERSION } from "../../../lib/workflow/version.js";
 import { runEpisode, type EpisodeEnvironment } from "../../../local/runtime/episode.js";
-import { EventType, historyEvent, type HistoryEvent, type InboxEvent } from "../../../local/runtime/history.js";
+import {
+  DECISION_EVENT_TYPES,
+  EventType,
+  historyEvent,
+  INBOX_EVENT_TYPES,
+  type HistoryEvent,
+  type InboxEvent,
+} from "../../../local/runtime/history.js";
 import { noPendingWork, type InstanceRecord } from "../../../local/runtime/instance.js";
 import { durableClientData } from "../../../local/runtime/invoke.js";
 import { captureRegistrations, registeredFunctions, TriggerType } from "../../../local/runtime/registry.js";
@@ -31,21 +38,6 @@ const load = (name: string): Recorded => JSON.parse(readFileSync(path.join(dir, 
 const answer500 = load("answer-500-finalized-anyway.json");
 /** The upgrade-mode Helm step failed: from 2.0 "finalize anyway" first reads the release to clear a pending one. */
 const helmTimeout = load("helm-timeout-finalized-anyway.json");
-
-const INBOX: readonly number[] = [
-  EventType.ExecutionStarted,
-  EventType.TaskCompleted,
-  EventType.TaskFailed,
-  EventType.SubOrchestrationInstanceCompleted,
-  EventType.SubOrchestrationInstanceFailed,
-  EventType.TimerFired,
-  EventType.EventRaised,
-];
-const SCHEDULING: readonly number[] = [
-  EventType.TaskScheduled,
-  EventType.TimerCreated,
-  EventType.SubOrchestrationInstanceCreated,
-];
 
 interface Episode {
   index: number;
@@ -81,10 +73,10 @@ function episodes(recorded: Recorded, history: readonly HistoryEvent[] = recorde
       lastUpdatedTime: now,
       parent: null,
       history: history.slice(0, start),
-      inbox: events.filter((e) => INBOX.includes(e.EventType)) as InboxEvent[],
+      inbox: events.filter((e) => INBOX_EVENT_TYPES.includes(e.EventType)) as InboxEvent[],
       pending: noPendingWork(),
     };
-    const scheduled = events.filter((e) => SCHEDULING.includes(e.EventType)).map(describeScheduled);
+    const scheduled = events.filter((e) => DECISION_EVENT_TYPES.includes(e.EventType)).map(describeScheduled);
     return { index: k, record, now, scheduled };
   });
 }
