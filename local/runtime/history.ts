@@ -118,8 +118,9 @@ export interface SubOrchestrationFailedEvent extends EventBase {
   EventType: 9;
   TaskScheduledId: number;
   Reason: string;
-  Details: string;
-  FailureDetails: FailureDetails;
+  /** Null (and sent as null) when the sub-orchestration was terminated. */
+  Details: string | null;
+  FailureDetails: FailureDetails | null;
 }
 export interface TimerCreatedEvent extends EventBase {
   EventType: 10;
@@ -205,6 +206,26 @@ export function subOrchestrationFailed(
     Reason: message,
     Details: "",
     FailureDetails: { ErrorType: "OrchestrationFailureException", ErrorMessage: message, IsNonRetriable: false },
+  });
+}
+
+/**
+ * How a terminated sub-orchestration reaches its parent. DurableTask.Core ends a terminated instance through
+ * TaskOrchestrationContext.HandleExecutionTerminatedEvent -> CompleteOrchestration(reason, null, Terminated), and
+ * TaskOrchestrationDispatcher.ProcessWorkflowCompletedTaskDecision turns that into a SubOrchestrationInstanceFailed
+ * event whose Reason is the terminate reason itself, with Details and FailureDetails null; the extension hands the
+ * history to the JS worker with Json.NET defaults (OrchestrationTriggerAttributeBindingProvider), so both are null.
+ */
+export function subOrchestrationTerminated(
+  taskScheduledId: number,
+  reason: string,
+  at: number,
+): SubOrchestrationFailedEvent {
+  return historyEvent(EventType.SubOrchestrationInstanceFailed, at, {
+    TaskScheduledId: taskScheduledId,
+    Reason: reason,
+    Details: null,
+    FailureDetails: null,
   });
 }
 

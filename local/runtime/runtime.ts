@@ -14,6 +14,7 @@ import {
   historyEvent,
   isoTime,
   subOrchestrationFailed,
+  subOrchestrationTerminated,
   type HistoryEvent,
   type InboxEvent,
 } from "./history.js";
@@ -484,13 +485,9 @@ export class LocalRuntime {
             TaskScheduledId: parent.taskScheduledId,
             Result: child.output ?? "null",
           })
-        : subOrchestrationFailed(
-            parent.taskScheduledId,
-            child.status === "Terminated"
-              ? `Sub-orchestration '${child.instanceId}' was terminated: ${output}`
-              : output,
-            now,
-          );
+        : child.status === "Terminated"
+          ? subOrchestrationTerminated(parent.taskScheduledId, output, now)
+          : subOrchestrationFailed(parent.taskScheduledId, output, now);
     await this.deliver(parent, event);
   }
 
