@@ -54,6 +54,11 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Runs the code registered under the value whenever the key is invoked: a redeploy of changed orchestrator code. */
   substitutes?: Record<string, string>;
+  /**
+   * Answers the public management webhooks with a 302 to a sign-in page, as App Service authentication does for a
+   * caller without a session; the durable client's RPC endpoint stays open (tests of an app behind sign-in).
+   */
+  webhookSignIn?: boolean;
 }
 
 export interface StartOptions {
@@ -132,7 +137,11 @@ export class LocalRuntime {
       clientData: () => this.clientData(),
       codeFor: (name) => options.substitutes?.[name] ?? name,
     };
-    this.server = new RuntimeHttpServer(this, { routePrefix: options.routePrefix ?? "api", log: this.log });
+    this.server = new RuntimeHttpServer(this, {
+      routePrefix: options.routePrefix ?? "api",
+      log: this.log,
+      webhookSignIn: options.webhookSignIn ?? false,
+    });
     this.work = new WorkTracker(
       () => this.activities.queued > 0,
       (error) => {
