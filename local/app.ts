@@ -30,6 +30,8 @@ export interface LocalAppOptions {
   profile?: Parameters<typeof demoClustersYaml>[2];
   activityConcurrency?: number;
   log?: (line: string) => void;
+  /** A sign-in redirect in front of the runtime's management webhooks (LocalRuntimeOptions.webhookSignIn). */
+  webhookSignIn?: boolean;
 }
 
 export interface LocalApp extends AppOnSimulator {
@@ -113,6 +115,7 @@ export async function startAppOn(
       defaultVersion: ORCHESTRATION_VERSION,
       ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.webhookSignIn ? { webhookSignIn: true } : {}),
     });
   const app: AppOnSimulator = {
     runtime: await startRuntime(options.port ?? 0),

@@ -118,7 +118,8 @@ export interface SubOrchestrationFailedEvent extends EventBase {
   EventType: 9;
   TaskScheduledId: number;
   Reason: string;
-  Details: string;
+  /** Null (and sent as null) when the sub-orchestration was terminated. */
+  Details: string | null;
   FailureDetails: FailureDetails | null;
 }
 export interface TimerCreatedEvent extends EventBase {
@@ -281,6 +282,26 @@ export function subOrchestrationFailed(
     TaskScheduledId: taskScheduledId,
     Reason: message,
     Details: details,
+    FailureDetails: null,
+  });
+}
+
+/**
+ * How a terminated sub-orchestration reaches its parent. DurableTask.Core ends a terminated instance through
+ * TaskOrchestrationContext.HandleExecutionTerminatedEvent -> CompleteOrchestration(reason, null, Terminated), and
+ * TaskOrchestrationDispatcher.ProcessWorkflowCompletedTaskDecision turns that into a SubOrchestrationInstanceFailed
+ * event whose Reason is the terminate reason itself, with Details and FailureDetails null; the extension hands the
+ * history to the JS worker with Json.NET defaults (OrchestrationTriggerAttributeBindingProvider), so both are null.
+ */
+export function subOrchestrationTerminated(
+  taskScheduledId: number,
+  reason: string,
+  at: number,
+): SubOrchestrationFailedEvent {
+  return historyEvent(EventType.SubOrchestrationInstanceFailed, at, {
+    TaskScheduledId: taskScheduledId,
+    Reason: reason,
+    Details: null,
     FailureDetails: null,
   });
 }

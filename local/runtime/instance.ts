@@ -129,7 +129,12 @@ export function newInstanceRecord(
   return { ...record, inbox: [executionStarted(record, now, version)] };
 }
 
-/** The next execution after continueAsNew: fresh history, new execution id, carried and unprocessed events kept. */
+/**
+ * The next execution after continueAsNew: fresh history, new execution id, carried and unprocessed events kept. Its
+ * creation time is the new ExecutionStarted event's: Azure Storage's AzureTableTrackingStore.UpdateStateAsync sets
+ * the instance's CreatedTime from each ExecutionStarted it writes, and DurableTask.Core's TaskOrchestrationDispatcher
+ * starts every continued execution with a new one.
+ */
 export function continuedRecord(
   old: InstanceRecord,
   input: string | null,
@@ -145,6 +150,7 @@ export function continuedRecord(
     input,
     output: null,
     customStatus,
+    createdTime: now,
     lastUpdatedTime: now,
     history: [],
     pending: noPendingWork(),

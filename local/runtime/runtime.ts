@@ -14,6 +14,7 @@ import {
   historyEvent,
   isoTime,
   subOrchestrationFailed,
+  subOrchestrationTerminated,
   type HistoryEvent,
   type InboxEvent,
 } from "./history.js";
@@ -61,6 +62,11 @@ export interface LocalRuntimeOptions {
    * `versionFailureStrategy: Reject` an instance of a newer version is not run by this worker (its work waits).
    */
   defaultVersion?: string;
+  /**
+   * Answers the public management webhooks with a 302 to a sign-in page, as App Service authentication does for a
+   * caller without a session; the durable client's RPC endpoint stays open (tests of an app behind sign-in).
+   */
+  webhookSignIn?: boolean;
 }
 
 export interface StartOptions {
@@ -155,7 +161,11 @@ export class LocalRuntime {
       codeFor: (name) => options.substitutes?.[name] ?? name,
       knownFunctions: () => knownFunctions(options.substitutes ?? {}),
     };
-    this.server = new RuntimeHttpServer(this, { routePrefix: options.routePrefix ?? "api", log: this.log });
+    this.server = new RuntimeHttpServer(this, {
+      routePrefix: options.routePrefix ?? "api",
+      log: this.log,
+      webhookSignIn: options.webhookSignIn ?? false,
+    });
     this.work = new WorkTracker(
       () => this.activities.queued > 0,
       (error) => {
@@ -529,13 +539,9 @@ export class LocalRuntime {
             TaskScheduledId: parent.taskScheduledId,
             Result: child.output ?? "null",
           })
-        : subOrchestrationFailed(
-            parent.taskScheduledId,
-            child.status === "Terminated"
-              ? `Sub-orchestration '${child.instanceId}' was terminated: ${output}`
-              : output,
-            now,
-          );
+        : child.status === "Terminated"
+          ? subOrchestrationTerminated(parent.taskScheduledId, output, now)
+          : subOrchestrationFailed(parent.taskScheduledId, output, now);
     await this.deliver(parent, event);
   }
 

@@ -21,6 +21,8 @@ import { DurableApi, errorBody, type ApiResponse } from "./management.js";
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const RPC_BASE = "/durabletask/";
 const WEBHOOK_BASE = "/runtime/webhooks/durabletask/";
+/** Where App Service authentication sends a caller without a session (`redirectToProvider: azureactivedirectory`). */
+const SIGN_IN_PATH = "/.auth/login/aad";
 
 const isLoopback = (address: string | undefined): boolean =>
   address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
@@ -48,6 +50,26 @@ function sendJson(res: ServerResponse, response: ApiResponse): void {
   res.end(JSON.stringify(response.body));
 }
 
+/**
+ * App Service authentication with `unauthenticatedClientAction: RedirectToLoginPage` (infra/modules/functionapp.bicep)
+ * answers a request without a session on the app's public host name, the management webhooks included, with a 302
+ * to the sign-in page; only the extension's loopback RPC endpoint is out of its reach.
+ */
+function signInRedirect(res: ServerResponse, url: URL): void {
+  const target = new URL(SIGN_IN_PATH, url.origin);
+  target.searchParams.set("post_login_redirect_uri", url.pathname + url.search);
+  res.statusCode = 302;
+  res.setHeader("location", target.href);
+  res.end();
+}
+
+/** The identity provider's page: HTML with status 200, what a server-to-server call lands on after the redirect. */
+function signInPage(res: ServerResponse): void {
+  res.statusCode = 200;
+  res.setHeader("content-type", "text/html; charset=utf-8");
+  res.end("<!doctype html><title>Sign in to your account</title><form><input name=loginfmt></form>");
+}
+
 export class RuntimeHttpServer {
   private readonly server: Server;
   private readonly api: DurableApi;
@@ -57,7 +79,12 @@ export class RuntimeHttpServer {
 
   constructor(
     private readonly runtime: LocalRuntime,
-    private readonly options: { routePrefix: string; log: (line: string) => void },
+    private readonly options: {
+      routePrefix: string;
+      log: (line: string) => void;
+      /** Puts a sign-in redirect in front of the management webhooks (see LocalRuntimeOptions.webhookSignIn). */
+      webhookSignIn?: boolean;
+    },
   ) {
     this.api = new DurableApi(runtime);
     this.server = createServer((req, res) => {
@@ -113,6 +140,8 @@ export class RuntimeHttpServer {
       headers: req.headers,
       body,
     });
+    if (this.options.webhookSignIn && url.pathname.startsWith(WEBHOOK_BASE)) return signInRedirect(res, url);
+    if (this.options.webhookSignIn && url.pathname === SIGN_IN_PATH) return signInPage(res);
     if (url.pathname.startsWith(WEBHOOK_BASE)) {
       return sendJson(res, await this.api.handle(apiRequest(WEBHOOK_BASE), { requireKey: true }));
     }
