@@ -3,6 +3,7 @@ import { probeUi } from "../lib/clients/ui.js";
 import { latestRevision } from "../lib/workflow/release.js";
 import type { ServicesFactory } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
+import { redactLogScan, releaseTextRedactor } from "./releaseRedaction.js";
 
 export const makeObserveVerify =
   (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.observeVerify> =>
@@ -16,5 +17,11 @@ export const makeObserveVerify =
       probeUi(clients.target.uiUrl, { budgetMs: clients.profile.timings.uiTimeout }),
     ]);
     const release = latestRevision(revisions);
-    return { ...(release ? { release } : {}), pods, logs, ui };
+    const redact = await releaseTextRedactor(clients, revisions);
+    return {
+      ...(release ? { release: { ...release, description: redact(release.description) } } : {}),
+      pods,
+      logs: redactLogScan(logs, redact),
+      ui,
+    };
   };

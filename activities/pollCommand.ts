@@ -1,17 +1,19 @@
-/** One look at a started helm command: still running, or its exit code and the tail of its (redacted) output. */
-import type { CommandPoll } from "../lib/clients/types.js";
+/**
+ * One look at a started helm command: still running, or its exit code and the tail of its output, redacted by the
+ * patterns and by the release's own values (Helm's NOTES and errors may echo any of them).
+ */
+import type { CommandPoll, HelmRevisionWithValues } from "../lib/clients/types.js";
 import type { ClusterClients } from "../lib/services.js";
-import { redactText } from "../lib/redaction/index.js";
 import type { ServicesFactory } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
+import { releaseTextRedactor } from "./releaseRedaction.js";
 
 /** Logs travel through history: keep the end, where helm prints its verdict. */
 const MAX_LOG_CHARS = 4_000;
 
 /** A resumed start has no command to ask: the revision it made tells how the upgrade went. */
-async function pollRevision(clients: ClusterClients, revision: number): Promise<CommandPoll> {
-  const kube = await clients.kube();
-  const found = (await kube.listHelmRevisions(clients.target.releaseName)).find((r) => r.revision === revision);
+function pollRevision(revisions: readonly HelmRevisionWithValues[], revision: number): CommandPoll {
+  const found = revisions.find((r) => r.revision === revision);
   if (!found)
     return {
       state: "done",
@@ -31,12 +33,20 @@ async function pollRevision(clients: ClusterClients, revision: number): Promise<
   };
 }
 
+const listRevisions = async (clients: ClusterClients): Promise<HelmRevisionWithValues[]> =>
+  (await clients.kube()).listHelmRevisions(clients.target.releaseName);
+
 export const makePollCommand =
   (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.pollCommand> =>
   async ({ cluster, handle }) => {
     const clients = services().cluster(cluster);
+    const revisions = handle.driver === "release" ? await listRevisions(clients) : undefined;
     const poll =
-      handle.driver === "release" ? await pollRevision(clients, handle.revision) : await clients.runner.poll(handle);
+      handle.driver === "release" && revisions
+        ? pollRevision(revisions, handle.revision)
+        : await clients.runner.poll(handle);
     if (poll.state === "running") return poll;
-    return { ...poll, logs: redactText(poll.logs).slice(-MAX_LOG_CHARS) };
+    // Read after the command ended: the revision it made holds the values its output may echo.
+    const redact = await releaseTextRedactor(clients, revisions);
+    return { ...poll, logs: redact(poll.logs).slice(-MAX_LOG_CHARS) };
   };

@@ -6,16 +6,18 @@
 import { probeUi } from "../lib/clients/ui.js";
 import type { ServicesFactory } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
+import { redactLogScan, releaseTextRedactor } from "./releaseRedaction.js";
 
 export const makeRunPreChecks =
   (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.runPreChecks> =>
   async ({ cluster, logWindowSeconds }) => {
     const clients = services().cluster(cluster);
     const kube = await clients.kube();
-    const [ui, pods, logs] = await Promise.all([
+    const [ui, pods, logs, redact] = await Promise.all([
       probeUi(clients.target.uiUrl, { budgetMs: clients.profile.timings.uiTimeout }),
       kube.podsSummary(),
       kube.scanServerLogs({ sinceSeconds: logWindowSeconds }),
+      releaseTextRedactor(clients),
     ]);
-    return { ui, pods, logs };
+    return { ui, pods, logs: redactLogScan(logs, redact) };
   };

@@ -2,12 +2,16 @@
  * The plan of one upgrade: what changes (release, chart, mode, values), what stands in the way, how long users wait.
  * It travels through orchestration history, e-mails and the approval page, so it is redacted, deterministic (same
  * input, same JSON) and small: the values diff is cut to fit a budget and its sha256 names the full diff.
+ *
+ * The diff is built from the app's own changes only, never from the user's file: values files hold secrets under
+ * keys no heuristic knows, and any line of context could be one. A value at a path the app does not change is never
+ * shown; a value that is shown (before and after, at a changed path) passes the redactor.
  */
 import { createHash } from "node:crypto";
-import { createTwoFilesPatch } from "diff";
+import { stringify } from "yaml";
 import { modeFor, type DataUpgrade, type Release, type UpgradeMode } from "../catalog/catalog.js";
 import type { ClusterSummary } from "../config/clusters.js";
-import { collectSecretValues, REDACTED, redactYamlText, textRedactor } from "../redaction/redact.js";
+import { collectSecretValues, REDACTED, textRedactor } from "../redaction/redact.js";
 import { isSecretKey } from "../redaction/secret-keys.js";
 import type { Finding } from "../values/findings.js";
 import { valuesFileName, type Change, type PrepareResult } from "../values/prepare.js";
@@ -55,9 +59,12 @@ export interface Plan {
   dataUpgrade: DataUpgrade;
   hops: PlanHop[];
   valuesFile: string;
-  /** Unified diff of the redacted current and prepared values; cut to fit, with a note, when long. */
+  /**
+   * The changed paths as a diff: `-path: before` and `+path: after` lines (YAML scalars, redacted), one pair per
+   * change, under `---`/`+++` file names; no context from the user's file. Cut to fit, with a note, when long.
+   */
   diff: string;
-  /** sha256 (hex) of the whole redacted diff, also when `diff` was cut. */
+  /** sha256 (hex) of the whole diff as built (what `diff` shows when not cut). */
   diffSha256: string;
   diffTruncated: boolean;
   changes: Change[];
@@ -82,16 +89,12 @@ export function buildPlan(input: PlanInput): Plan {
   const redact = textRedactor(collectSecretValues(readValueAt(current.valuesText, []) ?? {}));
   const fromFile = valuesFileName(cluster.environment, current.release);
   const toFile = prepared.ok ? prepared.fileName : valuesFileName(cluster.environment, target.tag);
-  const fullDiff = prepared.ok
-    ? createTwoFilesPatch(fromFile, toFile, redactYamlText(current.valuesText), redactYamlText(prepared.text), "", "", {
-        context: 3,
-      })
-    : "";
   const cleanFinding = (f: Finding): Finding => ({ ...f, message: clip(redact(f.message), MAX_MESSAGE_CHARS) });
   const allFindings = [...(input.findings ?? []), ...(prepared.ok ? [] : prepared.blockers), ...prepared.warnings];
   const blockers = allFindings.filter((f) => f.severity === "blocker").map(cleanFinding);
   const warnings = allFindings.filter((f) => f.severity === "warning").map(cleanFinding);
   const changes = (prepared.ok ? prepared.changes : []).map((change) => redactChange(change, redact));
+  const fullDiff = prepared.ok ? changesDiff(fromFile, toFile, changes) : "";
 
   const base: Omit<Plan, "changes" | "warnings" | "blockers" | "omitted"> = {
     cluster,
@@ -154,6 +157,22 @@ function redactChange(change: Change, redact: (text: string) => string): Change 
     ...(to === undefined ? {} : { to }),
     reason: clip(redact(change.reason), 300),
   };
+}
+
+/** A value on one line, as YAML writes it; JSON-quoted when it holds a line break or another control character. */
+const oneLine = (value: string): string =>
+  [...value].some((c) => c < " " || c === "\u007f")
+    ? JSON.stringify(value)
+    : stringify(value, { lineWidth: 0 }).trimEnd();
+
+/** A diff of the (already redacted) changes alone: the user's other lines never reach it. */
+function changesDiff(fromFile: string, toFile: string, changes: readonly Change[]): string {
+  const lines = [`--- ${fromFile}`, `+++ ${toFile}`];
+  for (const change of changes) {
+    if (change.from !== undefined) lines.push(`-${change.path}: ${oneLine(change.from)}`);
+    if (change.to !== undefined) lines.push(`+${change.path}: ${oneLine(change.to)}`);
+  }
+  return changes.length === 0 ? "" : lines.join("\n");
 }
 
 /** The most whole lines of the diff that keep the plan within its byte budget, then a note on what was cut. */

@@ -7,8 +7,10 @@ export {
   redactText,
   redactYamlLines,
   redactYamlText,
+  releaseRedactor,
   secretPaths,
   textRedactor,
   type FoundSecret,
 } from "./redact.js";
 export { isSecretKey, isSecretNameKey } from "./secret-keys.js";
+export { LiteralMatcher, MIN_OWN_SECRET_LENGTH, ownSecretValues } from "./literals.js";

@@ -6,6 +6,7 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import { detectYamlFormat, stringifyYaml } from "../values/yaml-format.js";
 import { formatYamlPath, scalarText, type YamlPath } from "../values/yaml-paths.js";
+import { LiteralMatcher, ownSecretValues } from "./literals.js";
 import { isSecretKey, isSecretNameKey } from "./secret-keys.js";
 
 export const REDACTED = "«redacted»";
@@ -56,12 +57,11 @@ const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) =>
  * appear, e.g. the secrets of the values file an error message may echo.
  */
 export function textRedactor(known: readonly string[]): (text: string) => string {
-  const secrets = [...new Set(known)]
-    .filter((secret) => secret.length >= MIN_KNOWN_SECRET_LENGTH && secret !== REDACTED)
-    .sort((a, b) => b.length - a.length);
+  const matcher = new LiteralMatcher(
+    new Set(known.filter((secret) => secret.length >= MIN_KNOWN_SECRET_LENGTH && secret !== REDACTED)),
+  );
   return (text: string): string => {
-    let result = text;
-    for (const secret of secrets) result = result.split(secret).join(REDACTED);
+    let result = matcher.replace(text, REDACTED);
     for (const { pattern, replace } of TEXT_RULES)
       result = typeof replace === "string" ? result.replace(pattern, replace) : result.replace(pattern, replace);
     return result;
@@ -118,6 +118,28 @@ export const redactObject = <T>(value: T): T => redactTree(value).redacted as T;
 export const collectSecretValues = (value: unknown): string[] => [
   ...new Set(redactTree(value).found.map((secret) => secret.value)),
 ];
+
+/**
+ * A redactor for free text a release may echo (Helm output, server log lines, cluster messages): the patterns, the
+ * secrets the key names reveal, and every value of the release's user values that could be a secret
+ * (`ownSecretValues`), whatever its key. `valuesTexts`: the YAML of each revision whose values may be echoed.
+ */
+export function releaseRedactor(valuesTexts: Iterable<string>): (text: string) => string {
+  const known = new Set<string>();
+  for (const text of new Set(valuesTexts)) {
+    const doc = parseDocument(text, { merge: true, uniqueKeys: false });
+    let tree: unknown;
+    try {
+      tree = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+    } catch {
+      tree = undefined;
+    }
+    // Unreadable YAML still yields its values: whatever follows a key (or a list dash) on each line.
+    tree ??= text.split("\n").map((line) => line.replace(/^\s*(?:-\s+)?(?:[^:#]*:\s+)?/, ""));
+    for (const value of [...collectSecretValues(tree), ...ownSecretValues(tree)]) known.add(value);
+  }
+  return textRedactor([...known]);
+}
 
 /** Where a tree holds secrets (dotted paths): to refuse user input that would carry them into state. */
 export const secretPaths = (value: unknown): string[] => redactTree(value).found.map((secret) => secret.path);

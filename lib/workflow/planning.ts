@@ -2,7 +2,7 @@
  * From a deployed Helm revision to a plan and the prepared values file: the one path that the plan route, the
  * prepare activity and the helm start activity all take, so the file that is approved is the file that is applied.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, stringify, type Node } from "yaml";
 import { findRelease, type ReleaseCatalog } from "../catalog/index.js";
 import type { HelmRevision, HelmRevisionWithValues } from "../clients/types.js";
 import { clusterSummary, type ClusterProfile } from "../config/clusters.js";
@@ -15,6 +15,7 @@ import {
   finding,
   parseValues,
   prepareValues,
+  type Change,
   type Finding,
   type PrepareResult,
 } from "../values/index.js";
@@ -60,6 +61,27 @@ function leaves(value: unknown, prefix = ""): [string, unknown][] {
   );
 }
 
+/** What merging `extraText` sets, as plan changes: the plan shows the app's changes only, and these are its too. */
+function extraValueChanges(preparedText: string, extraText: string): Change[] {
+  const prepared = parseDocument(preparedText);
+  const shown = (value: unknown): string =>
+    value !== null && typeof value === "object" ? stringify(value, { flow: true }).trim() : String(value);
+  const extra = parseValues(extraText);
+  if (!extra.ok) return [];
+  return leaves(extra.values.data).map(([path, value]): Change => {
+    const before: unknown = prepared.getIn(path.split("."));
+    // A collection replaced by a leaf is the user's own data: named, never shown.
+    const from = isMap(before) ? "(a mapping)" : isSeq(before) ? "(a list)" : before;
+    return {
+      kind: before === undefined ? "added" : "set",
+      path,
+      ...(from === undefined ? {} : { from: shown(from) }),
+      to: shown(value),
+      reason: "extra values of the request",
+    };
+  });
+}
+
 /** Sets every leaf of `extraText` in `preparedText`, keeping the prepared file's comments and order. */
 function mergeExtraValues(preparedText: string, extraText: string): string {
   const doc = parseDocument(preparedText);
@@ -101,7 +123,12 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
   if (prepared.ok && input.extraValues) {
     const problems = checkExtraValues(input.extraValues);
     if (problems.length > 0) findings.push(...problems);
-    else prepared = { ...prepared, text: mergeExtraValues(prepared.text, input.extraValues) };
+    else
+      prepared = {
+        ...prepared,
+        text: mergeExtraValues(prepared.text, input.extraValues),
+        changes: [...prepared.changes, ...extraValueChanges(prepared.text, input.extraValues)],
+      };
   }
   if (prepared.ok) {
     // The consistency check re-reads the prepared file: what preparation already reported is not said twice.

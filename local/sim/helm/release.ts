@@ -73,7 +73,7 @@ export function newRelease(input: {
       deleted: "",
       description: input.description,
       status: input.status,
-      notes: chartNotes(input.chart),
+      notes: chartNotes(input.chart, input.config),
     },
     chart: {
       metadata: {

@@ -1,4 +1,4 @@
-import type { Values } from "../core/values.js";
+import { getPath, type Values } from "../core/values.js";
 
 export const CHART_NAME = "cluedin-platform";
 export const REPO_NAME = "cluedin";
@@ -49,6 +49,14 @@ export function chartDefaults(chart: ChartVersion): Values {
   };
 }
 
-export function chartNotes(chart: ChartVersion): string {
-  return `CluedIn ${chart.appVersion} has been deployed.\n\nOpen the CluedIn UI through the haproxy ingress of namespace cluedin.\n`;
+/** NOTES.txt, rendered with the release's values: like many charts' notes, it echoes one of them back. */
+export function chartNotes(chart: ChartVersion, config: Values = {}): string {
+  const alerts = getPath(config, "global.alerts.target");
+  return [
+    `CluedIn ${chart.appVersion} has been deployed.`,
+    "",
+    "Open the CluedIn UI through the haproxy ingress of namespace cluedin.",
+    ...(typeof alerts === "string" ? ["", `Upgrade alerts are posted to ${alerts}`] : []),
+    "",
+  ].join("\n");
 }

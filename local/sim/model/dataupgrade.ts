@@ -22,6 +22,8 @@ export interface OperatorHost {
   serverReadyAt(): number;
   serverPod(): string | undefined;
   serverInUpgradeMode(): boolean;
+  /** The release's `global.alerts.target`, which the operator's status echoes (as a real one may). */
+  alertsTarget(): string | undefined;
   writeLog(pod: string, line: LogLine): void;
   setStatus(namespace: string, name: string, status: { phase: string; message: string }): void;
   takeFault(): Faults["dataUpgrade"];
@@ -174,9 +176,10 @@ export class DataUpgradeOperator {
     }
     job.cancel = this.host.schedule(at, (when) => {
       respond(when, 200, realisticStep * scenarios.length);
+      const alerts = this.host.alertsTarget();
       this.host.setStatus(job.namespace, job.name, {
         phase: "Succeeded",
-        message: `Data upgraded to ${job.toVersion}`,
+        message: `Data upgraded to ${job.toVersion}${alerts === undefined ? "" : `; progress posted to ${alerts}`}`,
       });
       this.jobs.delete(`${job.namespace}/${job.name}`);
     });

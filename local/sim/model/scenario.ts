@@ -29,13 +29,25 @@ export const PLANTED_SECRETS = {
   redisPassword: "Sim-Redis-Pa55-11",
   acrPullPassword: "Sim-Acr-Pull-Pa55-12",
   hubspotToken: "Sim-Hubspot-Token-13",
+  // Under keys no name heuristic knows: only structure (the plan shows the app's own changes) and the release's own
+  // values (free text is redacted by them) keep these in.
+  alertsWebhook: "https://hooks.example/services/T000/B000/SimAlertsHook14",
+  envDbPassword: "Sim-Env-Db-Pa55-15",
+  envSqlPassword: "Sim-Env-SqlPass-16",
+  packageFeedPat: "SimPkgFeedPat17qz",
+  existingPullSecretLiteral: "Sim-Literal-In-Existing-18",
+  allowedKey: "Sim-Key-List-19",
 } as const;
 
 /** User values of the current release: the runbook's example, a customer package and planted secrets. */
 export function defaultUserValues(): Values {
   const s = PLANTED_SECRETS;
   return {
-    global: { image: { tag: APP_VERSION_PLACEHOLDER }, strategy: { type: "Recreate" } },
+    global: {
+      image: { tag: APP_VERSION_PLACEHOLDER, existingPullSecret: s.existingPullSecretLiteral },
+      alerts: { target: s.alertsWebhook },
+      strategy: { type: "Recreate" },
+    },
     platform: {
       extraImagePullSecrets: [
         { name: "acr-contoso", registry: "contoso.azurecr.io", username: "contoso-pull", password: s.acrPullPassword },
@@ -43,13 +55,26 @@ export function defaultUserValues(): Values {
     },
     application: {
       cluedin: {
+        allowedKeys: [s.allowedKey],
         image: { tag: APP_VERSION_PLACEHOLDER },
+        env: [
+          { name: "SQL_PASSWORD", value: s.envSqlPassword },
+          {
+            name: "DB_CONNECTION",
+            value: `Server=tcp:sql.contoso.example,1433;Database=cluedin;User Id=cluedin;Password=${s.envDbPassword}`,
+          },
+        ],
         components: {
           packages: [
             { name: "CluedIn.Connector.AzureEventHub", version: "4.0.1" },
             { name: "CluedIn.Connector.Dataverse", version: "4.4.0" },
             { name: "CluedIn.Connector.Http", version: "4.0.0" },
-            { name: "Contoso.Enrichment", version: "1.2.0" },
+            {
+              name: "Contoso.Enrichment",
+              pat: s.packageFeedPat,
+              version: "1.2.0",
+              feed: "https://nuget.contoso.example/v3/index.json",
+            },
           ],
         },
       },

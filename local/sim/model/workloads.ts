@@ -216,6 +216,8 @@ export interface DesiredState {
   nugetFullRestore: boolean;
   packages: Package[];
   workloads: Map<string, DesiredWorkload>;
+  /** `global.alerts.target`: where the platform posts upgrade progress (a webhook URL, itself a secret). */
+  alertsTarget?: string;
 }
 
 function text(value: unknown): string | undefined {
@@ -260,5 +262,14 @@ export function renderDesired(effective: Values): DesiredState {
       nugetFullRestore,
     });
   }
-  return { platformTag, upgradeMode, runDatabaseJobs, nugetFullRestore, packages, workloads };
+  const alertsTarget = text(getPath(effective, "global.alerts.target"));
+  return {
+    platformTag,
+    upgradeMode,
+    runDatabaseJobs,
+    nugetFullRestore,
+    packages,
+    workloads,
+    ...(alertsTarget === undefined ? {} : { alertsTarget }),
+  };
 }

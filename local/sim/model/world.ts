@@ -192,6 +192,7 @@ export class World {
       serverReadyAt: () => this.serverReadyAt(),
       serverPod: () => this.livePod(SERVER)?.name,
       serverInUpgradeMode: () => this.appliedDesired.upgradeMode,
+      alertsTarget: () => this.appliedDesired.alertsTarget,
       writeLog: (pod, line) => this.logs.write(pod, line),
       setStatus: (namespace, name, status) => this.setDataUpgradeStatus(namespace, name, status),
       takeFault: () => this.faults.take("dataUpgrade"),

@@ -91,13 +91,54 @@ describe("buildPlan", () => {
     ]);
   });
 
-  it("shows a unified diff of the values", () => {
+  it("shows the changed paths as a diff, before and after", () => {
     expect(plan.diff).toContain("--- values-dev-2024-12-02.yml");
     expect(plan.diff).toContain("+++ values-dev-2025-05-00.yml");
-    expect(plan.diff).toContain('-    tag: "2024.12.02"\n+    tag: "2025.05.00"');
-    expect(plan.diff).toContain("-        version: 4.0.0\n+        version: 4.5.0");
+    expect(plan.diff).toContain("-global.image.tag: 2024.12.02\n+global.image.tag: 2025.05.00");
+    expect(plan.diff).toContain(
+      "-application.cluedin.components.packages[0].version: 4.0.0\n+application.cluedin.components.packages[0].version: 4.5.0",
+    );
     expect(plan.diffTruncated).toBe(false);
     expect(plan.diffSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("shows no line of the user's file beyond the paths it changes", () => {
+    const lines = plan.diff.split("\n");
+    expect(lines.slice(0, 2)).toEqual(["--- values-dev-2024-12-02.yml", "+++ values-dev-2025-05-00.yml"]);
+    const paths = new Set(plan.changes.map((c) => c.path));
+    for (const line of lines.slice(2)) expect(paths).toContain(/^[-+]([^:]+): /.exec(line)?.[1]);
+    expect(plan.diff).not.toMatch(/Recreate|Contoso|contoso|puller|1\.0\.0/);
+  });
+
+  it("never shows secrets under keys no heuristic knows, even next to a change", () => {
+    const unknown = {
+      env: "Sim-Env-Value-Xq7",
+      pat: "feed-pat-Zt42k9",
+      existing: "literal-in-existing-8s",
+      hook: "https://hooks.example/services/T000/B000/XXXXplan",
+      key: "key-list-entry-77",
+    };
+    const text = CURRENT.replace(
+      '  image:\n    tag: "2024.12.02"',
+      [
+        "  alerts:",
+        `    target: ${unknown.hook}`,
+        "  image:",
+        `    existingSecret: ${unknown.existing}`,
+        '    tag: "2024.12.02"',
+        "    env:",
+        "    - name: SQL_PASSWORD",
+        `      value: ${unknown.env}`,
+        "    keys:",
+        `    - ${unknown.key}`,
+      ].join("\n"),
+    ).replace(
+      "      - name: CluedIn.Connector.Http",
+      `      - name: CluedIn.Connector.Http\n        pat: ${unknown.pat}`,
+    );
+    const json = JSON.stringify(buildPlan(input(text)));
+    expect(json).toContain("global.image.tag");
+    for (const secret of Object.values(unknown)) expect(json).not.toContain(secret);
   });
 
   it.each(SECRETS)("never carries the planted secret %s", (secret) => {
@@ -116,9 +157,11 @@ describe("buildPlan", () => {
     expect(JSON.stringify(buildPlan(input()))).toBe(json);
   });
 
-  it("changes its digest when the diff changes", () => {
-    const other = buildPlan(input(CURRENT.replace("version: 1.0.0", "version: 1.0.1")));
+  it("changes its digest when the diff changes, and only then", () => {
+    const other = buildPlan(input(CURRENT.replace("version: 4.0.0", "version: 4.1.0")));
     expect(other.diffSha256).not.toBe(plan.diffSha256);
+    const untouched = buildPlan(input(CURRENT.replace("version: 1.0.0", "version: 1.0.1")));
+    expect(untouched.diffSha256).toBe(plan.diffSha256);
   });
 
   it("stays small", () => {
