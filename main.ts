@@ -24,7 +24,7 @@ import { makeStartQueueListing } from "./activities/startQueueListing.js";
 import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
 import { makeGetAudit } from "./functions/audit.js";
 import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
-import { jsonRoute } from "./functions/http.js";
+import { jsonRoute, type CallerTrust } from "./functions/http.js";
 import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
@@ -94,6 +94,11 @@ orchestration(
 // What the HTTP routes read, each read on use: the services are built once and rebuilt only after resetServices.
 const settings = () => services().settings;
 const operators = () => settings().OPERATOR_PRINCIPALS;
+const trust = (): CallerTrust => ({
+  platformAuth: settings().APP_SERVICE_AUTH === "required",
+  local: !settings().WEBSITE_SITE_NAME,
+});
+const dashboardAccess = () => ({ enabled: settings().DASHBOARD === "on", trust: trust() });
 const publicBaseUrl = () => settings().PUBLIC_BASE_URL;
 const catalog = () => services().catalog;
 const profiles = () => services().profiles;
@@ -109,7 +114,7 @@ df.app.client.http("startUpgrade", {
   route: "upgrades",
   methods: ["POST"],
   authLevel: "function",
-  handler: jsonRoute(makeStartUpgrade({ operators, catalog, profile, publicBaseUrl })),
+  handler: jsonRoute(makeStartUpgrade({ operators, trust, catalog, profile, publicBaseUrl })),
 });
 df.app.client.http("listUpgrades", {
   route: "upgrades",
@@ -127,19 +132,19 @@ df.app.client.http("cancelUpgrade", {
   route: "upgrades/{id}/cancel",
   methods: ["POST"],
   authLevel: "function",
-  handler: jsonRoute(makeCancelUpgrade({ operators, publicBaseUrl })),
+  handler: jsonRoute(makeCancelUpgrade({ operators, trust, publicBaseUrl })),
 });
 df.app.client.http("approvalPage", {
   route: "approvals/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl })),
+  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl, trust })),
 });
 df.app.client.http("approvalDecision", {
   route: "approvals/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl })),
+  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl, trust })),
 });
 df.app.client.http("getAudit", {
   route: "upgrades/{id}/audit",
@@ -147,29 +152,30 @@ df.app.client.http("getAudit", {
   authLevel: "function",
   handler: jsonRoute(makeGetAudit({ archived })),
 });
-// The dashboard only reads; in Azure, App Service authentication in front of the app decides who sees it.
+// The dashboard only reads, but shows what the key-protected routes protect: settings refuse it on App Service
+// without App Service authentication (DASHBOARD, APP_SERVICE_AUTH); locally it is open on loopback.
 df.app.client.http("dashboard", {
   route: "dashboard",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboard({ profiles, catalog, outboxDir }),
+  handler: makeDashboard({ access: dashboardAccess, profiles, catalog, outboxDir }),
 });
 df.app.client.http("dashboardRun", {
   route: "dashboard/runs/{id}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboardRun({ outboxDir, archived }),
+  handler: makeDashboardRun({ access: dashboardAccess, outboxDir, archived }),
 });
 app.http("dashboardOutbox", {
   route: "dashboard/outbox/{file?}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: makeDashboardOutbox({ outboxDir }),
+  handler: makeDashboardOutbox({ access: dashboardAccess, outboxDir }),
 });
 app.http("openApi", { route: "openapi.json", methods: ["GET"], authLevel: "anonymous", handler: makeOpenApi() });
 app.http("plan", {
   route: "plans",
   methods: ["POST"],
   authLevel: "function",
-  handler: jsonRoute(makePlan({ operators, catalog, cluster })),
+  handler: jsonRoute(makePlan({ operators, trust, catalog, cluster })),
 });

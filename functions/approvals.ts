@@ -24,7 +24,7 @@ import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/mo
 import { DECISION_EVENT } from "../lib/workflow/orchestrations.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
 import { fetchHistory, findStatus } from "./durable.js";
-import { clientAddress, clientPrincipal, logUnexpected } from "./http.js";
+import { clientAddress, clientPrincipal, logUnexpected, type CallerTrust } from "./http.js";
 
 const FormSchema = z.strictObject({
   decision: z.string().min(1).max(40),
@@ -33,12 +33,16 @@ const FormSchema = z.strictObject({
 
 const MAX_FORM_BYTES = 16 * 1024;
 
+const UNTRUSTED: CallerTrust = { platformAuth: false, local: false };
+
 /** What the approval routes read; each is read on use, so the configuration in force decides. */
 export interface ApprovalDeps {
   /** The key approval links are signed with (APPROVAL_SIGNING_KEY). */
   signingKey(): string;
   /** This app as approvers reach it (PUBLIC_BASE_URL), for the link to the run's page. */
   publicBaseUrl(): string;
+  /** What the app may believe about callers; without it, no caller header is believed. */
+  trust?(): CallerTrust;
 }
 
 interface Checked {
@@ -209,13 +213,14 @@ export const makeApprovalDecision =
         "You requested this upgrade, so your approval cannot count: another approver must approve it.",
         { code: "self-approval" },
       );
-    const principal = clientPrincipal(request);
+    const trust = deps.trust?.() ?? UNTRUSTED;
+    const principal = clientPrincipal(request, trust);
     if (principal && principal.name.toLowerCase() !== checked.claims.approver.toLowerCase())
       throw new ForbiddenError(
         `You are signed in as ${principal.name}; this link belongs to ${checked.claims.approver}.`,
         { code: "wrong-account" },
       );
-    const address = clientAddress(request);
+    const address = clientAddress(request, trust);
     const event: DecisionEvent = {
       requestId: checked.claims.requestId,
       approver: checked.claims.approver.toLowerCase(),

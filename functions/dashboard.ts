@@ -1,8 +1,8 @@
 /**
  * The dashboard: server-rendered pages under `/api/dashboard` (the Functions route prefix holds in Azure too, so
  * e-mailed links work in both). Pages only read; starting and cancelling go through the API with its own checks.
- * Like the approval pages they are anonymous at the Functions level: in Azure, App Service authentication in front
- * of the app decides who may see them.
+ * They are anonymous at the Functions level; on App Service, settings refuse them without App Service
+ * authentication (lib/settings.ts DASHBOARD), and with it each page also wants the signed-in principal.
  */
 import path from "node:path";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
@@ -20,6 +20,7 @@ import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js
 import { ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
 import { auditFromDurable } from "./audit.js";
 import { findStatus } from "./durable.js";
+import { clientPrincipal, type CallerTrust } from "./http.js";
 
 const OUTBOX_FILE = z.string().regex(/^[0-9A-Za-z]+-\d{6}-[0-9a-f]+\.eml$/);
 
@@ -33,12 +34,27 @@ const notFound = (title: string, message: string, outbox: boolean): HttpResponse
 
 /** What the dashboard pages read; each is read on use, so the configuration in force decides. */
 export interface DashboardDeps {
+  /** DASHBOARD=on, and what the app may believe about callers. */
+  access(): { enabled: boolean; trust: CallerTrust };
   profiles(): readonly Pick<ClusterProfile, "name" | "environment">[];
   catalog(): ReleaseCatalog;
   /** The outbox directory when mail goes to an outbox (locally), undefined when it goes out (Azure). */
   outboxDir(): string | undefined;
   /** The record the audit sink kept of run `id`, once Durable's history of it is purged. */
   archived(id: string): Promise<AuditRecord | undefined>;
+}
+
+/** The page to answer instead when the dashboard is off, or sign-in is on and the request carries no principal. */
+function refusal(deps: Pick<DashboardDeps, "access">, request: HttpRequest): HttpResponseInit | undefined {
+  const { enabled, trust } = deps.access();
+  if (!enabled) return notFound("No dashboard", "The dashboard is off in this deployment (DASHBOARD=off).", false);
+  if (trust.platformAuth && !clientPrincipal(request, trust))
+    return htmlResponse(
+      401,
+      "Sign in",
+      eta.renderString(`<h1>Sign in</h1><p class="notice warn">The dashboard needs a signed-in user.</p>`, {}),
+    );
+  return undefined;
 }
 
 /** An archived run whose history was purged, shown from its audit record. */
@@ -62,8 +78,10 @@ function resourceFromRecord(record: AuditRecord): UpgradeResource {
 }
 
 export const makeDashboard =
-  (deps: Pick<DashboardDeps, "profiles" | "catalog" | "outboxDir">) =>
+  (deps: Pick<DashboardDeps, "access" | "profiles" | "catalog" | "outboxDir">) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const refused = refusal(deps, request);
+    if (refused) return refused;
     const given = Object.fromEntries([...request.query.entries()].filter(([, value]) => value !== ""));
     const query = ListQuerySchema.safeParse(given);
     const filters = query.success ? query.data : {};
@@ -89,8 +107,10 @@ export const makeDashboard =
   };
 
 export const makeDashboardRun =
-  (deps: Pick<DashboardDeps, "outboxDir" | "archived">) =>
+  (deps: Pick<DashboardDeps, "access" | "outboxDir" | "archived">) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
+    const refused = refusal(deps, request);
+    if (refused) return refused;
     const outbox = deps.outboxDir() !== undefined;
     const id = RunIdSchema.safeParse(request.params.id);
     if (!id.success) return notFound("Unknown run", "That is not an upgrade id.", outbox);
@@ -115,8 +135,10 @@ export const makeDashboardRun =
   };
 
 export const makeDashboardOutbox =
-  (deps: Pick<DashboardDeps, "outboxDir">) =>
+  (deps: Pick<DashboardDeps, "access" | "outboxDir">) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const refused = refusal(deps, request);
+    if (refused) return refused;
     const dir = deps.outboxDir();
     if (dir === undefined)
       return notFound("No outbox", "E-mail goes through Azure Communication Services here; there is no outbox.", false);

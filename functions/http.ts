@@ -3,6 +3,7 @@
  * parsing with limits and a schema, and the caller's identity. Triggers stay thin: validate, call, shape the answer;
  * for an expected failure they throw one of lib/errors.ts.
  */
+import { isIP } from "node:net";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import {
@@ -111,6 +112,19 @@ export async function parseJsonBody<S extends z.ZodType>(request: HttpRequest, s
   return parseInput(schema, json, "invalid-request", "the request does not match the schema");
 }
 
+/**
+ * What the app may believe about a caller, from its settings. App Service authentication sets
+ * `x-ms-client-principal` and strips it from what callers send ("External requests aren't allowed to set these
+ * headers, so they're present only if set by App Service": learn.microsoft.com/azure/app-service/
+ * configure-authentication-user-identities); without it the header is whatever the caller wrote.
+ */
+export interface CallerTrust {
+  /** APP_SERVICE_AUTH=required: App Service authentication signs every request in; its headers are the platform's. */
+  platformAuth: boolean;
+  /** Off App Service (WEBSITE_SITE_NAME unset): the local runtime on loopback, where a declared e-mail stands in. */
+  local: boolean;
+}
+
 /** The principal App Service authentication puts in front of the app (Easy Auth), when there is one. */
 export interface ClientPrincipal {
   id: string;
@@ -118,7 +132,12 @@ export interface ClientPrincipal {
   provider: string;
 }
 
-export function clientPrincipal(request: HttpRequest): ClientPrincipal | undefined {
+/** The signed-in principal; undefined without one, and always undefined unless App Service authentication is on. */
+export function clientPrincipal(
+  request: HttpRequest,
+  trust: Pick<CallerTrust, "platformAuth">,
+): ClientPrincipal | undefined {
+  if (!trust.platformAuth) return undefined;
   const header = request.headers.get("x-ms-client-principal");
   if (!header || header.length > 16_384) return undefined;
   try {
@@ -132,19 +151,37 @@ export function clientPrincipal(request: HttpRequest): ClientPrincipal | undefin
   }
 }
 
-/** The caller's address as the platform reports it; recorded with decisions, never trusted for access. */
-export function clientAddress(request: HttpRequest): string | undefined {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded?.slice(0, 100) || undefined;
+/** `1.2.3.4:5678` or `[::1]:5678` as App Service writes it; the address alone. */
+function addressOf(value: string): string | undefined {
+  const bracketed = /^\[([0-9A-Fa-f:.]{2,45})\](?::\d{1,5})?$/.exec(value)?.[1];
+  const candidate = bracketed ?? (isIP(value) ? value : /^([0-9.]{7,15}):\d{1,5}$/.exec(value)?.[1]);
+  return candidate && isIP(candidate) ? candidate : undefined;
+}
+
+/**
+ * The caller's address as the platform reports it; recorded with decisions, never trusted for access. Read only
+ * behind App Service (with its authentication on), from `client-ip`, which App Service's front end sets and
+ * overwrites so a caller cannot choose it (Azure/app-service-linux-docs, Things_You_Should_Know/headers.md).
+ * `X-Forwarded-For` is not read: callers can send one and proxies append to it.
+ */
+export function clientAddress(request: HttpRequest, trust: Pick<CallerTrust, "platformAuth">): string | undefined {
+  if (!trust.platformAuth) return undefined;
+  const value = request.headers.get("client-ip")?.trim();
+  return value && value.length <= 100 ? addressOf(value) : undefined;
 }
 
 /**
  * Start, cancel and plan: when an allow-list is configured, the caller's principal must be on it. Throws
- * UnauthenticatedError (401) without a principal, ForbiddenError (403) for one not on the list.
+ * UnauthenticatedError (401) without a principal, ForbiddenError (403) for one not on the list. Settings refuse a
+ * list without App Service authentication; without it no principal is read here either.
  */
-export function requireOperator(request: HttpRequest, allowed: readonly string[]): void {
+export function requireOperator(
+  request: HttpRequest,
+  allowed: readonly string[],
+  trust: Pick<CallerTrust, "platformAuth">,
+): void {
   if (allowed.length === 0) return;
-  const principal = clientPrincipal(request);
+  const principal = clientPrincipal(request, trust);
   if (!principal)
     throw new UnauthenticatedError("sign in: this route needs an authenticated principal from the allowed list");
   const known = [principal.name.toLowerCase(), principal.id.toLowerCase()];

@@ -220,8 +220,14 @@ export function openApiDocument(): JsonSchema {
               content: json(StartAcceptedSchema),
             },
             "400": error("invalid input"),
-            "401": error("an operator allow-list is configured and the caller is not signed in"),
-            "403": error("the caller is not on the operator allow-list"),
+            "401": error(
+              "an operator allow-list is configured and the caller is not signed in, or the cluster forbids " +
+                "self-approval and the requester is not signed in (sign-in-required)",
+            ),
+            "403": error(
+              "the caller is not on the operator allow-list, or the signed-in name is not an e-mail address where " +
+                "self-approval is forbidden (requester-without-address)",
+            ),
             "404": error("unknown cluster"),
             "409": error("an upgrade of that cluster is already running (details.runningId)"),
           },

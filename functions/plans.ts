@@ -10,13 +10,15 @@ import type { ClusterClients } from "../lib/services.js";
 import { planUpgrade } from "../lib/workflow/planning.js";
 import { PlanRequestSchema } from "../lib/workflow/requests.js";
 import { lastDeployed, latestRevision } from "../lib/workflow/release.js";
-import { jsonResponse, parseJsonBody, requireOperator } from "./http.js";
+import { jsonResponse, parseJsonBody, requireOperator, type CallerTrust } from "./http.js";
 import { requireRelease, requireUsableValues } from "./inputs.js";
 
 /** What planning reads; each is read on use, so the configuration in force decides. */
 export interface PlanDeps {
   /** Principals allowed to plan (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
   operators(): readonly string[];
+  /** What the app may believe about callers (APP_SERVICE_AUTH). */
+  trust(): CallerTrust;
   catalog(): ReleaseCatalog;
   /** The cluster's profile and clients; throws UnknownClusterError (404 `unknown-cluster`) for an unknown name. */
   cluster(name: string): ClusterClients;
@@ -25,7 +27,7 @@ export interface PlanDeps {
 export const makePlan =
   (deps: PlanDeps) =>
   async (request: HttpRequest): Promise<HttpResponseInit> => {
-    requireOperator(request, deps.operators());
+    requireOperator(request, deps.operators(), deps.trust());
     const body = await parseJsonBody(request, PlanRequestSchema);
     const clients = deps.cluster(body.cluster);
     const catalog = deps.catalog();

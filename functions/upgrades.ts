@@ -8,18 +8,30 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
 import type { ReleaseCatalog } from "../lib/catalog/index.js";
 import type { ClusterProfile } from "../lib/config/clusters.js";
-import { ConflictError, InputError, NotFoundError, UnknownClusterError } from "../lib/errors.js";
-import type { UpgradeInput } from "../lib/workflow/contracts.js";
+import {
+  ConflictError,
+  ForbiddenError,
+  InputError,
+  NotFoundError,
+  UnauthenticatedError,
+  UnknownClusterError,
+} from "../lib/errors.js";
+import type { Requester, UpgradeInput } from "../lib/workflow/contracts.js";
 import { runUrl } from "../lib/workflow/links.js";
 import { runPolicyFor } from "../lib/workflow/policy.js";
-import { CancelRequestSchema, ListQuerySchema, StartUpgradeRequestSchema } from "../lib/workflow/requests.js";
+import {
+  CancelRequestSchema,
+  ListQuerySchema,
+  StartUpgradeRequestSchema,
+  type StartUpgradeRequest,
+} from "../lib/workflow/requests.js";
 import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
 import { newRunId, parseRunId } from "../lib/workflow/runId.js";
 import { isTerminal, pastPointOfNoReturn } from "../lib/workflow/model.js";
 import { lockInstanceId } from "../orchestrators/clusterLock.js";
 import { CANCEL_EVENT, ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
 import { findStatus, isActive } from "./durable.js";
-import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator } from "./http.js";
+import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator, type CallerTrust } from "./http.js";
 import { requireRelease, requireRunId, requireUsableValues } from "./inputs.js";
 
 const MAX_NOT_BEFORE_MS = 30 * 24 * 3_600_000;
@@ -62,10 +74,46 @@ const conflict = (cluster: string, runningId: string): ConflictError =>
     details: { runningId },
   });
 
+/**
+ * Who asked. Signed in: the principal, whatever the body says. Otherwise the body's declaration, which is allowed
+ * only where the cluster lets a requester approve their own upgrade, or on the local runtime with an e-mail to
+ * compare approvers with: where self-approval is forbidden the app must know the requester to refuse it.
+ */
+function requesterOf(
+  request: HttpRequest,
+  declared: StartUpgradeRequest["requestedBy"],
+  profile: ClusterProfile,
+  trust: CallerTrust,
+): Requester {
+  const principal = clientPrincipal(request, trust);
+  const selfApprovalForbidden = !profile.policies.approvals.selfApproval;
+  if (principal) {
+    const email = principal.name.includes("@") ? principal.name.toLowerCase() : undefined;
+    if (selfApprovalForbidden && !email)
+      throw new ForbiddenError(
+        `${profile.name} forbids self-approval, and the signed-in name ${principal.name} is not an e-mail address to compare approvers with`,
+        { code: "requester-without-address" },
+      );
+    return { name: principal.name, principalId: principal.id, ...(email ? { email } : {}) };
+  }
+  if (selfApprovalForbidden && !(trust.local && !trust.platformAuth && declared?.email))
+    throw new UnauthenticatedError(
+      `${profile.name} forbids self-approval, so the requester must be signed in (App Service authentication)` +
+        (trust.local && !trust.platformAuth ? "; on the local runtime, name requestedBy.email instead" : ""),
+      { code: "sign-in-required" },
+    );
+  return {
+    name: declared?.name ?? "anonymous",
+    ...(declared?.email ? { email: declared.email.toLowerCase() } : {}),
+  };
+}
+
 /** What starting an upgrade reads; each is read on use, so the configuration in force decides. */
 export interface StartUpgradeDeps {
   /** Principals allowed to start (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
   operators(): readonly string[];
+  /** What the app may believe about callers (APP_SERVICE_AUTH, App Service or not). */
+  trust(): CallerTrust;
   catalog(): ReleaseCatalog;
   profile(name: string): ClusterProfile | undefined;
   publicBaseUrl(): string;
@@ -74,7 +122,8 @@ export interface StartUpgradeDeps {
 export const makeStartUpgrade =
   (deps: StartUpgradeDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    requireOperator(request, deps.operators());
+    const trust = deps.trust();
+    requireOperator(request, deps.operators(), trust);
     const body = await parseJsonBody(request, StartUpgradeRequestSchema);
     const profile = deps.profile(body.cluster);
     if (!profile) throw new UnknownClusterError(body.cluster);
@@ -84,17 +133,7 @@ export const makeStartUpgrade =
     if (body.notBefore && new Date(body.notBefore).getTime() - now.getTime() > MAX_NOT_BEFORE_MS)
       throw new InputError("notBefore must be within 30 days");
 
-    const principal = clientPrincipal(request);
-    const requestedBy: UpgradeInput["requestedBy"] = principal
-      ? {
-          name: principal.name,
-          principalId: principal.id,
-          ...(principal.name.includes("@") ? { email: principal.name.toLowerCase() } : {}),
-        }
-      : {
-          name: body.requestedBy?.name ?? "anonymous",
-          ...(body.requestedBy?.email ? { email: body.requestedBy.email.toLowerCase() } : {}),
-        };
+    const requestedBy = requesterOf(request, body.requestedBy, profile, trust);
 
     const running = await runningUpgradeOf(client, body.cluster);
     if (running) throw conflict(body.cluster, running);
@@ -191,13 +230,16 @@ export const makeListUpgrades =
 export interface CancelUpgradeDeps {
   /** Principals allowed to cancel (OPERATOR_PRINCIPALS); empty: the function key alone decides. */
   operators(): readonly string[];
+  /** What the app may believe about callers (APP_SERVICE_AUTH, App Service or not). */
+  trust(): CallerTrust;
   publicBaseUrl(): string;
 }
 
 export const makeCancelUpgrade =
   (deps: CancelUpgradeDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    requireOperator(request, deps.operators());
+    const trust = deps.trust();
+    requireOperator(request, deps.operators(), trust);
     const id = requireRunId(request.params.id);
     // The body is optional; Content-Length is not a reliable sign of one (chunked bodies, hosts that drop it).
     const hasBody = (await request.clone().text()).trim().length > 0;
@@ -205,8 +247,11 @@ export const makeCancelUpgrade =
     const resource = await requireUpgrade(client, id);
     if (isTerminal(resource.status))
       throw new ConflictError(`upgrade ${id} already ended ${resource.status}`, { code: "upgrade-finished" });
-    const principal = clientPrincipal(request);
-    const by = principal?.name ?? body.by ?? "an operator";
+    // `by` ends up in the closing e-mail: a name nobody vouches for is quoted as what the caller wrote.
+    const principal = clientPrincipal(request, trust);
+    const by =
+      principal?.name ??
+      (body.by ? `an operator who is not signed in and wrote "${body.by}"` : "an operator who is not signed in");
     await client.raiseEvent(id, CANCEL_EVENT, {
       by,
       at: new Date().toISOString(),

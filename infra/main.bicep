@@ -233,6 +233,9 @@ module app 'modules/functionapp.bicep' = {
       AUDIT_SINK: 'blob'
       AUDIT_BLOB_URL: storage.outputs.auditContainerUrl
       OPERATOR_PRINCIPALS: operatorPrincipals
+      // The app reads caller identity only behind App Service authentication, and serves the dashboard only with it.
+      APP_SERVICE_AUTH: empty(authClientId) ? 'off' : 'required'
+      DASHBOARD: empty(authClientId) ? 'off' : 'on'
     }
   }
 }
@@ -277,7 +280,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = app.outputs.name
 output APP_URL string = app.outputs.url
-output DASHBOARD_URL string = '${app.outputs.url}/api/dashboard'
+output DASHBOARD_URL string = empty(authClientId) ? '' : '${app.outputs.url}/api/dashboard'
 output TASK_HUB_NAME string = taskHubName
 output DURABLE_STORAGE_PROVIDER string = durableStorageProvider
 output DURABLE_TASK_SCHEDULER_ENDPOINT string = useDurableTaskScheduler ? durableTask.outputs.endpoint : ''

@@ -48,8 +48,20 @@ const SettingsSchema = z
     /** Where the CLI driver keeps each command's output, so a later activity can poll it. */
     CLI_STATE_DIR: z.string().default(path.join(projectRoot, ".local", "runs")),
     /**
+     * `required`: App Service authentication (Easy Auth) is on in front of the app with `requireAuthentication`, so
+     * every request reaching it is signed in and the platform sets (and strips from callers) `x-ms-client-principal`
+     * and `client-ip`. Only then does the app read them. `off`: no caller identity is trusted.
+     */
+    APP_SERVICE_AUTH: z.enum(["off", "required"]).default("off"),
+    /** `on`: serve the read-only dashboard pages. In App Service only with APP_SERVICE_AUTH=required. */
+    DASHBOARD: z.enum(["on", "off"]).default("on"),
+    /** Set by App Service itself (read-only there): the app runs on the platform, not on a developer's machine. */
+    WEBSITE_SITE_NAME: z.string().optional(),
+    /** Set by App Service itself: `True` when its authentication is enabled for the site. */
+    WEBSITE_AUTH_ENABLED: z.string().optional(),
+    /**
      * Comma-separated principals (App Service authentication user names or object ids) allowed to plan, start and
-     * cancel upgrades, on top of the function key. Empty: the key alone decides.
+     * cancel upgrades, on top of the function key. Empty: the key alone decides. Needs APP_SERVICE_AUTH=required.
      */
     OPERATOR_PRINCIPALS: z
       .string()
@@ -98,6 +110,32 @@ const SettingsSchema = z
         code: "custom",
         path: ["APPROVAL_SIGNING_KEY"],
         message: `too short: the key approval links are signed with needs at least ${MIN_KEY_BYTES} bytes`,
+      });
+    if (s.OPERATOR_PRINCIPALS.length > 0 && s.APP_SERVICE_AUTH !== "required")
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_PRINCIPALS"],
+        message:
+          "needs APP_SERVICE_AUTH=required: without App Service authentication any caller can send the " +
+          "x-ms-client-principal header the list is checked against",
+      });
+    const onAppService = Boolean(s.WEBSITE_SITE_NAME);
+    if (onAppService && s.DASHBOARD === "on" && s.APP_SERVICE_AUTH !== "required")
+      ctx.addIssue({
+        code: "custom",
+        path: ["DASHBOARD"],
+        message:
+          "the dashboard shows what the key-protected API routes protect: in App Service it needs sign-in " +
+          "(App Service authentication with requireAuthentication and APP_SERVICE_AUTH=required; infra parameter " +
+          "authClientId), or DASHBOARD=off",
+      });
+    if (onAppService && s.APP_SERVICE_AUTH === "required" && s.WEBSITE_AUTH_ENABLED?.toLowerCase() === "false")
+      ctx.addIssue({
+        code: "custom",
+        path: ["APP_SERVICE_AUTH"],
+        message:
+          "is required but App Service reports its authentication off (WEBSITE_AUTH_ENABLED=False): identity " +
+          "headers would come from callers; turn on authentication (authsettingsV2) or set APP_SERVICE_AUTH=off",
       });
     if (s.AUDIT_SINK === "blob" && !s.AUDIT_BLOB_URL)
       ctx.addIssue({

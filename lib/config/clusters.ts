@@ -11,6 +11,14 @@ const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 const email = z.email().transform((address) => address.toLowerCase());
+const mailDomain = z
+  .string()
+  .max(253)
+  .regex(
+    /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+    "a mail domain such as contoso.com (no @, no wildcard)",
+  )
+  .transform((domain) => domain.toLowerCase());
 
 const maintenanceWindowSchema = z.strictObject({
   days: z.array(z.enum(WEEKDAYS)).min(1),
@@ -75,6 +83,11 @@ const clusterProfileSchema = z
     notify: z.strictObject({
       users: z.array(email).default([]),
       operators: z.array(email).min(1),
+      /**
+       * Domains whose addresses may receive this cluster's e-mails besides the people listed here (a signed-in
+       * requester's closing notice). Empty: only listed addresses receive mail.
+       */
+      allowedDomains: z.array(mailDomain).max(50).default([]),
     }),
     policies: z
       .strictObject({

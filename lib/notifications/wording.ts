@@ -3,6 +3,7 @@
  * notice, the halt notice, the closing notice and the questions put to people. The orchestration only picks which.
  */
 import type { NotificationKind } from "../workflow/activities.js";
+import type { Requester } from "../workflow/contracts.js";
 import type { RunStatus } from "../workflow/model.js";
 
 export interface RunFacts {
@@ -21,6 +22,18 @@ export interface RevisionFacts {
 export interface Notice {
   subjectDetail: string;
   lines: string[];
+}
+
+/**
+ * The requester as e-mails name them. A signed-in principal is named as is; a declaration nobody vouches for is
+ * quoted as what the caller wrote, so a reader does not take it for the app's word (templates escape it too).
+ */
+export function requesterText(requestedBy: Requester): string {
+  const named = requestedBy.email ?? requestedBy.name;
+  if (requestedBy.principalId) return named;
+  const declared =
+    requestedBy.email && requestedBy.name !== requestedBy.email ? `${requestedBy.name} <${requestedBy.email}>` : named;
+  return `someone not signed in (the requester wrote: "${declared.slice(0, 240)}")`;
 }
 
 export const approvalQuestion = (run: RunFacts, from: string, to: string): string =>

@@ -16,6 +16,7 @@ import {
   type UpgradeOutcome,
 } from "../../lib/workflow/orchestrations.js";
 import type { RunStatus } from "../../lib/workflow/model.js";
+import { requesterText } from "../../lib/notifications/wording.js";
 import type { Monitor } from "../monitor.js";
 import { RunRecorder } from "./recorder.js";
 
@@ -95,7 +96,7 @@ export class UpgradeRun {
   }
 
   get requester(): string {
-    return this.input.requestedBy.email ?? this.input.requestedBy.name;
+    return requesterText(this.input.requestedBy);
   }
 
   /** The cancel waiter, to race against a wait that a cancel may end. */

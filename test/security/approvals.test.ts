@@ -4,6 +4,7 @@
  * as it was; reading a link never decides anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetServices } from "../../lib/services.js";
 import { runUrl } from "../../lib/workflow/links.js";
 import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import {
@@ -41,8 +42,16 @@ describe("an approval link that is not exactly the one mailed", () => {
     claims = claimsOf(token);
     key = await deploymentKey(demo);
     before = await decisionState(demo, id);
+    // From here on App Service authentication is in front of the app: the test plays the platform's part and sends
+    // x-ms-client-principal; without it the header would not be believed (test/security/identity.test.ts).
+    process.env.APP_SERVICE_AUTH = "required";
+    resetServices();
   });
-  afterAll(() => demo.close());
+  afterAll(async () => {
+    await demo.close();
+    delete process.env.APP_SERVICE_AUTH;
+    resetServices();
+  });
 
   /** GET and POST of `token` both answer `status`, and nothing about the run changes. */
   async function refused(forged: string, status: number, title: RegExp): Promise<void> {

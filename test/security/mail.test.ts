@@ -57,7 +57,8 @@ describe("sending with retries", () => {
 
 describe("the mails of a run", () => {
   it("approvers get their own link only; users the downtime notice; operators, users and requester the outcome", async () => {
-    demo = await startDemo({ scenario: BASIC });
+    // The requester (ops@contoso.example) is not listed in the profile: their domain must be allowed.
+    demo = await startDemo({ scenario: BASIC, profile: { notify: { allowedDomains: ["contoso.example"] } } });
     const id = await demo.start("2024.12.02");
     await approve(demo, id);
     expect((await demo.finished(id)).status).toBe("completed");
@@ -97,10 +98,17 @@ describe("the mails of a run", () => {
 describe("text typed by people stays text", () => {
   it("a requester's name and a cancel reason in HTML mails; a decision reason in the page and the run", async () => {
     demo = await startDemo();
-    const { id, link } = await awaitingApproval(demo, APPROVER, "2025.05.00", { requestedBy: { name: SCRIPT } });
+    // Not signed in: the local runtime takes a declared e-mail where self-approval is forbidden.
+    const { id, link } = await awaitingApproval(demo, APPROVER, "2025.05.00", {
+      requestedBy: { name: SCRIPT, email: "ops@contoso.example" },
+    });
     const request = (await demo.mails()).find((m) => m.subject.includes("Approval needed"))!;
-    expect(request.text).toContain(`Requested by ${SCRIPT}.`);
-    expect(request.html).toContain("Requested by &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;.");
+    expect(request.text).toContain(
+      `Requested by someone not signed in (the requester wrote: "${SCRIPT} <ops@contoso.example>").`,
+    );
+    expect(request.html).toContain(
+      "Requested by someone not signed in (the requester wrote: &quot;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;ops@contoso.example&gt;&quot;).",
+    );
 
     const page = await fetchText(link);
     expect(page.status).toBe(200);
@@ -112,7 +120,9 @@ describe("text typed by people stays text", () => {
     expect(run.reason).toContain(IMG);
     const outcome = (await demo.mails()).find((m) => m.subject.includes("failed"))!;
     expect(outcome.text).toContain(IMG);
-    expect(outcome.html).toContain("cancelled by &lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+    expect(outcome.html).toContain(
+      "cancelled by an operator who is not signed in and wrote &quot;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&quot;",
+    );
     for (const mail of await demo.mails()) expect(mail.html).not.toMatch(/<script|<img/i);
   });
 

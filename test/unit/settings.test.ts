@@ -115,6 +115,42 @@ describe("loadSettings", () => {
   });
 });
 
+describe("settings that would let callers forge who they are", () => {
+  /** What App Service itself sets for a site (learn.microsoft.com/azure/app-service/reference-app-settings). */
+  const ON_APP_SERVICE = { ...AZURE, WEBSITE_SITE_NAME: "func-cluedin-upgrade" };
+
+  it("refuses the dashboard on App Service without App Service authentication; DASHBOARD=off or sign-in start", () => {
+    expect(problemsOf(ON_APP_SERVICE)).toEqual([
+      expect.stringMatching(/^DASHBOARD: the dashboard shows what the key-protected API routes protect.*DASHBOARD=off/),
+    ]);
+    expect(loadSettings({ ...ON_APP_SERVICE, DASHBOARD: "off" }).DASHBOARD).toBe("off");
+    const signedIn = loadSettings({ ...ON_APP_SERVICE, APP_SERVICE_AUTH: "required", WEBSITE_AUTH_ENABLED: "True" });
+    expect(signedIn).toMatchObject({ DASHBOARD: "on", APP_SERVICE_AUTH: "required" });
+  });
+
+  it("keeps the dashboard open off App Service (the local runtime on loopback)", () => {
+    expect(loadSettings(LOCAL)).toMatchObject({ DASHBOARD: "on", APP_SERVICE_AUTH: "off" });
+  });
+
+  it("refuses OPERATOR_PRINCIPALS without App Service authentication: the header it checks would be the caller's", () => {
+    expect(problemsOf({ ...LOCAL, OPERATOR_PRINCIPALS: "ops@contoso.example" })).toEqual([
+      expect.stringMatching(/^OPERATOR_PRINCIPALS: needs APP_SERVICE_AUTH=required.*x-ms-client-principal/),
+    ]);
+    const settings = loadSettings({
+      ...LOCAL,
+      OPERATOR_PRINCIPALS: "Ops@contoso.example",
+      APP_SERVICE_AUTH: "required",
+    });
+    expect(settings.OPERATOR_PRINCIPALS).toEqual(["ops@contoso.example"]);
+  });
+
+  it("refuses APP_SERVICE_AUTH=required where App Service says its authentication is off", () => {
+    expect(
+      problemsOf({ ...ON_APP_SERVICE, DASHBOARD: "off", APP_SERVICE_AUTH: "required", WEBSITE_AUTH_ENABLED: "False" }),
+    ).toEqual([expect.stringMatching(/^APP_SERVICE_AUTH: is required but App Service reports its authentication off/)]);
+  });
+});
+
 describe("azureCredential", () => {
   it("is DefaultAzureCredential (managed identity in Azure) when AZURE_CREDENTIAL=default", () => {
     expect(azureCredential(loadSettings(AZURE))).toBeInstanceOf(DefaultAzureCredential);
@@ -200,6 +236,15 @@ describe("the Azure deployment", () => {
       expect(row, `docs/deploy.md has no row for ${name}`).toBeDefined();
       if (!new RegExp(`^ +${name}: `, "m").test(bicep)) expect(row, `${name} is not set by Bicep`).toMatch(/Not set/);
     }
+  });
+
+  it("turns on sign-in for the dashboard or turns the dashboard off, and tells the app which", async () => {
+    const main = await read("infra/main.bicep");
+    expect(main).toMatch(/^ +APP_SERVICE_AUTH: empty\(authClientId\) \? 'off' : 'required'$/m);
+    expect(main).toMatch(/^ +DASHBOARD: empty\(authClientId\) \? 'off' : 'on'$/m);
+    const app = await read("infra/modules/functionapp.bicep");
+    expect(app).toMatch(/resource auth [^\n]+ = if \(!empty\(authClientId\)\)/);
+    expect(app).toMatch(/requireAuthentication: true/);
   });
 
   it("names the task hub from the app setting Bicep sets", async () => {

@@ -88,7 +88,7 @@ describe("parseClusterProfiles", () => {
       armEndpoint: "https://management.azure.com",
       helmDriver: "run-command",
       escalation: [],
-      notify: { users: [], operators: ["ops@contoso.example"] },
+      notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
       policies: { rollback: "ask", approvals: { required: 1, selfApproval: false, deadline: 86_400_000 } },
       timings: {
         pollInterval: 30_000,

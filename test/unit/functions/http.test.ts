@@ -18,6 +18,7 @@ import {
 } from "../../../lib/errors.js";
 import { UnknownClusterError as ServicesUnknownClusterError } from "../../../lib/services.js";
 import {
+  clientAddress,
   clientPrincipal,
   errorAnswer,
   jsonResponse,
@@ -65,47 +66,71 @@ async function refusal(run: () => unknown): Promise<HttpResponseInit> {
   throw new Error("expected a refusal");
 }
 
+/** App Service authentication on: the platform set the principal header. */
+const SIGNED_IN = { platformAuth: true };
+
 const codeOf = (response: HttpResponseInit): string => (response.jsonBody as { error: { code: string } }).error.code;
 
 describe("requireOperator", () => {
   it("lets everyone through when no allow-list is configured", () => {
-    expect(() => requireOperator(request(), [])).not.toThrow();
+    expect(() => requireOperator(request(), [], SIGNED_IN)).not.toThrow();
   });
 
   it("asks for a principal, refuses one not on the list, admits one on it (by name or id)", async () => {
-    expect((await refusal(() => requireOperator(request(), ["ops@contoso.example"]))).status).toBe(401);
+    expect((await refusal(() => requireOperator(request(), ["ops@contoso.example"], SIGNED_IN))).status).toBe(401);
     expect(
       (
         await refusal(() =>
-          requireOperator(request({ headers: { "x-ms-client-principal": principalHeader("eve@contoso.example") } }), [
-            "ops@contoso.example",
-          ]),
+          requireOperator(
+            request({ headers: { "x-ms-client-principal": principalHeader("eve@contoso.example") } }),
+            ["ops@contoso.example"],
+            SIGNED_IN,
+          ),
         )
       ).status,
     ).toBe(403);
     expect(() =>
-      requireOperator(request({ headers: { "x-ms-client-principal": principalHeader("Ops@Contoso.example") } }), [
-        "ops@contoso.example",
-      ]),
+      requireOperator(
+        request({ headers: { "x-ms-client-principal": principalHeader("Ops@Contoso.example") } }),
+        ["ops@contoso.example"],
+        SIGNED_IN,
+      ),
     ).not.toThrow();
     expect(() =>
-      requireOperator(request({ headers: { "x-ms-client-principal": principalHeader("x", "abc-123") } }), ["abc-123"]),
+      requireOperator(
+        request({ headers: { "x-ms-client-principal": principalHeader("x", "abc-123") } }),
+        ["abc-123"],
+        SIGNED_IN,
+      ),
     ).not.toThrow();
   });
 
   it("refuses with the contract's codes", async () => {
-    const none = await refusal(() => requireOperator(request(), ["ops@contoso.example"]));
+    const none = await refusal(() => requireOperator(request(), ["ops@contoso.example"], SIGNED_IN));
     expect(codeOf(none)).toBe("unauthenticated");
     const other = await refusal(() =>
-      requireOperator(request({ headers: { "x-ms-client-principal": principalHeader("eve@contoso.example") } }), [
-        "ops@contoso.example",
-      ]),
+      requireOperator(
+        request({ headers: { "x-ms-client-principal": principalHeader("eve@contoso.example") } }),
+        ["ops@contoso.example"],
+        SIGNED_IN,
+      ),
     );
     expect(codeOf(other)).toBe("forbidden");
   });
 
+  it("without App Service authentication, a principal header is the caller's own words: never believed", async () => {
+    const forged = { "x-ms-client-principal": principalHeader("ops@contoso.example") };
+    expect(clientPrincipal(request({ headers: forged }), { platformAuth: false })).toBeUndefined();
+    const refused = await refusal(() =>
+      requireOperator(request({ headers: forged }), ["ops@contoso.example"], { platformAuth: false }),
+    );
+    expect(refused.status).toBe(401);
+  });
+
   it("ignores a malformed principal header", () => {
-    expect(clientPrincipal(request({ headers: { "x-ms-client-principal": "not base64 json" } }))).toBeUndefined();
+    expect(
+      clientPrincipal(request({ headers: { "x-ms-client-principal": "not base64 json" } }), SIGNED_IN),
+    ).toBeUndefined();
   });
 });
 
@@ -262,5 +287,17 @@ describe("jsonRoute", () => {
     expect(reply.status).toBe(500);
     expect(JSON.stringify(reply.jsonBody)).not.toContain("reading 'x'");
     expect(logged.join("\n")).toContain("reading 'x'");
+  });
+});
+
+describe("clientAddress", () => {
+  it("is the address App Service's front end writes in client-ip, and only behind App Service authentication", () => {
+    const headers = { "client-ip": "203.0.113.7:50312", "x-forwarded-for": "198.51.100.1" };
+    expect(clientAddress(request({ headers }), SIGNED_IN)).toBe("203.0.113.7");
+    expect(clientAddress(request({ headers: { "client-ip": "[2001:db8::1]:443" } }), SIGNED_IN)).toBe("2001:db8::1");
+    expect(clientAddress(request({ headers: { "client-ip": "2001:db8::1" } }), SIGNED_IN)).toBe("2001:db8::1");
+    expect(clientAddress(request({ headers: { "x-forwarded-for": "198.51.100.1" } }), SIGNED_IN)).toBeUndefined();
+    expect(clientAddress(request({ headers: { "client-ip": "<script>" } }), SIGNED_IN)).toBeUndefined();
+    expect(clientAddress(request({ headers }), { platformAuth: false })).toBeUndefined();
   });
 });
