@@ -3,6 +3,7 @@
  * loopback only) and the management webhooks (`/runtime/webhooks/durabletask/...`, system key required). Status
  * codes and payloads follow the extension's HttpApiHandler.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { errorMessage, httpStatusOf, LocalRuntimeError, type LocalRuntimeErrorCode } from "../errors.js";
 import { isFinished, runtimeStatuses, type InstanceStatus, type RuntimeStatus } from "../instance.js";
@@ -81,6 +82,10 @@ function decodeSegments(path: string): string[] {
   }
 }
 
+/** Constant-time comparison; hashing first hides the length too. */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+
 export class DurableApi {
   constructor(private readonly runtime: LocalRuntime) {}
 
@@ -98,7 +103,7 @@ export class DurableApi {
 
   private authorize(request: ApiRequest): void {
     const key = request.query.get("code") ?? request.headers["x-functions-key"];
-    if (key !== this.runtime.systemKey)
+    if (typeof key !== "string" || !sameSecret(key, this.runtime.systemKey))
       fail("unauthorized", "A valid system key ('code' query parameter) is required.");
   }
 
