@@ -25,18 +25,34 @@ const PARAM_NAME = String.raw`[a-z_]*(?:password|passwd|secret|token|apikey|api_
 /** Names too common in prose (`exit code=1`) to redact outside a query string. */
 const QUERY_PARAM_NAME = String.raw`code|sig|signature|sas|key`;
 
-/** Free-text rules, applied in order; each is idempotent on its own output. */
+/**
+ * Free-text rules, applied in order; each is idempotent on its own output. Every rule runs in time linear in the
+ * text: a match may start only where little is scanned again (the start of a run, a `://`, a separator), and no
+ * repeated part can match the same characters two ways. A quadratic rule would let one request body hold the event
+ * loop for seconds; test/unit/redaction/linear.test.ts times each rule on the inputs that broke earlier versions.
+ */
 const TEXT_RULES: { pattern: RegExp; replace: string | ((...groups: string[]) => string) }[] = [
-  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: REDACTED },
-  { pattern: /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, replace: REDACTED },
+  {
+    pattern: /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g,
+    replace: REDACTED,
+  },
+  // A JWT: three dot-separated base64url runs, the first from a word-initial `eyJ`. The look-ahead checks the shape
+  // once per run and the lazy prefix finds the `eyJ` in it: `\beyJ[\w-]{5,}\.` alone rescanned a long `eyJa-eyJa-`
+  // run from every `eyJ` (quadratic).
+  {
+    pattern: /(?<![\w-])(?=[\w-]+\.[\w-]{5,}\.)([\w-]*?)\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g,
+    replace: `$1${REDACTED}`,
+  },
   { pattern: /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*/g, replace: `$1$2${REDACTED}` },
-  // https://user:password@host. The scheme is bounded: unbounded, every letter of a long `a.a.a...` run restarted a
-  // scan to its end (quadratic). A match starting later in a longer run redacts exactly the same text.
-  { pattern: /([a-z][a-z0-9+.-]{0,63}:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/gi, replace: `$1${REDACTED}@` },
-  // Connection strings and query strings: ;AccountKey=..., Password="a;b", ?code=..., &sig=...
+  // user:password@host after a `://`: anchored on the `://` (not the scheme), so no run of scheme-like letters is
+  // scanned once per position.
+  { pattern: /(:\/\/[^\s/:@?#]*:)[^\s/@?#]+@/g, replace: `$1${REDACTED}@` },
+  // Connection strings and query strings: ;AccountKey=..., Password="a;b", Pwd={a;b}, ?code=..., &sig=... A braced
+  // value stops at the next `{` too: `[^}]*` scanned to the end of a long `;pwd={;pwd={` once per `{` (quadratic);
+  // a value with an inner `{` is still redacted by the unquoted alternative.
   {
     pattern: new RegExp(
-      String.raw`(^|[?&;,\s"'(])(${PARAM_NAME})(\s*=\s*)("[^"]*"|'[^']*'|\{[^}]*\}|[^&;\s"'<>,)]+)`,
+      String.raw`(^|[?&;,\s"'(])(${PARAM_NAME})(\s*=\s*)("[^"]*"|'[^']*'|\{[^{}]*\}|[^&;\s"'<>,)]+)`,
       "gi",
     ),
     replace: `$1$2$3${REDACTED}`,
@@ -195,9 +211,13 @@ export function redactYamlText(text: string): string {
   }
 }
 
-const KEY_LINE = /^(\s*(?:-\s+)?)(["']?)([^"'#:\s][^"'#:]*?)\2\s*:(?:\s+(.*))?$/;
-/** Anchors and tags before a value: `&p`, `!!str`. */
-const NODE_PROPS = /^((?:[&!]\S*\s*)*)(.*)$/;
+/**
+ * A `key: value` line. The key ends on a non-space and is greedy: a lazy key retried `\s*:` at every position of a
+ * long line of spaces (quadratic). The key is the same: everything up to the first colon, trailing spaces dropped.
+ */
+const KEY_LINE = /^(\s*(?:-\s+)?)(["']?)([^"'#:\s](?:[^"'#:]*[^"'#:\s])?)\2\s*:(?:\s+(.*))?$/;
+/** Anchors and tags before a value: `&p`, `!!str`; a property stops at the next `&` or `!`, so it splits one way. */
+const NODE_PROPS = /^((?:[&!][^\s&!]*\s*)*)(.*)$/;
 
 /** Line-wise fallback: a secret key's value, and every line nested under it, is replaced. */
 export function redactYamlLines(text: string): string {

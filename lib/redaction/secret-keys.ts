@@ -39,12 +39,16 @@ const NAME_SUFFIXES = ["name", "names", "ref", "refs"];
 export const normalizeKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 export function keyWords(key: string): string[] {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== "");
+  return (
+    key
+      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+      // `HTTPServer` -> `HTTP Server`, one look-ahead per letter: `([A-Z]+)([A-Z][a-z])` rescanned a long capital run
+      // from every position (quadratic).
+      .replace(/([A-Z])(?=[A-Z][a-z])/g, "$1 ")
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word !== "")
+  );
 }
 
 /** The key names a secret rather than holding one: `existingSecret`, `passwordSecretName`, `secretRef`, `keyName`. */

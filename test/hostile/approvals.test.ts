@@ -9,10 +9,12 @@ import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import { awaitingApproval, decisionState, tokenOf } from "../security/support.js";
 import {
   CaseCounter,
+  expectNoStall,
   expectJsonError,
   expectNoPrototypePollution,
   expectRefusalPage,
   instances,
+  MAX_EVENT_LOOP_DELAY_MS,
   nastyString,
   pathSegment,
   send,
@@ -216,4 +218,6 @@ describe("hostile approval links and forms", () => {
     expect(after.decisions).toHaveLength(1);
     expect(after.raised).toBe(1);
   });
+
+  it(`no request held the event loop for ${MAX_EVENT_LOOP_DELAY_MS} ms`, expectNoStall);
 });

@@ -12,9 +12,11 @@ import { APPROVER, REQUESTER, startDemo, type Demo } from "../e2e/harness.js";
 import {
   brokenJsonText,
   CaseCounter,
+  expectNoStall,
   expectJsonError,
   expectNoPrototypePollution,
   instances,
+  MAX_EVENT_LOOP_DELAY_MS,
   nastyJson,
   nastyKey,
   nastyString,
@@ -22,6 +24,7 @@ import {
   send,
   wrongContentType,
   type Sent,
+  warmUp,
 } from "./support.js";
 
 const RUNS = 40;
@@ -77,6 +80,7 @@ describe("hostile requests to the JSON routes", () => {
 
   beforeAll(async () => {
     demo = await startDemo();
+    await warmUp(demo);
     before = await instances(demo);
   });
   afterAll(async () => {
@@ -243,4 +247,6 @@ describe("hostile requests to the JSON routes", () => {
       expect((await demo.finished(id)).status).toBe("cancelled");
     });
   });
+
+  it(`no request held the event loop for ${MAX_EVENT_LOOP_DELAY_MS} ms`, expectNoStall);
 });

@@ -8,6 +8,8 @@ import fc from "fast-check";
 import type { Demo } from "../e2e/harness.js";
 
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** No request may hold the event loop this long: the app runs in this process, so every other route would wait. */
+export const MAX_EVENT_LOOP_DELAY_MS = 200;
 
 export interface Answer {
   status: number;
@@ -38,7 +40,61 @@ export class CaseCounter {
   }
 }
 
+/**
+ * The longest the event loop stood still while each request was answered: a 10 ms interval whose ticks come late
+ * by as much as the loop was held (a drift probe around every `send`). A file of this suite ends with
+ * `expectNoStall()`.
+ */
+export const stalls = {
+  worst: { ms: 0, request: "none" },
+  count: 0,
+  record(ms: number, request: Sent): void {
+    this.count++;
+    if (process.env.STALL_LOG) console.log(`stall ${ms.toFixed(0)} ms: ${describeRequest(request)}`);
+    if (ms > this.worst.ms) this.worst = { ms, request: describeRequest(request) };
+  },
+};
+
+export function expectNoStall(): void {
+  console.log(
+    `event loop: worst stall ${stalls.worst.ms.toFixed(0)} ms in ${stalls.count} requests (${stalls.worst.request})`,
+  );
+  expect(stalls.count).toBeGreaterThan(0);
+  expect(stalls.worst.ms, stalls.worst.request).toBeLessThan(MAX_EVENT_LOOP_DELAY_MS);
+}
+
+/** One valid plan outside the watch: the first plan compiles the whole plan path, a cost of the process, not of a request. */
+export async function warmUp(demo: Demo): Promise<void> {
+  const answer = await sendUnwatched(demo, {
+    method: "POST",
+    path: "/api/plans",
+    body: JSON.stringify({ cluster: "demo", targetRelease: "2025.05.00", values: "a: 1" }),
+    contentType: "application/json",
+  });
+  expect(answer.status).toBe(200);
+}
+
+const PROBE_MS = 10;
+
 export async function send(demo: Demo, request: Sent): Promise<Answer> {
+  let last = performance.now();
+  let worst = 0;
+  const lateBy = (): number => {
+    const now = performance.now();
+    const late = now - last - PROBE_MS;
+    last = now;
+    return late;
+  };
+  const probe = setInterval(() => (worst = Math.max(worst, lateBy())), PROBE_MS);
+  try {
+    return await sendUnwatched(demo, request);
+  } finally {
+    clearInterval(probe);
+    stalls.record(Math.max(worst, lateBy()), request);
+  }
+}
+
+async function sendUnwatched(demo: Demo, request: Sent): Promise<Answer> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.contentType !== undefined) headers["content-type"] = request.contentType;
   const response = await fetch(`${demo.app.baseUrl}${request.path}`, {

@@ -6,7 +6,17 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemo, type Demo, REQUESTER } from "../e2e/harness.js";
-import { CaseCounter, expectJsonError, instances, REQUEST_TIMEOUT_MS, send, type Sent } from "./support.js";
+import {
+  CaseCounter,
+  expectNoStall,
+  expectJsonError,
+  instances,
+  MAX_EVENT_LOOP_DELAY_MS,
+  REQUEST_TIMEOUT_MS,
+  send,
+  type Sent,
+  warmUp,
+} from "./support.js";
 
 const RUNS = 30;
 const key = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/);
@@ -115,6 +125,7 @@ describe("hostile values files", () => {
 
   beforeAll(async () => {
     demo = await startDemo();
+    await warmUp(demo);
     before = await instances(demo);
   });
   afterAll(async () => {
@@ -177,4 +188,6 @@ describe("hostile values files", () => {
     );
     expect(await instances(demo)).toEqual(before);
   });
+
+  it(`no request held the event loop for ${MAX_EVENT_LOOP_DELAY_MS} ms`, expectNoStall);
 });

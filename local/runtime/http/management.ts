@@ -6,6 +6,7 @@
  * HttpRequestMessageExtensions.cs of azure-functions-durable-extension (v2.13.7, and the purge status check of
  * PR #3311, 2026); what the local runtime does not have (entities, suspend, resume, rewind, restart) is a 501.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { errorMessage, httpStatusOf, LocalRuntimeError, type LocalRuntimeErrorCode } from "../errors.js";
 import { isFinished, type InstanceStatus } from "../instance.js";
@@ -139,6 +140,9 @@ function decodeSegment(segment: string): string {
 }
 
 const same = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
+/** Constant-time comparison; hashing first hides the length too. */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
 
 export class DurableApi {
   constructor(private readonly runtime: LocalRuntime) {}
@@ -159,7 +163,7 @@ export class DurableApi {
 
   private authorize(request: ApiRequest): void {
     const key = request.query.get("code") ?? request.headers["x-functions-key"];
-    if (key !== this.runtime.systemKey)
+    if (typeof key !== "string" || !sameSecret(key, this.runtime.systemKey))
       fail("unauthorized", "A valid system key ('code' query parameter) is required.");
   }
 

@@ -27,6 +27,23 @@ const SIGN_IN_PATH = "/.auth/login/aad";
 const isLoopback = (address: string | undefined): boolean =>
   address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
+/**
+ * Why a request may not use the RPC surface, or undefined. The host binds it to 127.0.0.1 and asks no key
+ * (azure-functions-durable-extension LocalHttpListener.cs); a browser on this machine reaches loopback too, so what a
+ * browser sends (an Origin, a Sec-Fetch-Site other than `none`) is refused, and a Host other than this loopback
+ * address is a rebound name. The durable client (axios over node http) sends neither and addresses
+ * `clientData().rpcBaseUrl` as given; Node's fetch sends only `Sec-Fetch-Mode`, which a server-side caller may.
+ */
+export function rpcRefusal(headers: IncomingMessage["headers"], localPort: number): string | undefined {
+  const site = headers["sec-fetch-site"];
+  if (headers.origin !== undefined || (site !== undefined && site !== "none"))
+    return "The durable RPC API does not serve browsers.";
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].map((host) => `${host}:${localPort}`);
+  if (!loopback.includes((headers.host ?? "").toLowerCase()))
+    return "The durable RPC API answers only its loopback address.";
+  return undefined;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -146,10 +163,12 @@ export class RuntimeHttpServer {
       return sendJson(res, await this.api.handle(apiRequest(WEBHOOK_BASE), { requireKey: true }));
     }
     if (url.pathname.startsWith(RPC_BASE)) {
-      // The extension's RPC endpoint needs no key because only the local worker can reach it.
+      // The extension's RPC endpoint needs no key: only the local worker may reach it (see rpcRefusal).
       if (!isLoopback(req.socket.remoteAddress)) {
         return sendJson(res, { status: 403, body: errorBody("forbidden", "The durable RPC API is loopback-only.") });
       }
+      const refusal = rpcRefusal(req.headers, req.socket.localPort ?? 0);
+      if (refusal) return sendJson(res, { status: 403, body: errorBody("forbidden", refusal) });
       return sendJson(res, await this.api.handle(apiRequest(RPC_BASE), { requireKey: false }));
     }
     const prefix = `/${this.options.routePrefix.replace(/^\/+|\/+$/g, "")}`;
