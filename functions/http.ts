@@ -94,7 +94,8 @@ export async function parseJsonBody<S extends z.ZodType>(request: HttpRequest, s
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const type = request.headers.get("content-type") ?? "";
-  if (type && !/^application\/json\b/i.test(type))
+  // Exactly application/json (with parameters such as charset): not application/json-patch+json and its kin.
+  if (type && !/^application\/json\s*(?:;|$)/i.test(type))
     throw new UnsupportedMediaTypeError("send the body as application/json");
   let text: string;
   try {

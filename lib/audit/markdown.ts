@@ -1,18 +1,18 @@
 /** The audit record as Markdown, for change tickets and wikis: the same facts as the JSON, in reading order. */
 import type { AuditRecord } from "./record.js";
 
-/** Table cells: one line, pipes escaped. */
+/** Table cells: one line; pipes, HTML and link/image syntax escaped (user text must not become a link). */
 const cell = (value: string | number | boolean | undefined): string =>
   value === undefined || value === null || value === ""
     ? "–"
     : String(value)
-        .replace(/([\\|<>])/g, "\\$1")
+        .replace(/([\\|<>[\]()!])/g, "\\$1")
         .replace(/\r?\n/g, " ");
 
 /** Inline text outside tables: Markdown's active characters escaped. */
 const plain = (value: string | number | undefined): string =>
   String(value ?? "")
-    .replace(/([\\`*_[\]<>#|])/g, "\\$1")
+    .replace(/([\\`*_[\]()!<>#|])/g, "\\$1")
     .replace(/\r?\n/g, " ");
 
 /** A fenced block whose fence is longer than any run of backticks inside. */

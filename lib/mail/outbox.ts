@@ -49,9 +49,10 @@ export class OutboxTransport implements MailTransport {
     sequence = (sequence + 1) % 1_000_000;
     const name = `${stamp}-${String(sequence).padStart(6, "0")}-${unique}.eml`;
     try {
-      await mkdir(this.options.dir, { recursive: true });
+      // Mails hold live approval links: readable by this user only.
+      await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
       const temporary = path.join(this.options.dir, `.${name}.tmp`);
-      await writeFile(temporary, eml, { flag: "wx" });
+      await writeFile(temporary, eml, { flag: "wx", mode: 0o600 });
       await rename(temporary, path.join(this.options.dir, name));
     } catch (error) {
       // A failure the run records, not an exception that ends the run; a directory that cannot be written does not

@@ -21,6 +21,10 @@ export const FINDING_CODES = {
   "duplicate-key": { severity: "blocker", description: "A key appears twice in one mapping." },
   "multiple-documents": { severity: "blocker", description: "More than one YAML document (`---`) in the file." },
   "yaml-syntax": { severity: "blocker", description: "Any other YAML syntax error." },
+  "unsupported-tag": {
+    severity: "blocker",
+    description: "A YAML tag outside the core schema (!!binary, !!set, !!timestamp, a local tag): not a Helm value.",
+  },
   "root-not-mapping": { severity: "blocker", description: "The top level is a list or a scalar, not a mapping." },
   "alias-limit": {
     severity: "blocker",

@@ -3,7 +3,17 @@
  * empty you are not connected"), made by code with line and column; then the release checks (is the jump
  * supported?) and the consistency of prepared values with the catalog.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type ErrorCode,
+} from "yaml";
 import { catalogPackageVersion, requiredValues, type Release, type ReleaseCatalog } from "../catalog/catalog.js";
 import { planPath } from "../catalog/path.js";
 import { isReleaseTag, sameRelease } from "../catalog/release-tag.js";
@@ -72,6 +82,30 @@ function firstControlCharacter(text: string): number {
   return -1;
 }
 
+/** The YAML core schema's tags: what Helm's values are made of. Anything else (!!binary, !!set, !!timestamp, local
+ * tags) would reach the values file as a type Helm and this app do not write back the same way. */
+const CORE_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+function foreignTags(doc: Document, lineCounter: LineCounter): Finding[] {
+  const found: Finding[] = [];
+  visit(doc, {
+    Node(_key, node) {
+      if (!node.tag || CORE_TAGS.has(node.tag)) return;
+      const at = node.range ? lineCounter.linePos(node.range[0]) : undefined;
+      found.push(
+        finding(
+          "unsupported-tag",
+          `the YAML tag ${node.tag.replace("tag:yaml.org,2002:", "!!")} is not supported in values; write the plain value`,
+          at ? { line: at.line, column: at.col } : {},
+        ),
+      );
+    },
+  });
+  return found;
+}
+
 export function parseValues(text: string, limits: ValuesLimits = DEFAULT_VALUES_LIMITS): ParseValuesResult {
   try {
     return parseValuesText(text, limits);
@@ -110,6 +144,8 @@ function parseValuesText(text: string, limits: ValuesLimits): ParseValuesResult 
   for (const warning of doc.warnings)
     warnings.push(finding("yaml-warning", firstLine(warning.message), linePosition(warning.linePos)));
   if (blockers.length > 0) return fail(...capPerCode(blockers));
+  const tagged = foreignTags(doc, lineCounter);
+  if (tagged.length > 0) return fail(...capPerCode(tagged));
 
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null) || (isMap(root) && root.items.length === 0))

@@ -75,7 +75,8 @@ export class InstanceStore {
   static async open(dir: string): Promise<InstanceStore> {
     const root = path.resolve(dir);
     const instancesDir = path.join(root, "instances");
-    await mkdir(instancesDir, { recursive: true });
+    // Journals hold run inputs and decisions: readable by this user only.
+    await mkdir(instancesDir, { recursive: true, mode: 0o700 });
     const lockFile = path.join(root, "runtime.lock");
     const holder = Number.parseInt(await readFile(lockFile, "utf8").catch(() => ""), 10);
     if (holder === process.pid && activeStores.has(root)) throw new Error(`The runtime store ${root} is in use.`);
@@ -127,7 +128,7 @@ export class InstanceStore {
     return this.track(async () => {
       const file = this.fileOf(record.instanceId);
       const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-      const handle = await open(temp, "w");
+      const handle = await open(temp, "w", 0o600);
       try {
         await handle.writeFile(`${JSON.stringify({ k: "snap", s: record } satisfies JournalLine)}\n`);
         await handle.sync();

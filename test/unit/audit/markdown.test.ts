@@ -64,8 +64,21 @@ describe("auditMarkdown", () => {
       .split("\n")
       .find((line) => line.startsWith("| approval |"));
     expect(row).toBe(
-      "| approval | a@contoso.example | approve | 2026-01-05T09:01:00.000Z | CHG-1 \\| \\<script\\>alert(1)\\</script\\> second line | – | – |",
+      "| approval | a@contoso.example | approve | 2026-01-05T09:01:00.000Z | CHG-1 \\| \\<script\\>alert\\(1\\)\\</script\\> second line | – | – |",
     );
+  });
+
+  it("never turns user text into a link or an image", () => {
+    const reason = "see ![pixel](https://evil.example/p.png) and [the fix](https://evil.example/login)";
+    const base = record();
+    const md = auditMarkdown({
+      ...base,
+      requestedBy: { name: "[Ops](https://evil.example)" },
+      approvals: { ...base.approvals, decisions: [{ ...base.approvals.decisions[0]!, reason }] },
+    });
+    expect(md).not.toMatch(/(?<!\\)\]\(/);
+    expect(md).not.toMatch(/(?<!\\)!(?<!\\)\[/);
+    expect(md).toContain("\\!\\[pixel\\]\\(https://evil.example/p.png\\)");
   });
 
   it("fences commands with more backticks than they hold", () => {
@@ -79,7 +92,7 @@ describe("auditMarkdown", () => {
       }),
     );
     expect(md).toContain(
-      "1 min 00 s (at least; the UI was not verified back), 2026-01-05T09:02:00.000Z → not confirmed back",
+      "1 min 00 s \\(at least; the UI was not verified back\\), 2026-01-05T09:02:00.000Z → not confirmed back",
     );
   });
 
