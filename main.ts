@@ -21,6 +21,7 @@ import { makeRunPreChecks } from "./activities/runPreChecks.js";
 import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
+import { makeVerifyDecision } from "./activities/verifyDecision.js";
 import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
 import { makeGetAudit } from "./functions/audit.js";
 import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
@@ -63,6 +64,7 @@ const activities: WorkflowActivities = {
   prepareValues: activity(ACTIVITIES.prepareValues, makePrepareValues(services)),
   runPreChecks: activity(ACTIVITIES.runPreChecks, makeRunPreChecks(services)),
   requestDecision: activity(ACTIVITIES.requestDecision, makeRequestDecision(services)),
+  verifyDecision: activity(ACTIVITIES.verifyDecision, makeVerifyDecision(services)),
   notify: activity(ACTIVITIES.notify, makeNotify(services)),
   startHelmUpgrade: activity(ACTIVITIES.startHelmUpgrade, makeStartHelmUpgrade(services)),
   startHelmRollback: activity(ACTIVITIES.startHelmRollback, makeStartHelmRollback(services)),

@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
+import { signDecision } from "../lib/approvals/decision.js";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
 import {
@@ -111,6 +112,10 @@ async function check(deps: ApprovalDeps, client: DurableClient, token: string, w
       "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.",
       { code: "not-waiting" },
     );
+  if (claims.kind !== pending.kind)
+    throw new ForbiddenError(`This link is for a ${claims.kind} decision; the run waits for a ${pending.kind} one.`, {
+      code: "invalid-link",
+    });
   if (!pending.approvers.includes(claims.approver.toLowerCase()))
     throw new ForbiddenError("This link's approver may not decide on this request.", { code: "not-an-approver" });
   if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
@@ -216,7 +221,7 @@ export const makeApprovalDecision =
         { code: "wrong-account" },
       );
     const address = clientAddress(request);
-    const event: DecisionEvent = {
+    const decided: DecisionEvent = {
       requestId: checked.claims.requestId,
       approver: checked.claims.approver.toLowerCase(),
       choice: form.data.decision,
@@ -224,6 +229,14 @@ export const makeApprovalDecision =
       ...(form.data.reason?.trim() ? { reason: form.data.reason.trim() } : {}),
       ...(principal ? { principal: `${principal.provider}:${principal.name}` } : {}),
       ...(address ? { clientAddress: address } : {}),
+    };
+    const event: DecisionEvent = {
+      ...decided,
+      signature: signDecision(deps.signingKey(), {
+        runId: checked.claims.runId,
+        kind: checked.pending.kind,
+        event: decided,
+      }),
     };
     await client.raiseEvent(checked.claims.runId, DECISION_EVENT, event);
     return htmlResponse(

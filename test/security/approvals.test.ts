@@ -4,7 +4,9 @@
  * as it was; reading a link never decides anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { runUrl } from "../../lib/workflow/links.js";
+import { DECISION_EVENT } from "../../lib/workflow/orchestrations.js";
 import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import {
   awaitingApproval,
@@ -100,6 +102,10 @@ describe("an approval link that is not exactly the one mailed", () => {
 
   it("a genuine link for someone who is not an approver of this request: 403", async () => {
     await refused(signedWith(key, { ...claims, apr: "mallory@contoso.example" }), 403, /Not an approver/);
+  });
+
+  it("a genuine link of another kind (a rollback question) for the waiting approval's request: 403", async () => {
+    await refused(signedWith(key, { ...claims, kind: "rollback" }), 403, /Invalid link/);
   });
 
   it("a genuine link for another request of the same run: 409", async () => {
@@ -224,5 +230,48 @@ describe("a link past its deadline on the virtual clock", () => {
     }
     expect((await demo.run(id)).approvals.decisions).toEqual([]);
     expect(await raisedDecisions(demo, id)).toBe(0);
+  });
+});
+
+describe("a decision raised around the approval route (the management API's system key)", () => {
+  let demo: Demo;
+  afterAll(() => demo.close());
+
+  it("unsigned, or with a signature made for another decision, is refused, recorded, and counts for nothing", async () => {
+    demo = await startDemo();
+    const { id, link } = await awaitingApproval(demo, APPROVER);
+    const claims = claimsOf(tokenOf(link));
+    const raise = (event: Record<string, unknown>) =>
+      fetchText(
+        `${demo.app.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${DECISION_EVENT}?code=${demo.app.runtime.systemKey}`,
+        { method: "POST", body: JSON.stringify(event), headers: { "content-type": "application/json" } },
+      );
+    const forged = {
+      requestId: claims.req,
+      approver: APPROVER,
+      choice: "approve",
+      decidedAt: new Date().toISOString(),
+    };
+    expect((await raise(forged)).status).toBe(202);
+    expect((await raise({ ...forged, signature: `d1.${"A".repeat(43)}` })).status).toBe(202);
+    await demo.app.runtime.runUntil(async () => (await raisedDecisions(demo, id)) === 2, { maxVirtualMs: 60_000 });
+    const waiting = await decisionState(demo, id);
+    expect(waiting.status).toBe("awaiting-approval");
+    expect(waiting.decided).toEqual([]);
+    expect(waiting.decisions).toEqual([]);
+    expect(waiting.helmOperations).toBe(0);
+
+    expect((await postDecision(link, { decision: "reject", reason: "not now" })).status).toBe(200);
+    const run = await demo.finished(id);
+    expect(run.status).toBe("rejected");
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.approvals.decisions).toEqual([
+      expect.objectContaining({ approver: APPROVER, choice: "reject", signed: "verified" }),
+    ]);
+    expect(audit.approvals.refused).toEqual([
+      expect.objectContaining({ approver: APPROVER, choice: "approve", signed: "unsigned" }),
+      expect.objectContaining({ approver: APPROVER, choice: "approve", signed: "invalid" }),
+    ]);
+    expect(audit.events.filter((e) => e.message.startsWith("decision refused (")).length).toBe(2);
   });
 });
