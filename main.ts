@@ -104,6 +104,7 @@ const cluster = (name: string) => services().cluster(name);
 const signingKey = () => services().signingKey;
 const outboxDir = () => (settings().MAIL_DRIVER === "outbox" ? settings().MAIL_OUTBOX_DIR : undefined);
 const archived = (id: string) => services().audit.read(id);
+const claims = () => services().audit;
 
 // JSON routes throw lib/errors.ts errors and jsonRoute answers them; approval links answer people in HTML.
 // Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
@@ -135,13 +136,13 @@ df.app.client.http("approvalPage", {
   route: "approvals/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl })),
+  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl, claims })),
 });
 df.app.client.http("approvalDecision", {
   route: "approvals/{token}",
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl })),
+  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl, claims })),
 });
 df.app.client.http("getAudit", {
   route: "upgrades/{id}/audit",

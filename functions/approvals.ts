@@ -8,6 +8,7 @@ import type { DurableClient } from "durable-functions";
 import { z } from "zod";
 import { signDecision } from "../lib/approvals/decision.js";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
+import type { AuditSink } from "../lib/audit/index.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
 import {
   ConflictError,
@@ -40,6 +41,8 @@ export interface ApprovalDeps {
   signingKey(): string;
   /** This app as approvers reach it (PUBLIC_BASE_URL), for the link to the run's page. */
   publicBaseUrl(): string;
+  /** Where each person's decision is claimed once (the audit sink's write-once store). */
+  claims(): Pick<AuditSink, "claim" | "readClaim">;
 }
 
 interface Checked {
@@ -94,14 +97,39 @@ export function approvalRoute(
   };
 }
 
-/** The link's claims and the run's state, when the run waits for this very request from this approver. */
-async function check(deps: ApprovalDeps, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+function linkClaims(deps: ApprovalDeps, token: string): ApprovalClaims {
   const verified = verifyApprovalToken(deps.signingKey(), token, new Date());
   if (!verified.ok)
     throw verified.reason === "expired"
       ? new GoneError(verified.message, { code: "link-expired" })
       : new ForbiddenError(verified.message, { code: "invalid-link" });
-  const { claims } = verified;
+  return verified.claims;
+}
+
+const alreadyDecided = (choice: string): ConflictError =>
+  new ConflictError(`Already decided: ${choice}. Your decision on this request was recorded; a link counts once.`, {
+    code: "already-decided",
+  });
+
+/** One claim per (run, request, approver): the first press that claims it is the decision that is raised. */
+const claimKey = (claims: ApprovalClaims): string =>
+  JSON.stringify(["decision", claims.runId, claims.requestId, claims.approver.toLowerCase()]);
+
+const ClaimSchema = z.object({ choice: z.string() });
+
+function claimedChoice(body: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return ClaimSchema.safeParse(json).data?.choice ?? "unknown";
+}
+
+/** The link's claims and the run's state, when the run waits for this very request from this approver. */
+async function check(deps: ApprovalDeps, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+  const claims = linkClaims(deps, token);
   const status = await findStatus(client, claims.runId, { showInput: true });
   if (!status)
     throw new NotFoundError("The run this link belongs to does not exist (any more).", { code: "unknown-run" });
@@ -118,10 +146,8 @@ async function check(deps: ApprovalDeps, client: DurableClient, token: string, w
     });
   if (!pending.approvers.includes(claims.approver.toLowerCase()))
     throw new ForbiddenError("This link's approver may not decide on this request.", { code: "not-an-approver" });
-  if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
-    throw new ConflictError("You have already decided on this request; a link can be used once.", {
-      code: "already-decided",
-    });
+  const counted = pending.decided.find((d) => d.approver === claims.approver.toLowerCase());
+  if (counted) throw alreadyDecided(counted.choice);
   return {
     claims,
     pending,
@@ -202,7 +228,10 @@ function isSelfApproval(checked: Checked, decision: string): boolean {
 export const makeApprovalDecision =
   (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(deps, client, request.params.token ?? "", false);
+    const token = request.params.token ?? "";
+    const kept = await deps.claims().readClaim(claimKey(linkClaims(deps, token)));
+    if (kept !== undefined) throw alreadyDecided(claimedChoice(kept));
+    const checked = await check(deps, client, token, false);
     const text = await request.text();
     if (Buffer.byteLength(text) > MAX_FORM_BYTES)
       throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
@@ -238,6 +267,8 @@ export const makeApprovalDecision =
         event: decided,
       }),
     };
+    const claim = await deps.claims().claim(claimKey(checked.claims), JSON.stringify(decided));
+    if (!claim.created) throw alreadyDecided(claimedChoice(claim.body));
     await client.raiseEvent(checked.claims.runId, DECISION_EVENT, event);
     return htmlResponse(
       200,
