@@ -22,7 +22,13 @@ import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
 import { makeVerifyDecision } from "./activities/verifyDecision.js";
-import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
+import {
+  approvalRoute,
+  makeApprovalDecision,
+  makeApprovalLegacyLink,
+  makeApprovalPage,
+  makeApprovalShell,
+} from "./functions/approvals.js";
 import { makeGetAudit } from "./functions/audit.js";
 import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
 import { jsonRoute } from "./functions/http.js";
@@ -132,14 +138,27 @@ df.app.client.http("cancelUpgrade", {
   authLevel: "function",
   handler: jsonRoute(makeCancelUpgrade({ operators, publicBaseUrl })),
 });
-df.app.client.http("approvalPage", {
+// Approval links carry their token in the URL fragment; the page posts it in form bodies, never in a URL.
+app.http("approvalShell", {
+  route: "approvals",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeApprovalShell(),
+});
+df.app.client.http("approvalLegacyLink", {
   route: "approvals/{token}",
   methods: ["GET"],
+  authLevel: "anonymous",
+  handler: approvalRoute(makeApprovalLegacyLink({ signingKey, publicBaseUrl, claims })),
+});
+df.app.client.http("approvalPage", {
+  route: "approvals/view",
+  methods: ["POST"],
   authLevel: "anonymous",
   handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl, claims })),
 });
 df.app.client.http("approvalDecision", {
-  route: "approvals/{token}",
+  route: "approvals",
   methods: ["POST"],
   authLevel: "anonymous",
   handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl, claims })),

@@ -1,7 +1,11 @@
 /**
- * The approval link. GET shows the question, the plan and the evidence and changes nothing (mail scanners open
- * every link); POST records the decision, after checking the signature, the expiry, that the run still waits for
- * this very request, that this approver may decide and has not yet, and the signed-in identity when there is one.
+ * The approval link, `/api/approvals#<token>`: the token rides in the fragment, which browsers never send, so it
+ * never appears in a request line (request telemetry keeps paths and queries). `GET /api/approvals` is a static page
+ * whose script posts the fragment in a form body to `POST /api/approvals/view`, which shows the question, the plan
+ * and the evidence and changes nothing; `POST /api/approvals` (token and decision in the body) records the decision,
+ * after checking the signature, the expiry, that the run still waits for this very request of this kind, that this
+ * approver may decide and has not yet, and the signed-in identity when there is one. Links of the older form
+ * (`GET /api/approvals/<token>`) are sent on to the fragment form; no GET ever decides.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
@@ -19,7 +23,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
 } from "../lib/errors.js";
-import { runUrl } from "../lib/workflow/links.js";
+import { approvalUrl, runUrl } from "../lib/workflow/links.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
@@ -29,6 +33,7 @@ import { fetchHistory, findStatus } from "./durable.js";
 import { clientAddress, clientPrincipal, logUnexpected } from "./http.js";
 
 const FormSchema = z.strictObject({
+  token: z.string().max(2048),
   decision: z.string().min(1).max(40),
   reason: z.string().max(2000).optional(),
 });
@@ -175,7 +180,8 @@ const PAGE = `<h1><%= it.title %></h1>
 <tr><th scope="row">Queues</th><td><%= it.queues %></td></tr>
 </table></div><% } %>
 <h2>Your decision</h2>
-<form method="post" class="card">
+<form method="post" action="../approvals" class="card">
+<input type="hidden" name="token" value="<%= it.token %>">
 <label for="reason">Reason (recorded in the run's history)</label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
 <% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= choice.charAt(0).toUpperCase() + choice.slice(1) %></button><% }) %>
@@ -188,10 +194,55 @@ function queuesEvidence(view: RunView): string {
   return stage?.note ?? "not checked yet";
 }
 
+/** The form body (at most MAX_FORM_BYTES) and the token in it. */
+async function readForm(request: HttpRequest): Promise<{ fields: URLSearchParams; token: string }> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_FORM_BYTES)
+    throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
+  const fields = new URLSearchParams(text);
+  return { fields, token: fields.getAll("token").at(-1) ?? "" };
+}
+
+const SHELL = `<h1>Opening your decision page</h1>
+<p id="opening" class="notice">Opening the page your e-mailed link points to…</p>
+<form id="open" method="post" action="approvals/view" class="card">
+<label for="token">The code after <code>#</code> in your e-mailed link</label>
+<input id="token" name="token" autocomplete="off" required>
+<button type="submit" class="primary">Open</button>
+</form>`;
+
+// Reads the token from the fragment, removes it from the address bar and history, and posts it in a form body.
+const SHELL_SCRIPT = `(function () {
+  var token = location.hash.slice(1);
+  history.replaceState(null, "", location.pathname);
+  if (!token) { document.getElementById("opening").textContent = "This page opens from the link in your e-mail."; return; }
+  var form = document.getElementById("open");
+  form.elements.token.value = decodeURIComponent(token);
+  form.submit();
+})();`;
+
+/** `GET /api/approvals`: the same static page for everyone; the token never reaches the server in a URL. */
+export const makeApprovalShell = () => (): Promise<HttpResponseInit> =>
+  Promise.resolve(htmlResponse(200, "Decision", SHELL, { script: SHELL_SCRIPT }));
+
+/** `GET /api/approvals/<token>` (links mailed before the fragment form): sent on to the fragment form, never decides. */
+export const makeApprovalLegacyLink =
+  (deps: ApprovalDeps) =>
+  (request: HttpRequest): Promise<HttpResponseInit> => {
+    const token = request.params.token ?? "";
+    linkClaims(deps, token);
+    return Promise.resolve({
+      status: 303,
+      headers: { location: approvalUrl(deps.publicBaseUrl(), token), "cache-control": "no-store" },
+    });
+  };
+
+/** `POST /api/approvals/view` with the token in the body: the question, the plan and the evidence. */
 export const makeApprovalPage =
   (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(deps, client, request.params.token ?? "", true);
+    const { token } = await readForm(request);
+    const checked = await check(deps, client, token, true);
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
@@ -205,6 +256,7 @@ export const makeApprovalPage =
         view: checked.view,
         pending: checked.pending,
         approver: checked.claims.approver,
+        token,
         plan,
         diff: plan ? diffLines(plan.diff) : [],
         downtime: plan?.expectedDowntimeMinutes,
@@ -228,14 +280,11 @@ function isSelfApproval(checked: Checked, decision: string): boolean {
 export const makeApprovalDecision =
   (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const token = request.params.token ?? "";
+    const { fields, token } = await readForm(request);
     const kept = await deps.claims().readClaim(claimKey(linkClaims(deps, token)));
     if (kept !== undefined) throw alreadyDecided(claimedChoice(kept));
     const checked = await check(deps, client, token, false);
-    const text = await request.text();
-    if (Buffer.byteLength(text) > MAX_FORM_BYTES)
-      throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
-    const form = FormSchema.safeParse(Object.fromEntries(new URLSearchParams(text)));
+    const form = FormSchema.safeParse(Object.fromEntries(fields));
     if (!form.success || !checked.pending.choices.includes(form.data.decision))
       throw new InputError(`Choose one of: ${checked.pending.choices.join(", ")}.`, { code: "invalid-decision" });
     if (isSelfApproval(checked, form.data.decision))

@@ -15,6 +15,7 @@ import {
   deploymentKey,
   fetchText,
   linkOf,
+  openLink,
   postDecision,
   raisedDecisions,
   signedWith,
@@ -48,7 +49,7 @@ describe("an approval link that is not exactly the one mailed", () => {
 
   /** GET and POST of `token` both answer `status`, and nothing about the run changes. */
   async function refused(forged: string, status: number, title: RegExp): Promise<void> {
-    const page = await fetchText(linkOf(demo, forged));
+    const page = await openLink(linkOf(demo, forged));
     const post = await postDecision(linkOf(demo, forged), { decision: "approve", reason: "forged" });
     for (const reply of [page, post]) {
       expect(reply.status).toBe(status);
@@ -112,9 +113,12 @@ describe("an approval link that is not exactly the one mailed", () => {
     await refused(signedWith(key, { ...claims, req: "another-request" }), 409, /No longer waiting/);
   });
 
-  it("GET and HEAD, many times, change nothing: no decision in history, the run still waits", async () => {
+  it("opening the link (GET, HEAD, the page's view), many times, changes nothing: the run still waits", async () => {
     for (let i = 0; i < 15; i++) {
-      const page = await fetchText(link);
+      const shell = await fetchText(link);
+      expect(shell.status).toBe(200);
+      expect(shell.headers.get("cache-control")).toBe("no-store");
+      const page = await openLink(link);
       expect(page.status).toBe(200);
       expect(page.text).toContain('<form method="post"');
       expect(page.headers.get("referrer-policy")).toBe("no-referrer");
@@ -197,7 +201,7 @@ describe("a link of one run used while another waits", () => {
       linkOf(demo, signedWith(key, { ...aClaims, run: b.id })),
       linkOf(demo, tampered(tokenOf(a.link), { run: b.id, req: bClaims.req })),
     ]) {
-      const page = await fetchText(forged);
+      const page = await openLink(forged);
       const post = await postDecision(forged, { decision: "approve" });
       for (const reply of [page, post]) {
         expect([403, 409]).toContain(reply.status);
@@ -224,7 +228,7 @@ describe("a link past its deadline on the virtual clock", () => {
     expect(run.status).toBe("rejected");
     expect(run.reason).toContain("timeout counts as rejection");
     // The route checks `exp` against wall time; on the virtual clock the run's own deadline is what refuses it.
-    for (const reply of [await fetchText(link), await postDecision(link, { decision: "approve" })]) {
+    for (const reply of [await openLink(link), await postDecision(link, { decision: "approve" })]) {
       expect(reply.status).toBe(409);
       expect(reply.text).toContain("Nothing was changed.");
     }

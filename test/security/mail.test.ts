@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { sendWithRetry } from "../../activities/mailing.js";
 import type { MailMessage, MailSendResult, MailTransport } from "../../lib/mail/index.js";
 import { APPROVER, approve, startDemo, type Demo } from "../e2e/harness.js";
-import { awaitingApproval, fetchText, postDecision } from "./support.js";
+import { awaitingApproval, openLink, postDecision } from "./support.js";
 
 const SCRIPT = `<script>alert("x")</script>`;
 const IMG = `<img src=x onerror="alert(1)">`;
@@ -102,7 +102,7 @@ describe("text typed by people stays text", () => {
     expect(request.text).toContain(`Requested by ${SCRIPT}.`);
     expect(request.html).toContain("Requested by &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;.");
 
-    const page = await fetchText(link);
+    const page = await openLink(link);
     expect(page.status).toBe(200);
     expect(page.text).not.toMatch(/<script|<img/i);
 
@@ -120,7 +120,7 @@ describe("text typed by people stays text", () => {
     demo = await startDemo({ scenario: BASIC });
     const values = `application:\n  cluedin:\n    annotations:\n      note: '${SCRIPT}${IMG}'\n`;
     const { id, link } = await awaitingApproval(demo, APPROVER, "2024.12.02", { values });
-    const page = await fetchText(link);
+    const page = await openLink(link);
     expect(page.status).toBe(200);
     expect(page.text).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(page.text).not.toMatch(/<script|<img/i);

@@ -53,10 +53,9 @@ function fakeClient(
 const post = (link: string, form: Record<string, string>) =>
   new azf.HttpRequest({
     method: "POST",
-    url: `http://localhost/api/approvals/${encodeURIComponent(link)}`,
-    params: { token: link },
+    url: "http://localhost/api/approvals",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: { string: new URLSearchParams(form).toString() },
+    body: { string: new URLSearchParams({ token: link, ...form }).toString() },
   });
 
 /** The page a route answered with (htmlResponse sets a string body). */
@@ -120,7 +119,12 @@ describe("approvalRoute", () => {
     const { client } = fakeClient(() => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.7:443")));
     const logged: string[] = [];
     const page = await approvalRoute(makeApprovalPage(freshDeps()))(
-      new azf.HttpRequest({ method: "GET", url: "http://localhost/api/approvals/x", params: { token: token() } }),
+      new azf.HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/approvals/view",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: { string: new URLSearchParams({ token: token() }).toString() },
+      }),
       client,
       context(logged),
     );
