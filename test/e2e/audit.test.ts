@@ -138,6 +138,8 @@ describe("OpenAPI document", () => {
         "/api/upgrades/{id}",
         "/api/upgrades/{id}/cancel",
         "/api/upgrades/{id}/audit",
+        "/api/approvals",
+        "/api/approvals/view",
         "/api/approvals/{token}",
         "/api/dashboard",
         "/api/dashboard/runs/{id}",
