@@ -21,7 +21,14 @@ import { makeRunPreChecks } from "./activities/runPreChecks.js";
 import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
-import { approvalRoute, makeApprovalDecision, makeApprovalPage } from "./functions/approvals.js";
+import { makeVerifyDecision } from "./activities/verifyDecision.js";
+import {
+  approvalRoute,
+  makeApprovalDecision,
+  makeApprovalLegacyLink,
+  makeApprovalPage,
+  makeApprovalShell,
+} from "./functions/approvals.js";
 import { makeGetAudit } from "./functions/audit.js";
 import { makeDashboard, makeDashboardOutbox, makeDashboardRun } from "./functions/dashboard.js";
 import { jsonRoute, type CallerTrust } from "./functions/http.js";
@@ -63,6 +70,7 @@ const activities: WorkflowActivities = {
   prepareValues: activity(ACTIVITIES.prepareValues, makePrepareValues(services)),
   runPreChecks: activity(ACTIVITIES.runPreChecks, makeRunPreChecks(services)),
   requestDecision: activity(ACTIVITIES.requestDecision, makeRequestDecision(services)),
+  verifyDecision: activity(ACTIVITIES.verifyDecision, makeVerifyDecision(services)),
   notify: activity(ACTIVITIES.notify, makeNotify(services)),
   startHelmUpgrade: activity(ACTIVITIES.startHelmUpgrade, makeStartHelmUpgrade(services)),
   startHelmRollback: activity(ACTIVITIES.startHelmRollback, makeStartHelmRollback(services)),
@@ -107,6 +115,7 @@ const cluster = (name: string) => services().cluster(name);
 const signingKey = () => services().signingKey;
 const outboxDir = () => (settings().MAIL_DRIVER === "outbox" ? settings().MAIL_OUTBOX_DIR : undefined);
 const archived = (id: string) => services().audit.read(id);
+const claims = () => services().audit;
 
 // JSON routes throw lib/errors.ts errors and jsonRoute answers them; approval links answer people in HTML.
 // Start, cancel and plan need a function key in Azure; approval links carry their own signed capability.
@@ -134,17 +143,30 @@ df.app.client.http("cancelUpgrade", {
   authLevel: "function",
   handler: jsonRoute(makeCancelUpgrade({ operators, trust, publicBaseUrl })),
 });
-df.app.client.http("approvalPage", {
+// Approval links carry their token in the URL fragment; the page posts it in form bodies, never in a URL.
+app.http("approvalShell", {
+  route: "approvals",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeApprovalShell(),
+});
+df.app.client.http("approvalLegacyLink", {
   route: "approvals/{token}",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl, trust })),
+  handler: approvalRoute(makeApprovalLegacyLink({ signingKey, publicBaseUrl, claims, trust })),
 });
-df.app.client.http("approvalDecision", {
-  route: "approvals/{token}",
+df.app.client.http("approvalPage", {
+  route: "approvals/view",
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl, trust })),
+  handler: approvalRoute(makeApprovalPage({ signingKey, publicBaseUrl, claims, trust })),
+});
+df.app.client.http("approvalDecision", {
+  route: "approvals",
+  methods: ["POST"],
+  authLevel: "anonymous",
+  handler: approvalRoute(makeApprovalDecision({ signingKey, publicBaseUrl, claims, trust })),
 });
 df.app.client.http("getAudit", {
   route: "upgrades/{id}/audit",

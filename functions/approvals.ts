@@ -1,12 +1,18 @@
 /**
- * The approval link. GET shows the question, the plan and the evidence and changes nothing (mail scanners open
- * every link); POST records the decision, after checking the signature, the expiry, that the run still waits for
- * this very request, that this approver may decide and has not yet, and the signed-in identity when there is one.
+ * The approval link, `/api/approvals#<token>`: the token rides in the fragment, which browsers never send, so it
+ * never appears in a request line (request telemetry keeps paths and queries). `GET /api/approvals` is a static page
+ * whose script posts the fragment in a form body to `POST /api/approvals/view`, which shows the question, the plan
+ * and the evidence and changes nothing; `POST /api/approvals` (token and decision in the body) records the decision,
+ * after checking the signature, the expiry, that the run still waits for this very request of this kind, that this
+ * approver may decide and has not yet, and the signed-in identity when there is one. Links of the older form
+ * (`GET /api/approvals/<token>`) are sent on to the fragment form; no GET ever decides.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { DurableClient } from "durable-functions";
 import { z } from "zod";
+import { signDecision } from "../lib/approvals/decision.js";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
+import type { AuditSink } from "../lib/audit/index.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
 import {
   ConflictError,
@@ -17,7 +23,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
 } from "../lib/errors.js";
-import { runUrl } from "../lib/workflow/links.js";
+import { approvalUrl, runUrl } from "../lib/workflow/links.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
@@ -27,6 +33,7 @@ import { fetchHistory, findStatus } from "./durable.js";
 import { clientAddress, clientPrincipal, logUnexpected, type CallerTrust } from "./http.js";
 
 const FormSchema = z.strictObject({
+  token: z.string().max(2048),
   decision: z.string().min(1).max(40),
   reason: z.string().max(2000).optional(),
 });
@@ -43,6 +50,8 @@ export interface ApprovalDeps {
   publicBaseUrl(): string;
   /** What the app may believe about callers; without it, no caller header is believed. */
   trust?(): CallerTrust;
+  /** Where each person's decision is claimed once (the audit sink's write-once store). */
+  claims(): Pick<AuditSink, "claim" | "readClaim">;
 }
 
 interface Checked {
@@ -97,14 +106,39 @@ export function approvalRoute(
   };
 }
 
-/** The link's claims and the run's state, when the run waits for this very request from this approver. */
-async function check(deps: ApprovalDeps, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+function linkClaims(deps: ApprovalDeps, token: string): ApprovalClaims {
   const verified = verifyApprovalToken(deps.signingKey(), token, new Date());
   if (!verified.ok)
     throw verified.reason === "expired"
       ? new GoneError(verified.message, { code: "link-expired" })
       : new ForbiddenError(verified.message, { code: "invalid-link" });
-  const { claims } = verified;
+  return verified.claims;
+}
+
+const alreadyDecided = (choice: string): ConflictError =>
+  new ConflictError(`Already decided: ${choice}. Your decision on this request was recorded; a link counts once.`, {
+    code: "already-decided",
+  });
+
+/** One claim per (run, request, approver): the first press that claims it is the decision that is raised. */
+const claimKey = (claims: ApprovalClaims): string =>
+  JSON.stringify(["decision", claims.runId, claims.requestId, claims.approver.toLowerCase()]);
+
+const ClaimSchema = z.object({ choice: z.string() });
+
+function claimedChoice(body: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return ClaimSchema.safeParse(json).data?.choice ?? "unknown";
+}
+
+/** The link's claims and the run's state, when the run waits for this very request from this approver. */
+async function check(deps: ApprovalDeps, client: DurableClient, token: string, withHistory: boolean): Promise<Checked> {
+  const claims = linkClaims(deps, token);
   const status = await findStatus(client, claims.runId, { showInput: true });
   if (!status)
     throw new NotFoundError("The run this link belongs to does not exist (any more).", { code: "unknown-run" });
@@ -115,12 +149,14 @@ async function check(deps: ApprovalDeps, client: DurableClient, token: string, w
       "This run is not waiting for this decision any more: it was decided, timed out, or the run moved on.",
       { code: "not-waiting" },
     );
+  if (claims.kind !== pending.kind)
+    throw new ForbiddenError(`This link is for a ${claims.kind} decision; the run waits for a ${pending.kind} one.`, {
+      code: "invalid-link",
+    });
   if (!pending.approvers.includes(claims.approver.toLowerCase()))
     throw new ForbiddenError("This link's approver may not decide on this request.", { code: "not-an-approver" });
-  if (pending.decided.some((d) => d.approver === claims.approver.toLowerCase()))
-    throw new ConflictError("You have already decided on this request; a link can be used once.", {
-      code: "already-decided",
-    });
+  const counted = pending.decided.find((d) => d.approver === claims.approver.toLowerCase());
+  if (counted) throw alreadyDecided(counted.choice);
   return {
     claims,
     pending,
@@ -148,7 +184,8 @@ const PAGE = `<h1><%= it.title %></h1>
 <tr><th scope="row">Queues</th><td><%= it.queues %></td></tr>
 </table></div><% } %>
 <h2>Your decision</h2>
-<form method="post" class="card">
+<form method="post" action="../approvals" class="card">
+<input type="hidden" name="token" value="<%= it.token %>">
 <label for="reason">Reason (recorded in the run's history)</label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
 <% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= choice.charAt(0).toUpperCase() + choice.slice(1) %></button><% }) %>
@@ -161,10 +198,55 @@ function queuesEvidence(view: RunView): string {
   return stage?.note ?? "not checked yet";
 }
 
+/** The form body (at most MAX_FORM_BYTES) and the token in it. */
+async function readForm(request: HttpRequest): Promise<{ fields: URLSearchParams; token: string }> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_FORM_BYTES)
+    throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
+  const fields = new URLSearchParams(text);
+  return { fields, token: fields.getAll("token").at(-1) ?? "" };
+}
+
+const SHELL = `<h1>Opening your decision page</h1>
+<p id="opening" class="notice">Opening the page your e-mailed link points to…</p>
+<form id="open" method="post" action="approvals/view" class="card">
+<label for="token">The code after <code>#</code> in your e-mailed link</label>
+<input id="token" name="token" autocomplete="off" required>
+<button type="submit" class="primary">Open</button>
+</form>`;
+
+// Reads the token from the fragment, removes it from the address bar and history, and posts it in a form body.
+const SHELL_SCRIPT = `(function () {
+  var token = location.hash.slice(1);
+  history.replaceState(null, "", location.pathname);
+  if (!token) { document.getElementById("opening").textContent = "This page opens from the link in your e-mail."; return; }
+  var form = document.getElementById("open");
+  form.elements.token.value = decodeURIComponent(token);
+  form.submit();
+})();`;
+
+/** `GET /api/approvals`: the same static page for everyone; the token never reaches the server in a URL. */
+export const makeApprovalShell = () => (): Promise<HttpResponseInit> =>
+  Promise.resolve(htmlResponse(200, "Decision", SHELL, { script: SHELL_SCRIPT }));
+
+/** `GET /api/approvals/<token>` (links mailed before the fragment form): sent on to the fragment form, never decides. */
+export const makeApprovalLegacyLink =
+  (deps: ApprovalDeps) =>
+  (request: HttpRequest): Promise<HttpResponseInit> => {
+    const token = request.params.token ?? "";
+    linkClaims(deps, token);
+    return Promise.resolve({
+      status: 303,
+      headers: { location: approvalUrl(deps.publicBaseUrl(), token), "cache-control": "no-store" },
+    });
+  };
+
+/** `POST /api/approvals/view` with the token in the body: the question, the plan and the evidence. */
 export const makeApprovalPage =
   (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(deps, client, request.params.token ?? "", true);
+    const { token } = await readForm(request);
+    const checked = await check(deps, client, token, true);
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
@@ -178,6 +260,7 @@ export const makeApprovalPage =
         view: checked.view,
         pending: checked.pending,
         approver: checked.claims.approver,
+        token,
         plan,
         diff: plan ? diffLines(plan.diff) : [],
         downtime: plan?.expectedDowntimeMinutes,
@@ -201,11 +284,11 @@ function isSelfApproval(checked: Checked, decision: string): boolean {
 export const makeApprovalDecision =
   (deps: ApprovalDeps) =>
   async (request: HttpRequest, client: DurableClient): Promise<HttpResponseInit> => {
-    const checked = await check(deps, client, request.params.token ?? "", false);
-    const text = await request.text();
-    if (Buffer.byteLength(text) > MAX_FORM_BYTES)
-      throw new PayloadTooLargeError("The form is too large.", { code: "form-too-large" });
-    const form = FormSchema.safeParse(Object.fromEntries(new URLSearchParams(text)));
+    const { fields, token } = await readForm(request);
+    const kept = await deps.claims().readClaim(claimKey(linkClaims(deps, token)));
+    if (kept !== undefined) throw alreadyDecided(claimedChoice(kept));
+    const checked = await check(deps, client, token, false);
+    const form = FormSchema.safeParse(Object.fromEntries(fields));
     if (!form.success || !checked.pending.choices.includes(form.data.decision))
       throw new InputError(`Choose one of: ${checked.pending.choices.join(", ")}.`, { code: "invalid-decision" });
     if (isSelfApproval(checked, form.data.decision))
@@ -221,7 +304,7 @@ export const makeApprovalDecision =
         { code: "wrong-account" },
       );
     const address = clientAddress(request, trust);
-    const event: DecisionEvent = {
+    const decided: DecisionEvent = {
       requestId: checked.claims.requestId,
       approver: checked.claims.approver.toLowerCase(),
       choice: form.data.decision,
@@ -230,6 +313,16 @@ export const makeApprovalDecision =
       ...(principal ? { principal: `${principal.provider}:${principal.name}` } : {}),
       ...(address ? { clientAddress: address } : {}),
     };
+    const event: DecisionEvent = {
+      ...decided,
+      signature: signDecision(deps.signingKey(), {
+        runId: checked.claims.runId,
+        kind: checked.pending.kind,
+        event: decided,
+      }),
+    };
+    const claim = await deps.claims().claim(claimKey(checked.claims), JSON.stringify(decided));
+    if (!claim.created) throw alreadyDecided(claimedChoice(claim.body));
     await client.raiseEvent(checked.claims.runId, DECISION_EVENT, event);
     return htmlResponse(
       200,

@@ -290,38 +290,69 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
-      "/api/approvals/{token}": {
+      "/api/approvals": {
         get: {
-          summary: "The decision page behind an e-mailed link (changes nothing)",
-          parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }],
-          responses: {
-            "200": { description: "the page", content: html },
-            "403": { description: "invalid link", content: html },
-            "404": { description: "unknown run", content: html },
-            "409": { description: "no longer waiting", content: html },
-            "410": { description: "expired", content: html },
-          },
+          summary:
+            "The page an e-mailed link (/api/approvals#<token>) opens: its script posts the fragment's token to /api/approvals/view",
+          responses: { "200": { description: "the page", content: html } },
         },
         post: {
-          summary: "Record a decision",
-          parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }],
+          summary: "Record a decision (the token in the body, never in the URL)",
           requestBody: {
             required: true,
             content: {
               "application/x-www-form-urlencoded": {
                 schema: {
                   type: "object",
-                  properties: { decision: { type: "string" }, reason: { type: "string", maxLength: 2000 } },
-                  required: ["decision"],
+                  properties: {
+                    token: { type: "string" },
+                    decision: { type: "string" },
+                    reason: { type: "string", maxLength: 2000 },
+                  },
+                  required: ["token", "decision"],
                 },
               },
             },
           },
           responses: {
-            "200": { description: "recorded", content: html },
+            "200": { description: "recorded: this press is the decision that counts", content: html },
             "400": { description: "not a choice of this request", content: html },
             "403": { description: "invalid link or wrong account", content: html },
+            "409": {
+              description: "already decided (names the choice that counted) or no longer waiting",
+              content: html,
+            },
+            "410": { description: "expired", content: html },
+          },
+        },
+      },
+      "/api/approvals/view": {
+        post: {
+          summary: "The decision page for the token in the body (changes nothing)",
+          requestBody: {
+            required: true,
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: { type: "object", properties: { token: { type: "string" } }, required: ["token"] },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "the page", content: html },
+            "403": { description: "invalid link", content: html },
+            "404": { description: "unknown run", content: html },
             "409": { description: "already decided or no longer waiting", content: html },
+            "410": { description: "expired", content: html },
+          },
+        },
+      },
+      "/api/approvals/{token}": {
+        get: {
+          summary: "A link of the older form: sent on to /api/approvals#<token> (changes nothing)",
+          parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "303": { description: "to the fragment form of the link" },
+            "403": { description: "invalid link", content: html },
             "410": { description: "expired", content: html },
           },
         },

@@ -82,6 +82,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
       selfApproval: policy?.selfApproval ?? false,
       asked: evidence.asked,
       decisions: evidence.decisions.length > 0 ? evidence.decisions : resource.approvals.decisions,
+      ...(evidence.refusedDecisions?.length ? { refused: evidence.refusedDecisions } : {}),
     },
     stages,
     helm: {

@@ -96,6 +96,16 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
           ]),
         ),
   );
+  const refused = record.approvals.refused ?? [];
+  if (refused.length > 0) {
+    out.push("Refused, not counted: decisions without the approval route's valid signature.");
+    out.push(
+      table(
+        ["Decision", "Claimed by", "Choice", "At", "Signature", "Why"],
+        refused.map((d) => [d.kind, d.approver, d.choice, d.decidedAt, d.signed, d.refusal]),
+      ),
+    );
+  }
 
   out.push(`${h(2)} Timeline`);
   out.push(

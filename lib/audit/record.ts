@@ -14,6 +14,7 @@ import {
   HelmCommandSchema,
   PlanEvidenceSchema,
   PreCheckEvidenceSchema,
+  RefusedDecisionSchema,
   RevisionSchema,
   VerificationSchema,
 } from "../workflow/evidence.js";
@@ -64,6 +65,8 @@ const AuditRecordBase = z.object({
     selfApproval: z.boolean(),
     asked: z.array(AskedSchema),
     decisions: z.array(DecisionSchema),
+    /** Decisions not counted because they were unsigned or their signature did not match. */
+    refused: z.array(RefusedDecisionSchema).optional(),
   }),
   stages: z.array(StageTimeSchema),
   helm: z.object({

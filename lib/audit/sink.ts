@@ -2,8 +2,10 @@
  * Where audit records are kept once a run ends: a directory locally, an Azure Blob Storage container in Azure.
  * Records are written once and never overwritten (`ifNoneMatch: "*"` on the blob, an exclusive link on disk), one
  * per run, named `<cluster>/<runId>.json`. A container with an immutability policy makes that a guarantee.
+ * The same write-once primitive keeps claims (`.claims/<sha256 of the key>.json`): the first writer of a key wins,
+ * and everyone after reads what it wrote (the approval route records each person's decision this way).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TokenCredential } from "@azure/identity";
@@ -17,10 +19,22 @@ export interface AuditWrite {
   location: string;
 }
 
+/** A write-once claim: `created` when this call wrote it, and the body kept under the key either way. */
+export interface Claim {
+  created: boolean;
+  body: string;
+}
+
 export interface AuditSink {
   write(record: AuditRecord): Promise<AuditWrite>;
   read(runId: string): Promise<AuditRecord | undefined>;
+  /** Keeps `body` under `key` unless something is kept there already; answers what is kept. */
+  claim(key: string, body: string): Promise<Claim>;
+  readClaim(key: string): Promise<string | undefined>;
 }
+
+/** Claims are named by a hash of their key: any key makes a safe name, apart from the records' `<cluster>/` names. */
+export const claimName = (key: string): string => `.claims/${createHash("sha256").update(key).digest("hex")}.json`;
 
 const SAFE_NAME = /^[a-z0-9][-a-z0-9.]*$/;
 
@@ -47,33 +61,52 @@ export class FileAuditSink implements AuditSink {
     const name = auditBlobName(record.runId, record.cluster);
     if (!name) throw new Error(`cannot name an audit record for run '${record.runId}'`);
     const file = path.join(this.options.dir, name);
-    await mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`, { flag: "wx", mode: 0o640 });
-    try {
-      // link() fails when the name exists: readers never see half a record and nothing is overwritten.
-      await link(temporary, file);
-      return { created: true, location: file };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return { created: false, location: file };
-      throw error;
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    return { created: await this.writeOnce(file, `${JSON.stringify(record, null, 2)}\n`), location: file };
   }
 
   async read(runId: string): Promise<AuditRecord | undefined> {
     const name = auditBlobName(runId);
     if (!name) return undefined;
     const file = path.join(this.options.dir, name);
-    let text: string;
+    const text = await this.readText(file);
+    return text === undefined ? undefined : parseRecord(text, file);
+  }
+
+  async claim(key: string, body: string): Promise<Claim> {
+    const file = path.join(this.options.dir, claimName(key));
+    if (await this.writeOnce(file, body)) return { created: true, body };
+    const kept = await this.readText(file);
+    if (kept === undefined) throw new Error(`the claim at ${file} vanished`);
+    return { created: false, body: kept };
+  }
+
+  readClaim(key: string): Promise<string | undefined> {
+    return this.readText(path.join(this.options.dir, claimName(key)));
+  }
+
+  /** false when the file exists: link() fails then, so readers never see half a file and nothing is overwritten. */
+  private async writeOnce(file: string, text: string): Promise<boolean> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+    await writeFile(temporary, text, { flag: "wx", mode: 0o640 });
     try {
-      text = await readFile(file, "utf8");
+      await link(temporary, file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      await rm(temporary, { force: true });
+    }
+  }
+
+  private async readText(file: string): Promise<string | undefined> {
+    try {
+      return await readFile(file, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
-    return parseRecord(text, file);
   }
 }
 
@@ -93,29 +126,48 @@ export class BlobAuditSink implements AuditSink {
     const name = auditBlobName(record.runId, record.cluster);
     if (!name) throw new Error(`cannot name an audit record for run '${record.runId}'`);
     const blob = this.container.getBlockBlobClient(name);
-    const body = `${JSON.stringify(record, null, 2)}\n`;
-    try {
-      await blob.upload(body, Buffer.byteLength(body), {
-        conditions: { ifNoneMatch: "*" },
-        blobHTTPHeaders: { blobContentType: "application/json" },
-      });
-      return { created: true, location: blob.url };
-    } catch (error) {
-      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412))
-        return { created: false, location: blob.url };
-      throw error;
-    }
+    return { created: await this.writeOnce(name, `${JSON.stringify(record, null, 2)}\n`), location: blob.url };
   }
 
   async read(runId: string): Promise<AuditRecord | undefined> {
     const name = auditBlobName(runId);
     if (!name) return undefined;
-    const blob = this.container.getBlockBlobClient(name);
+    const text = await this.readText(name);
+    return text === undefined ? undefined : parseRecord(text, this.container.getBlockBlobClient(name).url);
+  }
+
+  async claim(key: string, body: string): Promise<Claim> {
+    const name = claimName(key);
+    if (await this.writeOnce(name, body)) return { created: true, body };
+    const kept = await this.readText(name);
+    if (kept === undefined) throw new Error(`the claim ${name} vanished`);
+    return { created: false, body: kept };
+  }
+
+  readClaim(key: string): Promise<string | undefined> {
+    return this.readText(claimName(key));
+  }
+
+  /** false when the blob exists (`ifNoneMatch: "*"`): nothing is overwritten. */
+  private async writeOnce(name: string, body: string): Promise<boolean> {
     try {
-      const response = await blob.download();
+      await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: "*" },
+        blobHTTPHeaders: { blobContentType: "application/json" },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) return false;
+      throw error;
+    }
+  }
+
+  private async readText(name: string): Promise<string | undefined> {
+    try {
+      const response = await this.container.getBlockBlobClient(name).download();
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
-      return parseRecord(Buffer.concat(chunks).toString("utf8"), blob.url);
+      return Buffer.concat(chunks).toString("utf8");
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;

@@ -223,7 +223,7 @@ export function outboxPage(model: { dir: string; mails: OutboxItem[] }): string 
 const MAIL = `<h1><%= it.subject %></h1>
 <p><a href="<%= it.base %>">Back to the outbox</a></p>
 <dl class="facts card"><dt>To</dt><dd><%= it.to.join(", ") %></dd><dt>Date</dt><dd><%= it.date || "" %></dd><dt>Run</dt><dd><% if (it.run) { %><a href="<%= it.runHref %>"><%= it.run %></a><% } else { %>–<% } %></dd></dl>
-<% if (it.links.length) { %><h2>Links in this e-mail</h2><ul><% it.links.forEach(function(l){ %><li><a href="<%= l %>"><%= l.includes("/api/approvals/") ? "Open the decision page" : l %></a></li><% }) %></ul><% } %>
+<% if (it.links.length) { %><h2>Links in this e-mail</h2><ul><% it.links.forEach(function(l){ %><li><a href="<%= l %>"><%= l.includes("/api/approvals") ? "Open the decision page" : l %></a></li><% }) %></ul><% } %>
 <h2>Text</h2><pre><%= it.text %></pre>`;
 
 /** Addresses in a mail's text that point at this app or anywhere else over http(s). */

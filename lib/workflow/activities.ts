@@ -19,7 +19,7 @@ import type {
   ReadReleaseResult,
   StartCommandResult,
 } from "./contracts.js";
-import { DecisionKindSchema, RUN_STATUSES } from "./model.js";
+import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
 
 /** A handler as the composition root wires it: its input already parsed by the definition's schema. */
 export type ActivityHandler<D> = (input: ParsedInputOf<D>, context: InvocationContext) => Promise<ResultOf<D>>;
@@ -82,6 +82,10 @@ export const ACTIVITIES = {
         requestedBy: z.string().max(320),
       }),
     }),
+  ),
+  verifyDecision: define<VerifyDecisionResult>()(
+    "verifyDecision",
+    z.object({ runId, kind: DecisionKindSchema, event: DecisionEventSchema }),
   ),
   notify: define<NotifyResult>()(
     "notify",
@@ -146,6 +150,9 @@ export const ACTIVITIES = {
     }),
   ),
 } as const;
+
+/** Whether a decision event carries the approval route's signature; the orchestration counts only those. */
+export type VerifyDecisionResult = { ok: true } | { ok: false; reason: "unsigned" | "invalid"; message: string };
 
 export type ArchiveRunResult =
   { ok: true; created: boolean; location: string; downtimeMs?: number } | { ok: false; reason: string };

@@ -113,7 +113,12 @@ export const DecisionSchema = z.object({
   reason: text.optional(),
   principal: z.string().optional(),
   clientAddress: z.string().optional(),
+  /** What the signature check found; absent on runs that predate signed decisions. */
+  signed: z.enum(["verified", "unsigned", "invalid"]).optional(),
 });
+
+/** A decision the run refused to count, and why. */
+export const RefusedDecisionSchema = DecisionSchema.extend({ refusal: text });
 
 export const EventSchema = z.object({ at: iso, message: text });
 
@@ -123,6 +128,8 @@ export const RunEvidenceSchema = z.object({
   plan: PlanEvidenceSchema.optional(),
   /** Every counted decision with its whole reason (the view keeps a shortened one). */
   decisions: z.array(DecisionSchema),
+  /** Decisions refused because their signature was missing or did not match (raised around the approval route). */
+  refusedDecisions: z.array(RefusedDecisionSchema).optional(),
   /** Every event of the run, whole (the view keeps the newest few, shortened). */
   events: z.array(EventSchema),
   preChecks: PreCheckEvidenceSchema.optional(),
@@ -147,6 +154,7 @@ export type DataUpgradeEvidence = z.infer<typeof DataUpgradeEvidenceSchema>;
 export type Verification = z.infer<typeof VerificationSchema>;
 export type PlanEvidence = z.infer<typeof PlanEvidenceSchema>;
 export type RunEvidence = z.infer<typeof RunEvidenceSchema>;
+export type RefusedDecision = z.infer<typeof RefusedDecisionSchema>;
 
 export const emptyEvidence = (): RunEvidence => ({
   decisions: [],

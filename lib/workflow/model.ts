@@ -76,6 +76,8 @@ export const DecisionEventSchema = z.object({
   decidedAt: z.string().max(40),
   principal: z.string().max(320).optional(),
   clientAddress: z.string().max(100).optional(),
+  /** The approval route's signature (lib/approvals/decision.ts); without a valid one the event is refused. */
+  signature: z.string().max(100).optional(),
 });
 export type DecisionEvent = z.infer<typeof DecisionEventSchema>;
 
@@ -112,8 +114,17 @@ export interface RunView {
   events: RunEvent[];
 }
 
-/** A counted decision as the run records it: the event that was raised, and the kind of request it answered. */
-export type DecisionRecord = DecisionEvent & { kind: DecisionKind };
+/** Whether a decision's signature was checked and held (`verified`), was missing, or did not match. */
+export type DecisionSigned = "verified" | "unsigned" | "invalid";
+
+/**
+ * A decision as the run records it: the event that was raised (without its signature), the kind of request it
+ * answered, and what the signature check found (absent on runs that predate signed decisions).
+ */
+export type DecisionRecord = Omit<DecisionEvent, "signature"> & {
+  kind: DecisionKind;
+  signed?: DecisionSigned | undefined;
+};
 
 /**
  * What the view keeps, so that custom status stays far under the host's 16 KB of UTF-16 whatever people type: the

@@ -5,7 +5,14 @@
 import type { Task, TimerTask } from "durable-functions";
 import type { DecisionRequestResult } from "../../lib/workflow/contracts.js";
 import { newPendingDecision, stillToDecide, tallyDecision } from "../../lib/workflow/decisions.js";
-import { DecisionEventSchema, type DecisionKind, type PendingDecision } from "../../lib/workflow/model.js";
+import {
+  DecisionEventSchema,
+  type DecisionEvent,
+  type DecisionKind,
+  type DecisionSigned,
+  type PendingDecision,
+} from "../../lib/workflow/model.js";
+import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
 import { call, type Flow } from "../calls.js";
 import { describeError } from "./errors.js";
 import type { UpgradeRun } from "./run.js";
@@ -99,7 +106,9 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
       run.record.event("a malformed decision was ignored");
       continue;
     }
-    const event = raised.data;
+    const { signature: _signature, ...event } = raised.data;
+    const signed = yield* checkSignature(run, kind, raised.data);
+    if (signed === "unsigned" || signed === "invalid") continue;
     const tally = tallyDecision(pending, event, {
       selfApproval: policy.selfApproval,
       ...(run.input.requestedBy.email ? { requester: run.input.requestedBy.email } : {}),
@@ -109,11 +118,27 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
       continue;
     }
     pending = tally.pending;
-    run.record.decision({ kind, ...event });
+    run.record.decision({ kind, ...event, ...(signed ? { signed } : {}) });
     run.record.event(`${event.approver} chose ${event.choice}${event.reason ? `: ${event.reason}` : ""}`);
     if (tally.kind === "decided") return settle({ choice: tally.choice, timedOut: false });
     run.record.pending(pending);
   }
+}
+
+/**
+ * Has an activity check the event's signature (the orchestration holds no key); an event without the approval
+ * route's signature is refused and recorded. Undefined for runs started before decisions were signed.
+ */
+function* checkSignature(run: UpgradeRun, kind: DecisionKind, event: DecisionEvent): Flow<DecisionSigned | undefined> {
+  if (!startedAtLeast(run.context.df.version, BEHAVIOUR_SINCE.signedDecisions)) return undefined;
+  const check = yield* call(run.activities.verifyDecision, { runId: run.id, kind, event });
+  if (check.ok) return "verified";
+  const { signature: _signature, ...claimed } = event;
+  run.record.refusedDecision({ kind, ...claimed, signed: check.reason, refusal: check.message });
+  run.record.event(
+    `decision refused (${check.reason}): ${check.message}; claimed ${event.approver} chose ${event.choice}`,
+  );
+  return check.reason;
 }
 
 /** Sends each person their own link (made and mailed by the activity, never seen here); a failure is recorded. */

@@ -19,6 +19,7 @@ import {
   type EmailSent,
   planEvidence,
   type HelmCommand,
+  type RefusedDecision,
   type RunEvidence,
   type Verification,
 } from "../../lib/workflow/evidence.js";
@@ -122,6 +123,11 @@ export class RunRecorder {
     this.view = { ...this.view, decisions: [...this.view.decisions, shown] };
     this.proof = { ...this.proof, decisions: [...this.proof.decisions, record] };
     this.publish();
+  }
+
+  /** A decision not counted because its signature was missing or wrong: kept whole in the evidence for the audit. */
+  refusedDecision(record: RefusedDecision): void {
+    this.proof = { ...this.proof, refusedDecisions: [...(this.proof.refusedDecisions ?? []), record] };
   }
 
   /** An event: shortened among the view's newest, whole in the evidence. */

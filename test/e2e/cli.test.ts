@@ -57,13 +57,18 @@ async function decide(id: string, decision: "approve" | "reject"): Promise<void>
   for (let attempt = 0; attempt < 100; attempt++) {
     const link = (await readOutbox(app.outboxDir))
       .filter((m) => m.headers["X-CluedIn-Upgrade-Run"] === id && m.to.includes(APPROVER))
-      .flatMap((m) => m.text.match(/https?:\/\/\S+\/api\/approvals\/[A-Za-z0-9._%-]+/g) ?? [])
+      .flatMap((m) => m.text.match(/https?:\/\/\S+\/api\/approvals#[A-Za-z0-9._%-]+/g) ?? [])
       .at(-1);
     if (link) {
-      const reply = await fetch(link, {
+      const [target = "", token = ""] = link.split("#");
+      const reply = await fetch(target, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ decision, reason: `CLI test ${decision}` }).toString(),
+        body: new URLSearchParams({
+          token: decodeURIComponent(token),
+          decision,
+          reason: `CLI test ${decision}`,
+        }).toString(),
       });
       if (reply.status === 200) return;
     }

@@ -101,11 +101,15 @@ export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "
     links: async (id, approver) =>
       (await mails())
         .filter((m) => m.headers["X-CluedIn-Upgrade-Run"] === id && m.to.includes(approver))
-        .flatMap((m) => [...m.text.matchAll(/https?:\/\/\S+\/api\/approvals\/[A-Za-z0-9._%-]+/g)].map((x) => x[0])),
+        .flatMap((m) => [...m.text.matchAll(/https?:\/\/\S+\/api\/approvals#[A-Za-z0-9._%-]+/g)].map((x) => x[0])),
+    // What the decision page posts: the token from the link's fragment, in the body, never in the URL.
     decide: async (link, decision, reason, headers = {}) => {
-      const response = await fetch(link, {
+      const url = new URL(link);
+      const token = decodeURIComponent(url.hash.slice(1));
+      url.hash = "";
+      const response = await fetch(url, {
         method: "POST",
-        body: new URLSearchParams({ decision, ...(reason ? { reason } : {}) }).toString(),
+        body: new URLSearchParams({ token, decision, ...(reason ? { reason } : {}) }).toString(),
         headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
       });
       const text = await response.text();

@@ -5,6 +5,7 @@
  * endpoint, which sign-in does not cover, and still show the approver the plan and the pre-check evidence.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLink } from "../security/support.js";
 import { APPROVER, startDemo, type Demo } from "./harness.js";
 
 describe("the approval page with sign-in in front of the management webhooks", () => {
@@ -32,9 +33,9 @@ describe("the approval page with sign-in in front of the management webhooks", (
 
   it("still renders the plan and the pre-check evidence, read from the run's history", async () => {
     expect(link).toBeDefined();
-    const response = await fetch(link, { signal: AbortSignal.timeout(15_000) });
-    const page = await response.text();
-    expect(response.status).toBe(200);
+    // The page the mailed link opens posts the link's token to the decision page route.
+    const { status, text: page } = await openLink(link);
+    expect(status).toBe(200);
     expect(page).toContain("<h2>Plan</h2>");
     expect(page).toMatch(
       /<strong>Values file<\/strong> \S+ · chart \S+ → \S+ · diff sha256 <code>[0-9a-f]{16}<\/code>/,

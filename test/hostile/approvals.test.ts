@@ -1,6 +1,7 @@
 /**
  * Hostile approval links and forms on one shared app with a run waiting for approval: random tokens, every kind of
- * mutation of the genuine token, for GET and POST, and hostile form bodies with the genuine token. Each answer is a
+ * mutation of the genuine token, in a link of the older form (GET /api/approvals/<token>) and in the bodies the
+ * decision page posts (POST /api/approvals/view, POST /api/approvals), and hostile form bodies with the genuine token. Each answer is a
  * refusal (4xx) within the per-request timeout, and the run is exactly as it was; the genuine link still works.
  */
 import fc from "fast-check";
@@ -74,13 +75,23 @@ const randomToken = fc.oneof(
   nastyString.map((s) => s.slice(0, 3_000)),
 );
 
+/** Where a token can be sent: a link of the older form, the page's view, the decision itself. */
+const ROUTES = ["legacy-link", "view", "decide"] as const;
+
+function carrying(route: (typeof ROUTES)[number], token: string): Sent {
+  if (route === "legacy-link") return { method: "GET", path: `/api/approvals/${pathSegment(token)}` };
+  const body = new URLSearchParams({ token, ...(route === "decide" ? { decision: "approve" } : {}) }).toString();
+  return { method: "POST", path: route === "view" ? "/api/approvals/view" : "/api/approvals", body, contentType: FORM };
+}
+
 /** What the route would accept as a decision: the oracle that keeps genuine decisions out of the hostile set. */
-function isGenuineDecision(body: string): boolean {
+function isGenuineDecision(body: string, token: string): boolean {
   const form = new URLSearchParams(body);
   const keys = [...form.keys()];
   const decision = form.getAll("decision").at(-1);
   return (
-    keys.every((k) => k === "decision" || k === "reason") &&
+    form.getAll("token").at(-1) === token &&
+    keys.every((k) => k === "decision" || k === "reason" || k === "token") &&
     (decision === "approve" || decision === "reject") &&
     (form.getAll("reason").at(-1) ?? "").length <= 2000
   );
@@ -95,7 +106,9 @@ describe("hostile approval links and forms", () => {
   const cases = new CaseCounter();
 
   async function refused(request: Sent): Promise<void> {
-    cases.add(`${request.method} /api/approvals/{token}`);
+    cases.add(
+      `${request.method} ${request.path.startsWith("/api/approvals/") && request.path !== "/api/approvals/view" ? "/api/approvals/{token}" : request.path}`,
+    );
     const answer = await send(demo, request);
     // Methods the route does not serve get the host's JSON 404; the route itself answers its refusal page.
     if (request.method === "GET" || request.method === "POST") expectRefusalPage(answer, request);
@@ -115,32 +128,26 @@ describe("hostile approval links and forms", () => {
     await demo.close();
   });
 
-  it("random tokens, for GET and POST, are refused", async () => {
+  it("random tokens, in a link and in the page's bodies, are refused", async () => {
     await fc.assert(
-      fc.asyncProperty(randomToken, fc.constantFrom("GET", "POST"), async (raw, method) => {
-        const path = `/api/approvals/${pathSegment(raw)}`;
+      fc.asyncProperty(randomToken, fc.constantFrom(...ROUTES), async (raw, route) => {
         fc.pre(raw.length > 0);
-        await refused({ method, path, ...(method === "POST" ? { body: "decision=approve", contentType: FORM } : {}) });
+        await refused(carrying(route, raw));
       }),
-      { numRuns: RUNS * 2 },
+      { numRuns: RUNS * 3 },
     );
     expect(await decisionState(demo, id)).toEqual(before);
   });
 
-  it("every mutation of the genuine token, for GET and POST, is refused", async () => {
+  it("every mutation of the genuine token, in a link and in the page's bodies, is refused", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
-        fc.constantFrom("GET", "POST"),
-        async (ms, method) => {
+        fc.constantFrom(...ROUTES),
+        async (ms, route) => {
           const forged = ms.reduce(mutate, token);
           fc.pre(forged !== token && forged.length > 0);
-          const path = `/api/approvals/${pathSegment(forged)}`;
-          await refused({
-            method,
-            path,
-            ...(method === "POST" ? { body: "decision=approve", contentType: FORM } : {}),
-          });
+          await refused(carrying(route, forged));
         },
       ),
       { numRuns: RUNS * 3 },
@@ -148,13 +155,16 @@ describe("hostile approval links and forms", () => {
     // The same signature bytes spelled differently (base64's unused trailing bits) are another token too.
     const last = BASE64URL.indexOf(token.at(-1)!);
     const respelled = token.slice(0, -1) + BASE64URL[last ^ 1]!;
-    await refused({ method: "POST", path: `/api/approvals/${respelled}`, body: "decision=approve", contentType: FORM });
+    for (const route of ROUTES) await refused(carrying(route, respelled));
     expect(await decisionState(demo, id)).toEqual(before);
   });
 
-  it("other methods on a genuine link are refused", async () => {
+  it("other methods on a genuine link and on the page's routes are refused", async () => {
+    const body = new URLSearchParams({ token, decision: "approve" }).toString();
     for (const method of ["PUT", "DELETE", "PATCH"])
-      await refused({ method, path: `/api/approvals/${token}`, body: "decision=approve", contentType: FORM });
+      for (const path of [`/api/approvals/${token}`, "/api/approvals", "/api/approvals/view"])
+        await refused({ method, path, body, contentType: FORM });
+    await refused({ method: "POST", path: `/api/approvals/${token}`, body, contentType: FORM });
     expect(await decisionState(demo, id)).toEqual(before);
   });
 
@@ -191,8 +201,9 @@ describe("hostile approval links and forms", () => {
         body,
         fc.constantFrom(FORM, "text/plain", "application/json", "multipart/form-data; boundary=x"),
         async (text, type) => {
-          fc.pre(!isGenuineDecision(text));
-          await refused({ method: "POST", path: `/api/approvals/${token}`, body: text, contentType: type });
+          const body = `token=${encodeURIComponent(token)}&${text}`;
+          fc.pre(!isGenuineDecision(body, token));
+          await refused({ method: "POST", path: "/api/approvals", body, contentType: type });
         },
       ),
       { numRuns: RUNS * 2 },
@@ -207,12 +218,7 @@ describe("hostile approval links and forms", () => {
   });
 
   it("after all that, the genuine link still decides, once", async () => {
-    const answer = await send(demo, {
-      method: "POST",
-      path: `/api/approvals/${token}`,
-      body: "decision=approve",
-      contentType: FORM,
-    });
+    const answer = await send(demo, carrying("decide", token));
     expect(answer.status).toBe(200);
     const after = await decisionState(demo, id);
     expect(after.decisions).toHaveLength(1);

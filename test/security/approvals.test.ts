@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetServices } from "../../lib/services.js";
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { runUrl } from "../../lib/workflow/links.js";
+import { DECISION_EVENT } from "../../lib/workflow/orchestrations.js";
 import { APPROVER, startDemo, type Demo } from "../e2e/harness.js";
 import {
   awaitingApproval,
@@ -14,6 +16,7 @@ import {
   deploymentKey,
   fetchText,
   linkOf,
+  openLink,
   postDecision,
   raisedDecisions,
   signedWith,
@@ -55,7 +58,7 @@ describe("an approval link that is not exactly the one mailed", () => {
 
   /** GET and POST of `token` both answer `status`, and nothing about the run changes. */
   async function refused(forged: string, status: number, title: RegExp): Promise<void> {
-    const page = await fetchText(linkOf(demo, forged));
+    const page = await openLink(linkOf(demo, forged));
     const post = await postDecision(linkOf(demo, forged), { decision: "approve", reason: "forged" });
     for (const reply of [page, post]) {
       expect(reply.status).toBe(status);
@@ -111,13 +114,20 @@ describe("an approval link that is not exactly the one mailed", () => {
     await refused(signedWith(key, { ...claims, apr: "mallory@contoso.example" }), 403, /Not an approver/);
   });
 
+  it("a genuine link of another kind (a rollback question) for the waiting approval's request: 403", async () => {
+    await refused(signedWith(key, { ...claims, kind: "rollback" }), 403, /Invalid link/);
+  });
+
   it("a genuine link for another request of the same run: 409", async () => {
     await refused(signedWith(key, { ...claims, req: "another-request" }), 409, /No longer waiting/);
   });
 
-  it("GET and HEAD, many times, change nothing: no decision in history, the run still waits", async () => {
+  it("opening the link (GET, HEAD, the page's view), many times, changes nothing: the run still waits", async () => {
     for (let i = 0; i < 15; i++) {
-      const page = await fetchText(link);
+      const shell = await fetchText(link);
+      expect(shell.status).toBe(200);
+      expect(shell.headers.get("cache-control")).toBe("no-store");
+      const page = await openLink(link);
       expect(page.status).toBe(200);
       expect(page.text).toContain('<form method="post"');
       expect(page.headers.get("referrer-policy")).toBe("no-referrer");
@@ -200,7 +210,7 @@ describe("a link of one run used while another waits", () => {
       linkOf(demo, signedWith(key, { ...aClaims, run: b.id })),
       linkOf(demo, tampered(tokenOf(a.link), { run: b.id, req: bClaims.req })),
     ]) {
-      const page = await fetchText(forged);
+      const page = await openLink(forged);
       const post = await postDecision(forged, { decision: "approve" });
       for (const reply of [page, post]) {
         expect([403, 409]).toContain(reply.status);
@@ -227,11 +237,54 @@ describe("a link past its deadline on the virtual clock", () => {
     expect(run.status).toBe("rejected");
     expect(run.reason).toContain("timeout counts as rejection");
     // The route checks `exp` against wall time; on the virtual clock the run's own deadline is what refuses it.
-    for (const reply of [await fetchText(link), await postDecision(link, { decision: "approve" })]) {
+    for (const reply of [await openLink(link), await postDecision(link, { decision: "approve" })]) {
       expect(reply.status).toBe(409);
       expect(reply.text).toContain("Nothing was changed.");
     }
     expect((await demo.run(id)).approvals.decisions).toEqual([]);
     expect(await raisedDecisions(demo, id)).toBe(0);
+  });
+});
+
+describe("a decision raised around the approval route (the management API's system key)", () => {
+  let demo: Demo;
+  afterAll(() => demo.close());
+
+  it("unsigned, or with a signature made for another decision, is refused, recorded, and counts for nothing", async () => {
+    demo = await startDemo();
+    const { id, link } = await awaitingApproval(demo, APPROVER);
+    const claims = claimsOf(tokenOf(link));
+    const raise = (event: Record<string, unknown>) =>
+      fetchText(
+        `${demo.app.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${DECISION_EVENT}?code=${demo.app.runtime.systemKey}`,
+        { method: "POST", body: JSON.stringify(event), headers: { "content-type": "application/json" } },
+      );
+    const forged = {
+      requestId: claims.req,
+      approver: APPROVER,
+      choice: "approve",
+      decidedAt: new Date().toISOString(),
+    };
+    expect((await raise(forged)).status).toBe(202);
+    expect((await raise({ ...forged, signature: `d1.${"A".repeat(43)}` })).status).toBe(202);
+    await demo.app.runtime.runUntil(async () => (await raisedDecisions(demo, id)) === 2, { maxVirtualMs: 60_000 });
+    const waiting = await decisionState(demo, id);
+    expect(waiting.status).toBe("awaiting-approval");
+    expect(waiting.decided).toEqual([]);
+    expect(waiting.decisions).toEqual([]);
+    expect(waiting.helmOperations).toBe(0);
+
+    expect((await postDecision(link, { decision: "reject", reason: "not now" })).status).toBe(200);
+    const run = await demo.finished(id);
+    expect(run.status).toBe("rejected");
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.approvals.decisions).toEqual([
+      expect.objectContaining({ approver: APPROVER, choice: "reject", signed: "verified" }),
+    ]);
+    expect(audit.approvals.refused).toEqual([
+      expect.objectContaining({ approver: APPROVER, choice: "approve", signed: "unsigned" }),
+      expect.objectContaining({ approver: APPROVER, choice: "approve", signed: "invalid" }),
+    ]);
+    expect(audit.events.filter((e) => e.message.startsWith("decision refused (")).length).toBe(2);
   });
 });

@@ -83,6 +83,46 @@ describe("quorum", () => {
   });
 });
 
+describe("racing presses of one link", () => {
+  it("twenty at once: exactly one is recorded, every other is told the choice that counted", async () => {
+    demo = await startDemo({ profile: TWO_OF_TWO });
+    const { id, link } = await awaitingApproval(demo, APPROVER);
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => postDecision(link, { decision: "approve", reason: "CHG-7" })),
+    );
+    expect(replies.filter((r) => r.status === 200 && r.text.includes("Decision recorded"))).toHaveLength(1);
+    const others = replies.filter((r) => r.status !== 200);
+    expect(others).toHaveLength(19);
+    for (const reply of others) {
+      expect(reply.status).toBe(409);
+      expect(reply.text).toContain("Already decided: approve");
+    }
+    const state = await decisionState(demo, id);
+    expect(state.status).toBe("awaiting-approval");
+    expect(state.decided).toEqual([expect.objectContaining({ approver: APPROVER, choice: "approve" })]);
+    expect(state.raised).toBe(1);
+  });
+
+  it("approve racing reject: the one answered 'recorded' is the one the run counted, the others name it", async () => {
+    demo = await startDemo({ profile: TWO_OF_TWO });
+    const { id, link } = await awaitingApproval(demo, APPROVER);
+    const choices = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? "approve" : "reject"));
+    const replies = await Promise.all(choices.map((decision) => postDecision(link, { decision })));
+    const recorded = replies.flatMap((r, i) => (r.status === 200 ? [choices[i]] : []));
+    expect(recorded).toHaveLength(1);
+    const state = await decisionState(demo, id);
+    expect(state.decided).toEqual([expect.objectContaining({ approver: APPROVER, choice: recorded[0] })]);
+    for (const reply of replies.filter((r) => r.status !== 200)) {
+      expect(reply.status).toBe(409);
+      expect(reply.text).toContain(`Already decided: ${recorded[0]}`);
+    }
+    const again = await postDecision(link, { decision: recorded[0] === "approve" ? "reject" : "approve" });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain(`Already decided: ${recorded[0]}`);
+    expect((await demo.run(id)).status).toBe(recorded[0] === "approve" ? "awaiting-approval" : "rejected");
+  });
+});
+
 describe("self-approval", () => {
   it("the requester's approval is refused and changes nothing; their rejection still counts", async () => {
     demo = await startDemo();

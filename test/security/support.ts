@@ -6,16 +6,27 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createApprovalToken } from "../../lib/approvals/token.js";
+import { approvalUrl } from "../../lib/workflow/links.js";
 import { DECISION_EVENT } from "../../lib/workflow/orchestrations.js";
 import { EventType } from "../../local/runtime/index.js";
 import type { Demo, Reply } from "../e2e/harness.js";
 
 export type Claims = { run: string; req: string; apr: string; kind: string; exp: number };
 
-export const tokenOf = (link: string): string => decodeURIComponent(new URL(link).pathname.split("/").at(-1) ?? "");
+/** The token of a mailed link (`/api/approvals#<token>`), or of a link of the older form (`/api/approvals/<token>`). */
+export function tokenOf(link: string): string {
+  const url = new URL(link);
+  return decodeURIComponent(url.hash ? url.hash.slice(1) : (url.pathname.split("/").at(-1) ?? ""));
+}
 
-export const linkOf = (demo: Demo, token: string): string =>
-  `${demo.app.baseUrl}/api/approvals/${encodeURIComponent(token)}`;
+export const linkOf = (demo: Demo, token: string): string => approvalUrl(demo.app.baseUrl, token);
+
+/** Where a link's page posts to: the link without its fragment, plus `suffix`. */
+const postTarget = (link: string, suffix = ""): string => {
+  const url = new URL(link);
+  url.hash = "";
+  return `${url.href}${suffix}`;
+};
 
 export function claimsOf(token: string): Claims {
   const body = token.split(".")[1] ?? "";
@@ -49,11 +60,20 @@ export async function fetchText(url: string, init: RequestInit = {}): Promise<Re
   return { status: response.status, body: text, text, headers: response.headers };
 }
 
-export const postDecision = (url: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetchText(url, {
+/** What a person's decision form posts: the link's token and their choice, in the body of `POST /api/approvals`. */
+export const postDecision = (link: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetchText(postTarget(link), {
     method: "POST",
-    body: new URLSearchParams(form).toString(),
+    body: new URLSearchParams({ token: tokenOf(link), ...form }).toString(),
     headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  });
+
+/** The decision page a mailed link opens: its script posts the fragment's token to `POST /api/approvals/view`. */
+export const openLink = (link: string) =>
+  fetchText(postTarget(link, "/view"), {
+    method: "POST",
+    body: new URLSearchParams({ token: tokenOf(link) }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
   });
 
 /** Decision events the run's history holds (raised by the approval route), counted or not. */

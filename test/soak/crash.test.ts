@@ -134,11 +134,12 @@ describe(`crash safety: ${RUNS} data upgrades, each with the app process SIGKILL
         await waitFor(id, (r) => r.status === "awaiting-approval");
         const mails = await readOutbox(path.join(dir, "app", "outbox"));
         const mail = mails.filter((m) => m.headers["X-CluedIn-Upgrade-Run"] === id && m.to.includes(APPROVER)).at(-1);
-        const link = /https?:\/\/\S+\/api\/approvals\/[A-Za-z0-9._%-]+/.exec(mail?.text ?? "")?.[0];
+        const link = /https?:\/\/\S+\/api\/approvals#[A-Za-z0-9._%-]+/.exec(mail?.text ?? "")?.[0];
         expect(link).toBeDefined();
-        const approved = await fetch(link!, {
+        const [target = "", token = ""] = link!.split("#");
+        const approved = await fetch(target, {
           method: "POST",
-          body: "decision=approve",
+          body: new URLSearchParams({ token: decodeURIComponent(token), decision: "approve" }).toString(),
           headers: { "content-type": "application/x-www-form-urlencoded" },
         });
         expect(approved.status).toBe(200);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTIVITIES } from "../../../lib/workflow/activities.js";
-import { ORCHESTRATION_VERSION } from "../../../lib/workflow/version.js";
+import { BEHAVIOUR_SINCE, ORCHESTRATION_VERSION } from "../../../lib/workflow/version.js";
 import { runEpisode, type EpisodeEnvironment } from "../../../local/runtime/episode.js";
 import {
   DECISION_EVENT_TYPES,
@@ -81,9 +81,12 @@ function episodes(recorded: Recorded, history: readonly HistoryEvent[] = recorde
   });
 }
 
-/** The same history as if this version had started the run. */
-const asThisVersion = (history: readonly HistoryEvent[]): HistoryEvent[] =>
-  history.map((e) => (e.EventType === EventType.ExecutionStarted ? { ...e, Version: ORCHESTRATION_VERSION } : e));
+/** The same history as if `version` (by default this one) had started the run. */
+const asVersion = (history: readonly HistoryEvent[], version = ORCHESTRATION_VERSION): HistoryEvent[] =>
+  history.map((e) => (e.EventType === EventType.ExecutionStarted ? { ...e, Version: version } : e));
+
+/** The version that made "finalize anyway" read the release first, before decisions were signed. */
+const FINALIZE_READS_FIRST = BEHAVIOUR_SINCE.clearPendingBeforeFinalizeAnyway;
 
 let env: EpisodeEnvironment;
 
@@ -135,8 +138,8 @@ describe.each([
 });
 
 describe("the version branch", () => {
-  it("under this version, finalize anyway after a failed Helm step reads the release first: the old history no longer fits", async () => {
-    const mine = episodes(helmTimeout, asThisVersion(helmTimeout.history));
+  it("under 2.0, finalize anyway after a failed Helm step reads the release first: the old history no longer fits", async () => {
+    const mine = episodes(helmTimeout, asVersion(helmTimeout.history, FINALIZE_READS_FIRST));
     const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
     const first = (o: (typeof outcomes)[number]): string | undefined => {
       const d = o.decisions[0];
@@ -154,10 +157,23 @@ describe("the version branch", () => {
     expect(String(outcomes[failed]!.episode.output)).toMatch(/Non-Deterministic workflow detected/);
   });
 
-  it("under this version, a run whose data upgrade step failed replays as before: nothing to clear", async () => {
-    const mine = episodes(answer500, asThisVersion(answer500.history));
+  it("under 2.0, a run whose data upgrade step failed replays as before: nothing to clear", async () => {
+    const mine = episodes(answer500, asVersion(answer500.history, FINALIZE_READS_FIRST));
     const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
     expect(outcomes.map((o) => o.episode.status).filter((s) => s === "Failed")).toEqual([]);
+  });
+
+  it("under this version, a decision event is first checked by verifyDecision: the old history no longer fits", async () => {
+    const mine = episodes(answer500, asVersion(answer500.history));
+    const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
+    const first = (o: (typeof outcomes)[number]): string | undefined => {
+      const d = o.decisions[0];
+      return d ? describeScheduled(decisionEvent(d)) : undefined;
+    };
+    const diverged = outcomes.findIndex((o, i) => first(o) !== undefined && first(o) !== mine[i]!.scheduled[0]);
+    expect(diverged).toBeGreaterThan(0);
+    expect(outcomes[diverged]!.decisions[0]).toMatchObject({ kind: "activity", name: ACTIVITIES.verifyDecision.name });
+    expect(mine[diverged]!.record.inbox.some((e) => e.EventType === EventType.EventRaised)).toBe(true);
   });
 });
 

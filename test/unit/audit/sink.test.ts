@@ -123,3 +123,27 @@ describe("BlobAuditSink", () => {
     expect(await sink.read("demo-20990101t000000z-ffffff")).toBeUndefined();
   });
 });
+
+describe("write-once claims", () => {
+  it("of many concurrent claims of one key on disk, one is created and every caller reads the first body", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "audit-claims-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const sink = new FileAuditSink({ dir });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sink.claim("run/req/a", `body-${i}`)));
+    const created = results.filter((r) => r.created);
+    expect(created).toHaveLength(1);
+    for (const result of results) expect(result.body).toBe(created[0]?.body);
+    expect(await sink.readClaim("run/req/a")).toBe(created[0]?.body);
+    expect(await sink.readClaim("run/req/b")).toBeUndefined();
+  });
+
+  it("in blob storage, with If-None-Match: * under .claims/", async () => {
+    const service = await fakeBlobService();
+    const sink = new BlobAuditSink({ containerUrl: service.url, pipeline: { retryOptions: { maxTries: 1 } } });
+    expect(await sink.claim("k", "first")).toEqual({ created: true, body: "first" });
+    expect(await sink.claim("k", "second")).toEqual({ created: false, body: "first" });
+    expect(await sink.readClaim("k")).toBe("first");
+    const puts = service.requests.filter((r) => r.method === "PUT");
+    expect(puts.every((r) => r.ifNoneMatch === "*" && r.path.includes("/.claims/"))).toBe(true);
+  });
+});

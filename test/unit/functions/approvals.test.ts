@@ -53,10 +53,9 @@ function fakeClient(
 const post = (link: string, form: Record<string, string>) =>
   new azf.HttpRequest({
     method: "POST",
-    url: `http://localhost/api/approvals/${encodeURIComponent(link)}`,
-    params: { token: link },
+    url: "http://localhost/api/approvals",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: { string: new URLSearchParams(form).toString() },
+    body: { string: new URLSearchParams({ token: link, ...form }).toString() },
   });
 
 /** The page a route answered with (htmlResponse sets a string body). */
@@ -65,14 +64,31 @@ function htmlOf(reply: HttpResponseInit): string {
   return reply.body;
 }
 
-const deps = { signingKey: () => KEY, publicBaseUrl: () => BASE };
+/** The write-once claim store in memory: the first body under a key stays. */
+function memoryClaims() {
+  const kept = new Map<string, string>();
+  return {
+    claim: (key: string, body: string) => {
+      const first = kept.get(key);
+      if (first !== undefined) return Promise.resolve({ created: false, body: first });
+      kept.set(key, body);
+      return Promise.resolve({ created: true, body });
+    },
+    readClaim: (key: string) => Promise.resolve(kept.get(key)),
+  };
+}
+
+function freshDeps() {
+  const store = memoryClaims();
+  return { signingKey: () => KEY, publicBaseUrl: () => BASE, claims: () => store };
+}
 const context = (logged: string[] = []) =>
   new azf.InvocationContext({ invocationId: "inv-7", logHandler: (_level, ...args) => logged.push(args.join(" ")) });
 
 describe("the page after a decision", () => {
   it("links to the run's dashboard page, never to `undefined`", async () => {
     const { client, raised } = fakeClient();
-    const decide = approvalRoute(makeApprovalDecision(deps));
+    const decide = approvalRoute(makeApprovalDecision(freshDeps()));
     const reply = await decide(post(token(), { decision: "approve", reason: "CHG-1" }), client, context());
     expect(reply.status).toBe(200);
     expect(raised).toEqual([expect.objectContaining({ requestId: "req-1", approver: APPROVER, choice: "approve" })]);
@@ -87,7 +103,7 @@ describe("the page after a decision", () => {
 describe("approvalRoute", () => {
   it("answers a refusal with its status, its heading and that nothing was changed", async () => {
     const { client, raised } = fakeClient();
-    const decide = approvalRoute(makeApprovalDecision(deps));
+    const decide = approvalRoute(makeApprovalDecision(freshDeps()));
     const expired = await decide(post(token(new Date(Date.now() - 1000)), { decision: "approve" }), client, context());
     expect(expired.status).toBe(410);
     expect(htmlOf(expired)).toContain("Link expired");
@@ -102,8 +118,13 @@ describe("approvalRoute", () => {
   it("answers an unexpected error with 500, logs it and shows nothing of it", async () => {
     const { client } = fakeClient(() => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.7:443")));
     const logged: string[] = [];
-    const page = await approvalRoute(makeApprovalPage(deps))(
-      new azf.HttpRequest({ method: "GET", url: "http://localhost/api/approvals/x", params: { token: token() } }),
+    const page = await approvalRoute(makeApprovalPage(freshDeps()))(
+      new azf.HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/approvals/view",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: { string: new URLSearchParams({ token: token() }).toString() },
+      }),
       client,
       context(logged),
     );
