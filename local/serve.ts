@@ -27,7 +27,7 @@ const app = await startLocalApp({
 console.log(`cluedin-upgrade on ${app.baseUrl}
   dashboard     ${app.baseUrl}/api/dashboard
   plan          curl -s -X POST ${app.baseUrl}/api/plans -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00"}'
-  start         curl -s -X POST ${app.baseUrl}/api/upgrades -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00"}'
+  start         curl -s -X POST ${app.baseUrl}/api/upgrades -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00","requestedBy":{"name":"Ops","email":"ops@contoso.example"}}'
   e-mails       ${app.outboxDir}
   kubeconfig    ${app.sim.kubeconfigPath}   (kubectl --kubeconfig ${path.relative(process.cwd(), app.sim.kubeconfigPath)} get pods -n cluedin)
 Ctrl-C stops; running upgrades resume on the next start.`);
