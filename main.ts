@@ -35,7 +35,7 @@ import { jsonRoute, type CallerTrust } from "./functions/http.js";
 import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
-import { services } from "./lib/services.js";
+import { services, type WorkflowDeps } from "./lib/services.js";
 import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
 import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
 import { makeQueueDrainOrchestrator } from "./orchestrators/queues.js";
@@ -65,23 +65,34 @@ function orchestration<S extends z.ZodType, R>(
   return { definition, handle: df.app.orchestration(definition.name, handler) };
 }
 
+/** What the activities read, each on use: the services are built once, on first use (lib/services.ts). */
+const workflow: WorkflowDeps = {
+  cluster: (name) => services().cluster(name),
+  profile: (name) => services().profile(name),
+  catalog: () => services().catalog,
+  signingKey: () => services().signingKey,
+  mail: () => services().mail,
+  audit: () => services().audit,
+  publicBaseUrl: () => services().settings.PUBLIC_BASE_URL,
+};
+
 const activities: WorkflowActivities = {
-  readCurrentRelease: activity(ACTIVITIES.readCurrentRelease, makeReadCurrentRelease(services)),
-  prepareValues: activity(ACTIVITIES.prepareValues, makePrepareValues(services)),
-  runPreChecks: activity(ACTIVITIES.runPreChecks, makeRunPreChecks(services)),
-  requestDecision: activity(ACTIVITIES.requestDecision, makeRequestDecision(services)),
-  verifyDecision: activity(ACTIVITIES.verifyDecision, makeVerifyDecision(services)),
-  notify: activity(ACTIVITIES.notify, makeNotify(services)),
-  startHelmUpgrade: activity(ACTIVITIES.startHelmUpgrade, makeStartHelmUpgrade(services)),
-  startHelmRollback: activity(ACTIVITIES.startHelmRollback, makeStartHelmRollback(services)),
-  applyDataUpgrade: activity(ACTIVITIES.applyDataUpgrade, makeApplyDataUpgrade(services)),
-  pollCommand: activity(ACTIVITIES.pollCommand, makePollCommand(services)),
-  checkPods: activity(ACTIVITIES.checkPods, makeCheckPods(services)),
-  startQueueListing: activity(ACTIVITIES.startQueueListing, makeStartQueueListing(services)),
-  observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(services)),
-  observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(services)),
+  readCurrentRelease: activity(ACTIVITIES.readCurrentRelease, makeReadCurrentRelease(workflow)),
+  prepareValues: activity(ACTIVITIES.prepareValues, makePrepareValues(workflow)),
+  runPreChecks: activity(ACTIVITIES.runPreChecks, makeRunPreChecks(workflow)),
+  requestDecision: activity(ACTIVITIES.requestDecision, makeRequestDecision(workflow)),
+  verifyDecision: activity(ACTIVITIES.verifyDecision, makeVerifyDecision(workflow)),
+  notify: activity(ACTIVITIES.notify, makeNotify(workflow)),
+  startHelmUpgrade: activity(ACTIVITIES.startHelmUpgrade, makeStartHelmUpgrade(workflow)),
+  startHelmRollback: activity(ACTIVITIES.startHelmRollback, makeStartHelmRollback(workflow)),
+  applyDataUpgrade: activity(ACTIVITIES.applyDataUpgrade, makeApplyDataUpgrade(workflow)),
+  pollCommand: activity(ACTIVITIES.pollCommand, makePollCommand(workflow)),
+  checkPods: activity(ACTIVITIES.checkPods, makeCheckPods(workflow)),
+  startQueueListing: activity(ACTIVITIES.startQueueListing, makeStartQueueListing(workflow)),
+  observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(workflow)),
+  observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(workflow)),
   // Reads its run's status, so it takes a durable client like the HTTP triggers.
-  archiveRun: activity(ACTIVITIES.archiveRun, makeArchiveRun(services), [df.input.durableClient()]),
+  archiveRun: activity(ACTIVITIES.archiveRun, makeArchiveRun(workflow), [df.input.durableClient()]),
 };
 
 const monitor = orchestration(ORCHESTRATIONS.monitor, makeMonitorOrchestrator(activities));
@@ -107,12 +118,8 @@ const trust = (): CallerTrust => ({
   local: !settings().WEBSITE_SITE_NAME,
 });
 const dashboardAccess = () => ({ enabled: settings().DASHBOARD === "on", trust: trust() });
-const publicBaseUrl = () => settings().PUBLIC_BASE_URL;
-const catalog = () => services().catalog;
+const { publicBaseUrl, catalog, profile, cluster, signingKey } = workflow;
 const profiles = () => services().profiles;
-const profile = (name: string) => services().profile(name);
-const cluster = (name: string) => services().cluster(name);
-const signingKey = () => services().signingKey;
 const outboxDir = () => (settings().MAIL_DRIVER === "outbox" ? settings().MAIL_OUTBOX_DIR : undefined);
 const archived = (id: string) => services().audit.read(id);
 const claims = () => services().audit;

@@ -4,13 +4,13 @@
  * unchanged resource.
  */
 import { dataUpgradeName } from "../lib/workflow/names.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeApplyDataUpgrade =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.applyDataUpgrade> =>
+  (deps: Pick<WorkflowDeps, "cluster">): ActivityHandler<typeof ACTIVITIES.applyDataUpgrade> =>
   async ({ cluster, toVersion, chartVersion, recreate }) => {
-    const clients = services().cluster(cluster);
+    const clients = deps.cluster(cluster);
     const kube = await clients.kube();
     const name = dataUpgradeName(toVersion);
     if (recreate) await kube.deleteDataUpgrade(name);

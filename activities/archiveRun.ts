@@ -7,12 +7,12 @@
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { redactText } from "../lib/redaction/index.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { auditFromDurable } from "../functions/audit.js";
 
 export const makeArchiveRun =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.archiveRun> =>
+  (deps: Pick<WorkflowDeps, "audit">): ActivityHandler<typeof ACTIVITIES.archiveRun> =>
   async ({ runId, status, reason, endedAt, evidence }, context: InvocationContext) => {
     try {
       const record = await auditFromDurable(df.getClient(context), runId, {
@@ -20,7 +20,7 @@ export const makeArchiveRun =
         evidence,
       });
       if (!record) return { ok: false, reason: `no instance ${runId} to archive` };
-      const written = await services().audit.write(record);
+      const written = await deps.audit().write(record);
       return {
         ok: true,
         ...written,

@@ -8,14 +8,13 @@ import { splitRecipients } from "../lib/notifications/recipients.js";
 import { redactText } from "../lib/redaction/index.js";
 import { runUrl } from "../lib/workflow/links.js";
 import { sendWithRetry } from "./mailing.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeNotify =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.notify> =>
+  (deps: Pick<WorkflowDeps, "profile" | "mail" | "publicBaseUrl">): ActivityHandler<typeof ACTIVITIES.notify> =>
   async (args, context) => {
-    const app = services();
-    const profile = app.profile(args.cluster);
+    const profile = deps.profile(args.cluster);
     const { allowed, refused } = profile ? splitRecipients(profile, args.to) : { allowed: [], refused: args.to };
     if (allowed.length === 0)
       return {
@@ -28,7 +27,7 @@ export const makeNotify =
         environment: args.environment,
         targetRelease: args.targetRelease,
         runId: args.runId,
-        runUrl: runUrl(app.settings.PUBLIC_BASE_URL, args.runId),
+        runUrl: runUrl(deps.publicBaseUrl(), args.runId),
       },
       to: allowed,
       kind: args.kind,
@@ -37,5 +36,5 @@ export const makeNotify =
     });
     if (refused.length > 0)
       context.warn(`notify ${args.runId}: ${refused.length} address(es) outside the profile's lists were not mailed`);
-    return sendWithRetry(app.mail, message);
+    return sendWithRetry(deps.mail(), message);
   };

@@ -1,12 +1,12 @@
 /** What the data upgrade has said so far: the server log's `responded NNN` line and the resource's status. */
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import { redactDataUpgrade, redactLogScan, releaseTextRedactor } from "./releaseRedaction.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeObserveDataUpgrade =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.observeDataUpgrade> =>
+  (deps: Pick<WorkflowDeps, "cluster">): ActivityHandler<typeof ACTIVITIES.observeDataUpgrade> =>
   async ({ cluster, name, sinceSeconds }) => {
-    const clients = services().cluster(cluster);
+    const clients = deps.cluster(cluster);
     const kube = await clients.kube();
     const [logs, resource, redact] = await Promise.all([
       kube.scanServerLogs({ sinceSeconds }),

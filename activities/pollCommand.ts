@@ -4,7 +4,7 @@
  */
 import type { CommandPoll, HelmRevisionWithValues } from "../lib/clients/types.js";
 import type { ClusterClients } from "../lib/services.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { releaseTextRedactor } from "./releaseRedaction.js";
 
@@ -37,9 +37,9 @@ const listRevisions = async (clients: ClusterClients): Promise<HelmRevisionWithV
   (await clients.kube()).listHelmRevisions(clients.target.releaseName);
 
 export const makePollCommand =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.pollCommand> =>
+  (deps: Pick<WorkflowDeps, "cluster">): ActivityHandler<typeof ACTIVITIES.pollCommand> =>
   async ({ cluster, handle }) => {
-    const clients = services().cluster(cluster);
+    const clients = deps.cluster(cluster);
     const revisions = handle.driver === "release" ? await listRevisions(clients) : undefined;
     const poll =
       handle.driver === "release" && revisions

@@ -3,20 +3,19 @@
  * returns the plan: redacted diff, changes, warnings, blockers. The prepared file stays here.
  */
 import { planUpgrade } from "../lib/workflow/planning.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { sourceRevision } from "./sourceValues.js";
 
 export const makePrepareValues =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.prepareValues> =>
+  (deps: Pick<WorkflowDeps, "cluster" | "catalog" | "signingKey">): ActivityHandler<typeof ACTIVITIES.prepareValues> =>
   async ({ cluster, revision, valuesFingerprint, targetRelease, extraValues }) => {
-    const app = services();
-    const clients = app.cluster(cluster);
-    const found = await sourceRevision(clients, revision, valuesFingerprint, app.signingKey);
+    const clients = deps.cluster(cluster);
+    const found = await sourceRevision(clients, revision, valuesFingerprint, deps.signingKey());
     if (!found.ok)
       return { ok: false, blockers: [{ code: "source-changed", message: found.reason, severity: "blocker" }] };
     const planned = planUpgrade({
-      catalog: app.catalog,
+      catalog: deps.catalog(),
       profile: clients.profile,
       source: found.source,
       targetRelease,

@@ -7,15 +7,16 @@ import { decisionRequestMessage } from "../lib/notifications/messages.js";
 import { redactText } from "../lib/redaction/index.js";
 import { approvalUrl, runUrl } from "../lib/workflow/links.js";
 import { sendWithRetry } from "./mailing.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import type { DecisionRequestResult } from "../lib/workflow/contracts.js";
 
 export const makeRequestDecision =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.requestDecision> =>
+  (
+    deps: Pick<WorkflowDeps, "signingKey" | "mail" | "publicBaseUrl">,
+  ): ActivityHandler<typeof ACTIVITIES.requestDecision> =>
   async (args) => {
-    const app = services();
-    const base = app.settings.PUBLIC_BASE_URL;
+    const base = deps.publicBaseUrl();
     const details = [
       `Requested by ${args.summary.requestedBy}.`,
       ...(args.summary.fromRelease
@@ -25,7 +26,7 @@ export const makeRequestDecision =
     ];
     const result: DecisionRequestResult = { sent: [], failed: [] };
     for (const approver of args.approvers) {
-      const token = createApprovalToken(app.signingKey, {
+      const token = createApprovalToken(deps.signingKey(), {
         runId: args.runId,
         requestId: args.requestId,
         approver,
@@ -48,7 +49,7 @@ export const makeRequestDecision =
         reminder: args.reminder,
         approval: args.kind === "approval",
       });
-      const sent = await sendWithRetry(app.mail, message);
+      const sent = await sendWithRetry(deps.mail(), message);
       if (sent.ok) result.sent.push(approver);
       else result.failed.push({ recipient: approver, reason: sent.reason });
     }

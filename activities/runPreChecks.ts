@@ -4,14 +4,14 @@
  * orchestration's (lib/workflow/checks.ts), not this activity's.
  */
 import { probeUi } from "../lib/clients/ui.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { redactLogScan, releaseTextRedactor } from "./releaseRedaction.js";
 
 export const makeRunPreChecks =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.runPreChecks> =>
+  (deps: Pick<WorkflowDeps, "cluster">): ActivityHandler<typeof ACTIVITIES.runPreChecks> =>
   async ({ cluster, logWindowSeconds }) => {
-    const clients = services().cluster(cluster);
+    const clients = deps.cluster(cluster);
     const kube = await clients.kube();
     const [ui, pods, logs, redact] = await Promise.all([
       probeUi(clients.target.uiUrl, { budgetMs: clients.profile.timings.uiTimeout }),

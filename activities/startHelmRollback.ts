@@ -5,13 +5,13 @@
 import { helmRollbackArgs } from "../lib/clients/helm.js";
 import { toShellLine } from "../lib/clients/shell.js";
 import { helmTimeout } from "../lib/workflow/helm.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeStartHelmRollback =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.startHelmRollback> =>
+  (deps: Pick<WorkflowDeps, "cluster">): ActivityHandler<typeof ACTIVITIES.startHelmRollback> =>
   async (args) => {
-    const clients = services().cluster(args.cluster);
+    const clients = deps.cluster(args.cluster);
     const kube = await clients.kube();
     const revisions = await kube.listHelmRevisions(clients.target.releaseName);
     if (!revisions.some((r) => r.revision === args.toRevision))

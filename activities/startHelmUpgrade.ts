@@ -8,20 +8,21 @@ import { toShellLine } from "../lib/clients/shell.js";
 import { helmRunMarker } from "../lib/workflow/names.js";
 import { planUpgrade } from "../lib/workflow/planning.js";
 import { helmFlagsFor, helmTimeout } from "../lib/workflow/helm.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 import { sourceRevision } from "./sourceValues.js";
 
 export const makeStartHelmUpgrade =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.startHelmUpgrade> =>
+  (
+    deps: Pick<WorkflowDeps, "cluster" | "catalog" | "signingKey">,
+  ): ActivityHandler<typeof ACTIVITIES.startHelmUpgrade> =>
   async (args) => {
-    const app = services();
-    const clients = app.cluster(args.cluster);
-    const found = await sourceRevision(clients, args.sourceRevision, args.valuesFingerprint, app.signingKey);
+    const clients = deps.cluster(args.cluster);
+    const found = await sourceRevision(clients, args.sourceRevision, args.valuesFingerprint, deps.signingKey());
     if (!found.ok) return { ok: false, reason: found.reason };
     const marker = helmRunMarker(args.runId, args.phase, args.attempt);
     const planned = planUpgrade({
-      catalog: app.catalog,
+      catalog: deps.catalog(),
       profile: clients.profile,
       source: found.source,
       targetRelease: args.targetRelease,

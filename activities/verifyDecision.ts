@@ -3,12 +3,12 @@
  * only events the approval route signed are counted.
  */
 import { verifyDecisionSignature } from "../lib/approvals/decision.js";
-import type { ServicesFactory } from "../lib/services.js";
+import type { WorkflowDeps } from "../lib/services.js";
 import type { ACTIVITIES, ActivityHandler } from "../lib/workflow/activities.js";
 
 export const makeVerifyDecision =
-  (services: ServicesFactory): ActivityHandler<typeof ACTIVITIES.verifyDecision> =>
+  (deps: Pick<WorkflowDeps, "signingKey">): ActivityHandler<typeof ACTIVITIES.verifyDecision> =>
   ({ runId, kind, event }) => {
     const { signature, ...signed } = event;
-    return Promise.resolve(verifyDecisionSignature(services().signingKey, { runId, kind, event: signed }, signature));
+    return Promise.resolve(verifyDecisionSignature(deps.signingKey(), { runId, kind, event: signed }, signature));
   };

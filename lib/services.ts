@@ -161,8 +161,19 @@ export function buildServices(settings: Settings): Services {
   };
 }
 
-/** How activities receive their dependencies: asked for on each call, so a rebuild (`resetServices`) takes effect. */
-export type ServicesFactory = () => Services;
+/**
+ * What activities depend on, each read on use (the services are built on first use, once, and rebuilt only by
+ * `resetServices`). Each activity names the part it needs (`Pick<WorkflowDeps, …>`); main.ts supplies them.
+ */
+export interface WorkflowDeps {
+  cluster: (name: string) => ClusterClients;
+  profile: (name: string) => ClusterProfile | undefined;
+  catalog: () => ReleaseCatalog;
+  signingKey: () => string;
+  mail: () => MailTransport;
+  audit: () => AuditSink;
+  publicBaseUrl: () => string;
+}
 
 let current: Services | undefined;
 
