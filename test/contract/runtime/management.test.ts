@@ -3,11 +3,9 @@
  * HttpApiHandler.cs and HttpRequestMessageExtensions.cs (azure-functions-durable-extension), AzureTableTrackingStore.cs,
  * TaskOrchestrationDispatcher.cs and TaskOrchestrationContext.cs (durabletask). Each test names what it mirrors.
  */
-import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventType, type HistoryEvent } from "../../../local/runtime/index.js";
-import { fixture, startRuntime, T0, type TestRuntime } from "./fixtures/harness.js";
+import { completedChain, durableClient, fixture, startRuntime, T0, type TestRuntime } from "./fixtures/harness.js";
 
 const { orchestrators } = fixture;
 const MINUTE = 60_000;
@@ -50,18 +48,7 @@ async function running(instanceId: string): Promise<string> {
   return id;
 }
 
-async function completed(instanceId: string, input = 1): Promise<string> {
-  const id = await t.runtime.startNew(orchestrators.chain, { instanceId, input });
-  await t.runtime.waitForCompletion(id);
-  return id;
-}
-
-/** The app's durable client, built by durable-functions from binding data as in a function invocation. */
-function durableClient(clientData: object): df.DurableClient {
-  const input = df.input.durableClient();
-  const context = { options: { extraInputs: [input] }, extraInputs: { get: () => clientData } };
-  return df.getClient(context as unknown as InvocationContext);
-}
+const completed = (instanceId: string, input = 1): Promise<string> => completedChain(t.runtime, instanceId, input);
 
 describe("purge of an unfinished instance (HandleDeleteHistoryByIdRequestAsync)", () => {
   // The extension checks the runtime status before purging (azure-functions-durable-extension#3311): a running

@@ -137,15 +137,21 @@ describe.each([
   );
 });
 
+/** Replays every episode; `diverged` is the first whose first decision differs from what the history recorded. */
+async function replayAll(mine: Episode[]) {
+  const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
+  const first = (o: (typeof outcomes)[number]): string | undefined => {
+    const d = o.decisions[0];
+    return d ? describeScheduled(decisionEvent(d)) : undefined;
+  };
+  const diverged = outcomes.findIndex((o, i) => first(o) !== undefined && first(o) !== mine[i]!.scheduled[0]);
+  return { outcomes, diverged };
+}
+
 describe("the version branch", () => {
   it("under 2.0, finalize anyway after a failed Helm step reads the release first: the old history no longer fits", async () => {
     const mine = episodes(helmTimeout, asVersion(helmTimeout.history, FINALIZE_READS_FIRST));
-    const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
-    const first = (o: (typeof outcomes)[number]): string | undefined => {
-      const d = o.decisions[0];
-      return d ? describeScheduled(decisionEvent(d)) : undefined;
-    };
-    const diverged = outcomes.findIndex((o, i) => first(o) !== undefined && first(o) !== mine[i]!.scheduled[0]);
+    const { outcomes, diverged } = await replayAll(mine);
     expect(diverged).toBeGreaterThan(0);
     expect(mine[diverged]!.scheduled[0]).toMatch(new RegExp(`^activity:${ACTIVITIES.startHelmUpgrade.name}#`));
     expect(outcomes[diverged]!.decisions[0]).toMatchObject({
@@ -165,12 +171,7 @@ describe("the version branch", () => {
 
   it("under this version, a decision event is first checked by verifyDecision: the old history no longer fits", async () => {
     const mine = episodes(answer500, asVersion(answer500.history));
-    const outcomes = await Promise.all(mine.map((e) => runEpisode(e.record, e.now, env)));
-    const first = (o: (typeof outcomes)[number]): string | undefined => {
-      const d = o.decisions[0];
-      return d ? describeScheduled(decisionEvent(d)) : undefined;
-    };
-    const diverged = outcomes.findIndex((o, i) => first(o) !== undefined && first(o) !== mine[i]!.scheduled[0]);
+    const { outcomes, diverged } = await replayAll(mine);
     expect(diverged).toBeGreaterThan(0);
     expect(outcomes[diverged]!.decisions[0]).toMatchObject({ kind: "activity", name: ACTIVITIES.verifyDecision.name });
     expect(mine[diverged]!.record.inbox.some((e) => e.EventType === EventType.EventRaised)).toBe(true);

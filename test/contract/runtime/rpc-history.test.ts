@@ -3,11 +3,9 @@
  * durable-functions' own DurableClient does, so that App Service sign-in in front of the public webhooks does not
  * break it; the RPC route serves showHistory/showHistoryOutput as the extension's HttpApiHandler does on both.
  */
-import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchHistory } from "../../../functions/durable.js";
-import { fixture, startRuntime, type TestRuntime } from "./fixtures/harness.js";
+import { completedChain, durableClient, fixture, startRuntime, type TestRuntime } from "./fixtures/harness.js";
 
 const { orchestrators } = fixture;
 
@@ -28,18 +26,7 @@ async function json<T = unknown>(response: Response | Promise<Response>): Promis
   return { status: res.status, body: JSON.parse(await res.text()) as T };
 }
 
-async function completed(instanceId: string, input: number): Promise<string> {
-  const id = await t.runtime.startNew(orchestrators.chain, { instanceId, input });
-  await t.runtime.waitForCompletion(id);
-  return id;
-}
-
-/** The app's durable client, built by durable-functions from binding data as in a function invocation. */
-function durableClient(clientData: object): df.DurableClient {
-  const input = df.input.durableClient();
-  const context = { options: { extraInputs: [input] }, extraInputs: { get: () => clientData } };
-  return df.getClient(context as unknown as InvocationContext);
-}
+const completed = (instanceId: string, input = 1): Promise<string> => completedChain(t.runtime, instanceId, input);
 
 describe("history through the RPC endpoint", () => {
   it("serves showHistory and showHistoryOutput on the RPC route exactly as on the webhook", async () => {
