@@ -5,7 +5,6 @@
 import { formatDuration } from "../lib/audit/index.js";
 import { expectedStages, runProgress } from "../lib/web/dashboard.js";
 import { stillToDecide } from "../lib/workflow/decisions.js";
-import { isTerminal } from "../lib/workflow/model.js";
 import type { UpgradeResource } from "../lib/workflow/status.js";
 import { Api, ApiUnreachableError, errorText } from "./api.js";
 
@@ -82,8 +81,9 @@ export async function follow(api: Api, id: string, options: FollowOptions): Prom
         }
       }
     }
-    // A halted run waits for an operator: following ends there, with its own exit code.
-    if (run && (run.finished || isTerminal(run.status))) {
+    // A halted run waiting for an operator's decision ends the following, with its own exit code. Any other end
+    // state shows before the run has told everyone and kept its record: follow until it has finished.
+    if (run && (run.finished || (run.status === "halted" && run.approvals.pending !== undefined))) {
       if (!options.quiet && !options.tty) options.write(`${renderRun(run, new Date()).join("\n")}\n`);
       return run;
     }
