@@ -130,6 +130,8 @@ describe("CliRunner", () => {
     if (handle.driver !== "cli") throw new Error("expected a cli handle");
     const runDir = path.join(stateDir, handle.runId);
     const pid = Number(await readFile(path.join(runDir, "pid"), "utf8"));
+    // Kill it once it runs (its shell has opened the log), not while the shell is still starting.
+    for (let i = 0; i < 50 && !(await readdir(runDir)).includes("output.log"); i++) await sleep(20);
     process.kill(-pid, "SIGKILL");
     await sleep(100);
     const poll = await runner.poll(handle);
