@@ -38,19 +38,105 @@ const valuesChangeSchema = z.strictObject({
 });
 export type ReleaseValuesChange = z.output<typeof valuesChangeSchema>;
 
+/** Where a catalog entry's facts come from: the release's page in CluedIn-io/CluedIn.Documentation. */
+const sourcePageSchema = z.strictObject({
+  /** Path in CluedIn-io/CluedIn.Documentation, e.g. `docs/190-paas-operations/upgrade/209-upgrade-20241201.md`. */
+  page: z
+    .string()
+    .regex(
+      /^docs\/190-paas-operations\/upgrade\/[A-Za-z0-9_./-]+\.md$/,
+      "expected a page under docs/190-paas-operations/upgrade/",
+    ),
+  /** The page's published address (its `permalink`). */
+  url: z.url({ protocol: /^https$/ }),
+});
+export type SourcePage = z.output<typeof sourcePageSchema>;
+
+const goDuration = z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, "expected a duration like 10m0s");
+const extraValuesFile = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$/, "expected a file name under config/values-files/");
+
+/** One `helm upgrade` as the release page writes it; the user values file is always the first `--values`. */
+const helmCommandSchema = z.strictObject({
+  reuseValues: z.boolean().default(false),
+  /** Files of config/values-files/ passed as further `--values`, in order (2024.12: elasticsearch-upgrade.yml). */
+  extraValuesFiles: z.array(extraValuesFile).default([]),
+  /** The page's `--set` flags, verbatim. */
+  set: z.record(valuesPath, z.boolean()).default({}),
+  wait: z.boolean().default(true),
+  /** Absent when the page gives none: the profile's helmTimeout applies. */
+  timeout: goDuration.optional(),
+});
+export type HelmCommandSpec = z.output<typeof helmCommandSchema>;
+
+/**
+ * A release-specific command run through Run Command before or after the Helm upgrade (2024.07.03, 2024.12.01,
+ * 2024.12.02: delete the node-exporter DaemonSet and the monitoring CRDs, then re-apply the CRDs server-side).
+ */
+const procedureStepSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "expected a kebab-case step id"),
+  /** What the page says the step is for. */
+  description: z.string().min(1),
+  /** The command, verbatim from the page, as an argument vector: `kubectl` only. */
+  argv: z
+    .array(z.string().min(1))
+    .min(2)
+    .refine((argv) => argv[0] === "kubectl", "procedure steps run kubectl"),
+  /** A delete of something already gone counts as done (a re-run after a partial attempt). */
+  ignoreNotFound: z.boolean().default(false),
+});
+export type ProcedureStep = z.output<typeof procedureStepSchema>;
+
+/** A step the page marks optional or conditional: shown in the plan when it applies, never run by the tool. */
+const advisorySchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "expected a kebab-case advisory id"),
+  text: z.string().min(1),
+  /** Shown only when the user values hold one of these dotted paths; always shown when empty. */
+  whenValuesHave: z.array(valuesPath).default([]),
+});
+export type Advisory = z.output<typeof advisorySchema>;
+
+export type ReleaseKind = "feature" | "patch" | "support";
+
 const releaseSchema = z
   .strictObject({
     tag: releaseTag,
+    /** feature (a new month), patch (`.01`, `.02`), support (component tag pins on a release's own chart). */
+    kind: z.enum(["feature", "patch", "support"]),
+    source: sourcePageSchema,
     chartVersion: semver,
+    /** The chart's `appVersion` (CluedIn-io/Charts `Chart.yaml`): `2024.12` for every 2.4.x chart, never a full tag. */
+    chartAppVersion: z.string().min(1).optional(),
+    /** `global.image.tag` the page sets; a support update keeps its base release's tag and pins components instead. */
+    imageTag: z.string().min(1),
     /** The oldest release this one can be upgraded from directly. */
     minimumSource: releaseTag,
     dataUpgrade: dataUpgradeSchema,
     packages: z.array(packageSchema).default([]),
     values: z.array(valuesChangeSchema).default([]),
+    helm: z.strictObject({
+      upgrade: helmCommandSchema,
+      /** Data upgrades: the command that takes CluedIn out of upgrade mode. */
+      finalize: helmCommandSchema.optional(),
+    }),
+    procedure: z
+      .strictObject({
+        beforeHelm: z.array(procedureStepSchema).default([]),
+        afterHelm: z.array(procedureStepSchema).default([]),
+      })
+      .default({ beforeHelm: [], afterHelm: [] }),
+    advisories: z.array(advisorySchema).default([]),
     releaseNotesUrl: z.url({ protocol: /^https$/ }),
     expectedDowntimeMinutes: z.number().int().positive(),
   })
   .superRefine((release, ctx) => {
+    if (release.dataUpgrade.kind === "resource" && !release.helm.finalize)
+      ctx.addIssue({
+        code: "custom",
+        path: ["helm", "finalize"],
+        message: "a DataUpgrade resource needs a finalize command",
+      });
     if (compareReleaseTags(release.minimumSource, release.tag) >= 0)
       ctx.addIssue({ code: "custom", path: ["minimumSource"], message: "must be older than the release itself" });
     const names = release.packages.map((p) => p.name.toLowerCase());

@@ -89,6 +89,11 @@ const entry = (fields: Record<string, string>) =>
     dataUpgrade: "none",
     releaseNotesUrl: "https://documentation.cluedin.net/release-notes",
     expectedDowntimeMinutes: "30",
+    kind: "feature",
+    source:
+      '{ page: docs/190-paas-operations/upgrade/211-upgrade-20250500.md, url: "https://documentation.cluedin.net/paas-operations/upgrade/2025-05-00" }',
+    imageTag: '"2025.05.00"',
+    helm: "{ upgrade: {} }",
     ...fields,
   })
     .map(([key, value]) => `${key}: ${value}`)

@@ -45,7 +45,7 @@ function catalogOf(rows: [tag: string, minimumSource: string][]): ReleaseCatalog
   const text = `releases:\n${rows
     .map(
       ([tag, min]) =>
-        `  - { tag: "${tag}", chartVersion: 1.0.0, minimumSource: "${min}", dataUpgrade: none, releaseNotesUrl: "https://x.example", expectedDowntimeMinutes: 30 }`,
+        `  - { tag: "${tag}", kind: feature, source: { page: docs/190-paas-operations/upgrade/x.md, url: "https://x.example" }, imageTag: "${tag}", helm: { upgrade: {} }, chartVersion: 1.0.0, minimumSource: "${min}", dataUpgrade: none, releaseNotesUrl: "https://x.example", expectedDowntimeMinutes: 30 }`,
     )
     .join("\n")}\n`;
   const parsed = parseReleaseCatalog(text);

@@ -21,11 +21,34 @@ export function releaseOf(catalog: ReleaseCatalog, tag: string): Release {
 export function fakeRelease(overrides: Partial<Release> = {}): Release {
   return {
     tag: "2025.05.00",
+    kind: "feature",
+    source: {
+      page: "docs/190-paas-operations/upgrade/211-upgrade-20250500.md",
+      url: "https://documentation.cluedin.net/paas-operations/upgrade/2025-05-00",
+    },
     chartVersion: "2.5.0",
+    imageTag: "2025.05.00",
     minimumSource: "2024.12",
     dataUpgrade: { kind: "resource", toVersion: "Version450" },
     packages: [{ name: "CluedIn.Connector.Http", version: "4.5.0", addIfMissing: false }],
     values: [],
+    helm: {
+      upgrade: {
+        reuseValues: false,
+        extraValuesFiles: [],
+        set: { "application.system.upgradeMode": true },
+        wait: true,
+        timeout: "10m0s",
+      },
+      finalize: {
+        reuseValues: false,
+        extraValuesFiles: [],
+        set: { "application.system.upgradeMode": false },
+        wait: false,
+      },
+    },
+    procedure: { beforeHelm: [], afterHelm: [] },
+    advisories: [],
     releaseNotesUrl: "https://documentation.cluedin.net/release-notes",
     expectedDowntimeMinutes: 45,
     ...overrides,
