@@ -121,7 +121,7 @@ describe("parseReleaseCatalog", () => {
       "a non-CluedIn catalog package",
       { packages: "[{ name: Contoso.Thing, version: 1.0.0 }]" },
       "releases[0].packages[0].name",
-      8,
+      12,
     ],
     ["an unknown field", { colour: "blue" }, "releases[0]", 2],
   ])("refuses %s, naming the path and line", (_case, fields, path, line) => {
