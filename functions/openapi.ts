@@ -54,6 +54,19 @@ export const PlanSchema = z.object({
   ),
   warnings: z.array(FindingSchema),
   blockers: z.array(FindingSchema),
+  packages: z
+    .object({
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      notListed: z.array(z.string()),
+      notInstalled: z.number().int(),
+      page: z.string(),
+    })
+    .optional()
+    .describe("CluedIn.* packages against the target release's page; packages are never added"),
+  advisories: z
+    .array(z.object({ release: z.string(), id: z.string(), text: z.string() }))
+    .describe("optional or manual steps of the release pages that apply to these values; never run"),
   expectedDowntimeMinutes: z.number(),
   releaseNotesUrl: z.string(),
   ready: z.boolean(),

@@ -3,10 +3,11 @@
  * per cluster, the mail transport, the approval signing key. Built lazily on first use so that importing the app
  * (Azure's worker, the local runtime, tests) reads nothing; a wrong setting fails the first call with its name.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
 import { BlobAuditSink, FileAuditSink, type AuditSink } from "./audit/sink.js";
-import { parseReleaseCatalog, type ReleaseCatalog } from "./catalog/index.js";
+import { parseReleaseCatalog, VALUES_FILES_DIR, type ReleaseCatalog } from "./catalog/index.js";
 import { AksClient } from "./clients/aks.js";
 import { KubeClient } from "./clients/kube.js";
 import { CliRunner } from "./clients/cli-runner.js";
@@ -99,7 +100,10 @@ function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
 const KUBECONFIG_TTL_MS = 10 * 60_000;
 
 export function buildServices(settings: Settings): Services {
-  const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, parseReleaseCatalog);
+  const valuesFiles = path.join(path.dirname(settings.RELEASES_FILE), VALUES_FILES_DIR);
+  const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, (text) =>
+    parseReleaseCatalog(text, { valuesFileExists: (name) => existsSync(path.join(valuesFiles, name)) }),
+  );
   const profiles = readConfig("CLUSTERS_FILE", settings.CLUSTERS_FILE, parseClusterProfiles);
   const credential = azureCredential(settings);
   const extraCaPem = settings.EXTRA_CA_CERT_FILE

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseYamlConfig, type ConfigResult } from "../config/yaml-config.js";
-import { compareReleaseTags, isReleaseTag, sameRelease } from "./release-tag.js";
+import { compareReleaseTags, isReleaseTag, isSupportTag, sameRelease } from "./release-tag.js";
 
 const releaseTag = z.string().refine(isReleaseTag, "expected a release tag such as 2025.05.00");
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "expected a version such as 2.5.0");
@@ -26,17 +26,25 @@ export type DataUpgrade = z.output<typeof dataUpgradeSchema>;
 const packageSchema = z.strictObject({
   name: z.string().regex(/^CluedIn\.[A-Za-z0-9_.-]+$/, "catalog packages are CluedIn.* packages"),
   version: semver,
-  /** The release needs this package installed: preparation adds it when the values file lacks it. */
-  addIfMissing: z.boolean().default(false),
+  /**
+   * Always false: a release page lists the packages a release was built with, not packages every installation
+   * needs, so preparation never adds one; those not installed are listed in the plan. Kept for the schema's shape.
+   */
+  addIfMissing: z.literal(false, "packages are never added: the plan lists those not installed").default(false),
 });
 export type CatalogPackage = z.output<typeof packageSchema>;
 
 const valuesChangeSchema = z.strictObject({
   path: valuesPath,
   value: z.union([z.string(), z.number(), z.boolean()]),
-  reason: z.string().min(1),
+  /** Defaults to the release page, which is where every such value comes from. */
+  reason: z.string().min(1).optional(),
 });
-export type ReleaseValuesChange = z.output<typeof valuesChangeSchema>;
+export interface ReleaseValuesChange {
+  path: string;
+  value: string | number | boolean;
+  reason: string;
+}
 
 /** Where a catalog entry's facts come from: the release's page in CluedIn-io/CluedIn.Documentation. */
 const sourcePageSchema = z.strictObject({
@@ -144,28 +152,77 @@ const releaseSchema = z
       if (names.indexOf(name) !== i)
         ctx.addIssue({ code: "custom", path: ["packages", i, "name"], message: "package listed twice" });
     });
-  });
+    if ((release.kind === "support") !== isSupportTag(release.tag))
+      ctx.addIssue({
+        code: "custom",
+        path: ["kind"],
+        message: "a support update, and only one, has a tag ending in -support",
+      });
+  })
+  .transform((release) => ({
+    ...release,
+    values: release.values.map((change): ReleaseValuesChange => ({
+      ...change,
+      reason: change.reason ?? pageReason(release),
+    })),
+  }));
 export type Release = z.output<typeof releaseSchema>;
+
+const pageReason = (release: { tag: string; source: SourcePage }): string =>
+  `CluedIn's ${release.tag} upgrade page sets it (${release.source.page.split("/").pop() ?? release.source.page})`;
 export type UpgradeMode = "basic" | "data-upgrade";
 
-const catalogSchema = z
-  .strictObject({ releases: z.array(releaseSchema).min(1) })
-  .superRefine((file, ctx) => {
-    file.releases.forEach((release, i) => {
-      const twin = file.releases.findIndex((other) => sameRelease(other.tag, release.tag));
-      if (twin !== i)
-        ctx.addIssue({ code: "custom", path: ["releases", i, "tag"], message: `same release as releases[${twin}]` });
+export interface CatalogOptions {
+  /** Does config/values-files/ hold this file? Given by the loader, which reads the disk; unchecked when absent. */
+  valuesFileExists?: (name: string) => boolean;
+}
+
+const catalogSchema = (options: CatalogOptions) =>
+  z
+    .strictObject({ releases: z.array(releaseSchema).min(1) })
+    .superRefine((file, ctx) => {
+      file.releases.forEach((release, i) => {
+        const twin = file.releases.findIndex((other) => sameRelease(other.tag, release.tag));
+        if (twin !== i)
+          ctx.addIssue({ code: "custom", path: ["releases", i, "tag"], message: `same release as releases[${twin}]` });
+        if (release.kind === "support") checkSupportBase(file.releases, i, ctx);
+        for (const command of ["upgrade", "finalize"] as const)
+          release.helm[command]?.extraValuesFiles.forEach((name, j) => {
+            if (options.valuesFileExists && !options.valuesFileExists(name))
+              ctx.addIssue({
+                code: "custom",
+                path: ["releases", i, "helm", command, "extraValuesFiles", j],
+                message: `no such file in ${VALUES_FILES_DIR}/: ${name}`,
+              });
+          });
+      });
+    })
+    .transform((file) => ({
+      releases: [...file.releases].sort((a, b) => compareReleaseTags(a.tag, b.tag)),
+    }));
+
+/** A support update runs on its release's chart with its release's platform tag (only components are pinned). */
+function checkSupportBase(releases: readonly Release[], index: number, ctx: z.RefinementCtx): void {
+  const support = releases[index]!;
+  const base = releases.find((r) => r.kind !== "support" && sameRelease(r.tag, support.tag.replace(/-support$/, "")));
+  if (!base)
+    ctx.addIssue({ code: "custom", path: ["releases", index, "tag"], message: "a support update needs its release" });
+  else if (base.imageTag !== support.imageTag || base.chartVersion !== support.chartVersion)
+    ctx.addIssue({
+      code: "custom",
+      path: ["releases", index],
+      message: `a support update keeps ${base.tag}'s image tag and chart`,
     });
-  })
-  .transform((file) => ({
-    releases: [...file.releases].sort((a, b) => compareReleaseTags(a.tag, b.tag)),
-  }));
+}
 
 /** Releases oldest first. */
-export type ReleaseCatalog = z.output<typeof catalogSchema>;
+export type ReleaseCatalog = z.output<ReturnType<typeof catalogSchema>>;
 
-export const parseReleaseCatalog = (yamlText: string): ConfigResult<ReleaseCatalog> =>
-  parseYamlConfig(yamlText, catalogSchema);
+/** The directory, beside the catalog file, that holds the files `extraValuesFiles` names. */
+export const VALUES_FILES_DIR = "values-files";
+
+export const parseReleaseCatalog = (yamlText: string, options: CatalogOptions = {}): ConfigResult<ReleaseCatalog> =>
+  parseYamlConfig(yamlText, catalogSchema(options));
 
 /** The catalog entry for `tag`; `2024.12.00` finds `2024.12`. */
 export function findRelease(catalog: ReleaseCatalog, tag: string): Release | undefined {
@@ -195,3 +252,7 @@ export function requiredValues(release: Release): ReleaseValuesChange[] {
     });
   return changes;
 }
+
+/** The release's advisories that apply to these values: those naming no path, and those whose paths the values hold. */
+export const applicableAdvisories = (release: Release, valuesHave: (path: string) => boolean): Advisory[] =>
+  release.advisories.filter((a) => a.whenValuesHave.length === 0 || a.whenValuesHave.some(valuesHave));

@@ -1,10 +1,14 @@
 export {
+  applicableAdvisories,
   catalogPackageVersion,
   chartVersionOf,
   findRelease,
   modeFor,
   parseReleaseCatalog,
   requiredValues,
+  VALUES_FILES_DIR,
+  type Advisory,
+  type CatalogOptions,
   type CatalogPackage,
   type DataUpgrade,
   type Release,
@@ -14,9 +18,18 @@ export {
 } from "./catalog.js";
 export { planPath, type PathFailure, type PathResult } from "./path.js";
 export {
+  identifyRunningRelease,
+  type RunningRelease,
+  type RunningReleaseFinding,
+  type RunningReleaseFindingCode,
+  type RunningReleaseInput,
+} from "./running.js";
+export {
   compareReleaseTags,
   isReleaseTag,
+  isSupportTag,
   parseReleaseTag,
+  RELEASE_TAG_PATTERN,
   releaseTagSlug,
   sameRelease,
   type ReleaseTag,

@@ -4,7 +4,9 @@ export {
   planSummary,
   type CurrentRelease,
   type Plan,
+  type PlanAdvisory,
   type PlanHop,
   type PlanInput,
+  type PlanPackages,
   type PlanSummary,
 } from "./plan.js";

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { modeFor, type DataUpgrade, type Release, type UpgradeMode } from "../catalog/catalog.js";
+import { applicableAdvisories, modeFor, type DataUpgrade, type Release, type UpgradeMode } from "../catalog/catalog.js";
 import type { ClusterSummary } from "../config/clusters.js";
 import { collectSecretValues, REDACTED, textRedactor } from "../redaction/redact.js";
 import { isSecretKey } from "../redaction/secret-keys.js";
@@ -48,6 +48,27 @@ export interface PlanHop {
   mode: UpgradeMode;
 }
 
+/** The package list against the target release's page, counted: the names of packages not installed stay out. */
+export interface PlanPackages {
+  /** Installed packages moved to the page's version. */
+  updated: number;
+  /** Installed packages already at it. */
+  unchanged: number;
+  /** Installed `CluedIn.*` packages the page does not list (kept; each is also a warning). */
+  notListed: string[];
+  /** How many packages the page lists that the values do not install: never added. */
+  notInstalled: number;
+  /** The page that lists them. */
+  page: string;
+}
+
+/** An optional or manual step of a hop's release page that applies to these values; the tool never runs it. */
+export interface PlanAdvisory {
+  release: string;
+  id: string;
+  text: string;
+}
+
 export interface Plan {
   cluster: ClusterSummary;
   fromRelease: string;
@@ -72,6 +93,9 @@ export interface Plan {
   blockers: Finding[];
   /** How many changes, warnings and blockers were left out to keep the plan small. */
   omitted: { changes: number; warnings: number; blockers: number };
+  /** Absent when the values could not be prepared. */
+  packages?: PlanPackages;
+  advisories: PlanAdvisory[];
   expectedDowntimeMinutes: number;
   releaseNotesUrl: string;
   /** No blockers: the upgrade may be offered for approval. */
@@ -110,6 +134,24 @@ export function buildPlan(input: PlanInput): Plan {
     diff: "",
     diffSha256: sha256(fullDiff),
     diffTruncated: false,
+    ...(prepared.ok
+      ? {
+          packages: {
+            updated: prepared.packages.updated,
+            unchanged: prepared.packages.unchanged,
+            notListed: prepared.packages.notListed.slice(0, MAX_ITEMS).map((name) => clip(name, 100)),
+            notInstalled: prepared.packages.notInstalled.length,
+            page: target.source.url,
+          },
+        }
+      : {}),
+    advisories: hops.flatMap((hop) =>
+      applicableAdvisories(hop, (path) => readValueAt(current.valuesText, path) !== undefined).map((a) => ({
+        release: hop.tag,
+        id: a.id,
+        text: a.text,
+      })),
+    ),
     expectedDowntimeMinutes: hops.reduce((minutes, hop) => minutes + hop.expectedDowntimeMinutes, 0),
     releaseNotesUrl: target.releaseNotesUrl,
     ready: blockers.length === 0,

@@ -61,6 +61,24 @@ export const FINDING_CODES = {
     severity: "warning",
     description: "The current release reads as a tag but is not catalogued; it is placed by its date.",
   },
+  // Which release runs (lib/catalog/running.ts).
+  "release-tags-disagree": {
+    severity: "warning",
+    description:
+      "`application.cluedin.image.tag` pins another release than `global.image.tag`: the server runs its own.",
+  },
+  "release-chart-mismatch": {
+    severity: "warning",
+    description: "The values' image tag names a release whose chart is not the deployed chart.",
+  },
+  "release-from-chart": {
+    severity: "warning",
+    description: "The values name no release: it is taken from the deployed chart version (the oldest sharing it).",
+  },
+  "support-pins-partial": {
+    severity: "warning",
+    description: "Some, not all, of a support update's component pins are set: the release itself is assumed.",
+  },
   // The Helm release the values come from.
   "release-pending": {
     severity: "blocker",
@@ -96,7 +114,7 @@ export const FINDING_CODES = {
   },
   "package-not-in-catalog": {
     severity: "warning",
-    description: "A `CluedIn.*` package the catalog does not list for the target release: version left as is.",
+    description: "An installed `CluedIn.*` package the target release's page does not list: version left as is.",
   },
   "customer-package": {
     severity: "warning",
@@ -105,7 +123,8 @@ export const FINDING_CODES = {
   "duplicate-package": { severity: "warning", description: "The same package is listed more than once." },
   "upgrade-flag-in-values": {
     severity: "warning",
-    description: "The file sets an `application.system` upgrade flag; the upgrade passes those with --set.",
+    description:
+      "The file sets an `application.system` upgrade flag: the message says whether the release's command overrides it.",
   },
   // Extra values sent with a plan or upgrade request.
   "extra-values-secret": {

@@ -27,4 +27,4 @@ export {
   type ValuesLimits,
 } from "./validate.js";
 export { detectYamlFormat, stringifyYaml, type YamlFormat } from "./yaml-format.js";
-export { currentReleaseOf, formatYamlPath, readValueAt, type YamlPath } from "./yaml-paths.js";
+export { formatYamlPath, readValueAt, scalarReader, type YamlPath } from "./yaml-paths.js";

@@ -1,15 +1,20 @@
 /**
  * Prepares the new Helm user values from the current ones (runbook: "Prepare new Helm user values"), editing the
  * YAML document so comments, key order and quoting survive: the platform tag, the `CluedIn.*` package versions and
- * the release's own keys are set from the catalog, and stale component tag pins are removed. The upgrade flags of
- * `application.system` are left alone: the upgrade passes them with --set.
+ * the release's own keys are set from the catalog (each release's page), and stale component tag pins are removed.
+ * The upgrade flags of `application.system` are left alone: the upgrade passes them with --set.
+ *
+ * Packages follow the page's list without growing it: an installed package the page lists moves to the page's
+ * version, an installed `CluedIn.*` package the page does not list is kept and reported, and a listed package that
+ * is not installed is only counted (pages list what a release was built with, not what every installation needs).
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, type Document } from "yaml";
 import { catalogPackageVersion, requiredValues, type Release } from "../catalog/catalog.js";
-import { isReleaseTag, releaseTagSlug } from "../catalog/release-tag.js";
+import { isReleaseTag, releaseTagSlug, sameRelease } from "../catalog/release-tag.js";
 import { blockersOf, finding, warningsOf, type Finding } from "./findings.js";
 import {
   checkPreparedValues,
+  isCluedInPackage,
   isReleasePin,
   PACKAGES_PATH,
   parseValues,
@@ -28,10 +33,24 @@ export interface Change {
   reason: string;
 }
 
+/** What preparation did with the package list (`application.cluedin.components.packages`). */
+export interface PackageOutcome {
+  /** Installed packages moved to the release page's version. */
+  updated: number;
+  /** Installed packages already at it. */
+  unchanged: number;
+  /** Installed `CluedIn.*` packages the release page does not list: left as they are, each also a warning. */
+  notListed: string[];
+  /** Packages the release page lists that the values do not install: never added. */
+  notInstalled: string[];
+}
+
 export interface PrepareInput {
   valuesText: string;
   /** The release the cluster runs now. */
   sourceRelease: string;
+  /** Its catalog entry, when catalogued: a support update's component pins are removed when leaving it. */
+  source?: Release;
   target: Release;
   /** dev, test, staging, prod...: names the file. */
   environment: string;
@@ -39,7 +58,7 @@ export interface PrepareInput {
 }
 
 export type PrepareResult =
-  | { ok: true; text: string; fileName: string; changes: Change[]; warnings: Finding[] }
+  | { ok: true; text: string; fileName: string; changes: Change[]; warnings: Finding[]; packages: PackageOutcome }
   | { ok: false; blockers: Finding[]; warnings: Finding[] };
 
 /** The runbook's naming: `values-<environment>-<release-with-hyphens>.yml`. */
@@ -69,11 +88,17 @@ export function prepareValues(input: PrepareInput): PrepareResult {
     };
 
   const editor = new ValuesEditor(parsed.values);
-  editor.setScalar(["global", "image", "tag"], target.tag, `the platform release (was ${input.sourceRelease})`);
-  editor.removeComponentTagPins(target.tag);
-  editor.updatePackages(target);
-  for (const change of requiredValues(target))
-    editor.setScalar(parseDottedPath(change.path), change.value, change.reason);
+  const releaseValues = requiredValues(target);
+  editor.setScalar(
+    ["global", "image", "tag"],
+    target.imageTag,
+    `the platform release ${target.tag} (was ${input.sourceRelease})`,
+  );
+  editor.removeComponentTagPins(target, new Set(releaseValues.map((change) => change.path)));
+  if (input.source?.kind === "support" && !sameRelease(input.source.tag, target.tag))
+    editor.removeSupportPins(input.source, target);
+  const packages = editor.updatePackages(target);
+  for (const change of releaseValues) editor.setScalar(parseDottedPath(change.path), change.value, change.reason);
   const sourceWarnings = inFile(parsed.warnings, currentFile);
   if (editor.blockers.length > 0)
     return { ok: false, blockers: inFile(editor.blockers, currentFile), warnings: sourceWarnings };
@@ -84,7 +109,7 @@ export function prepareValues(input: PrepareInput): PrepareResult {
   const blockers = blockersOf(check);
   const warnings = [...sourceWarnings, ...warningsOf(check)];
   if (blockers.length > 0) return { ok: false, blockers, warnings };
-  return { ok: true, text, fileName, changes: editor.changes, warnings };
+  return { ok: true, text, fileName, changes: editor.changes, warnings, packages };
 }
 
 const inFile = (findings: Finding[], file: string | undefined): Finding[] =>
@@ -146,41 +171,74 @@ class ValuesEditor {
    * A component `image.tag` set to a release wins over `global.image.tag` (the chart coalesces them), so a stale one
    * silently keeps that component on the old platform. Removed wherever it is; the emptied `image:` goes too.
    */
-  removeComponentTagPins(targetTag: string): void {
-    const pins: { parentPath: YamlPath; image: YAMLMap; tag: string }[] = [];
+  removeComponentTagPins(target: Release, releasePaths: ReadonlySet<string>): void {
+    const pins: { imagePath: YamlPath; image: YAMLMap; tag: string }[] = [];
     walkNodes(this.doc.contents, (node, path) => {
       if (!isMap(node) || path[path.length - 1] !== "image" || formatYamlPath(path) === "global.image") return;
+      // The page's own pins stay (2024.12.x sets application.cluedin.image.tag to the release).
+      if (releasePaths.has(formatYamlPath([...path, "tag"]))) return;
       const tag = scalarText(node.get("tag", true));
-      if (tag !== undefined && isReleasePin(tag)) pins.push({ parentPath: path.slice(0, -1), image: node, tag });
+      if (tag !== undefined && isReleasePin(tag)) pins.push({ imagePath: path, image: node, tag });
     });
-    for (const { parentPath, image, tag } of pins) {
-      image.delete("tag");
-      const imagePath = [...parentPath, "image"];
-      this.changes.push({
-        kind: "removed",
-        path: formatYamlPath([...imagePath, "tag"]),
-        from: tag,
-        reason: `a component tag overrides global.image.tag and would keep this component on ${tag} instead of ${targetTag}`,
-      });
-      const parent = this.doc.getIn(parentPath, true);
-      if (image.items.length === 0 && isMap(parent)) parent.delete("image");
+    for (const { imagePath, image, tag } of pins)
+      this.removeTag(
+        imagePath,
+        image,
+        tag,
+        `a component tag overrides global.image.tag and would keep this component on ${tag} instead of ${target.tag}`,
+      );
+  }
+
+  /**
+   * A support update's component pins (`4.7.0-update.118`...) are not release tags, but they win over
+   * `global.image.tag` all the same: leaving the support update removes those still holding its values.
+   */
+  removeSupportPins(source: Release, target: Release): void {
+    for (const pin of source.values.filter((change) => change.path.endsWith(".image.tag"))) {
+      const imagePath = parseDottedPath(pin.path).slice(0, -1);
+      const image = this.doc.getIn(imagePath, true);
+      const tag = isMap(image) ? scalarText(image.get("tag", true)) : undefined;
+      if (isMap(image) && tag === String(pin.value))
+        this.removeTag(
+          imagePath,
+          image,
+          tag,
+          `${source.tag} pinned it (${source.source.url}); ${target.tag} runs this component from global.image.tag`,
+        );
     }
   }
 
-  updatePackages(target: Release): void {
+  private removeTag(imagePath: YamlPath, image: YAMLMap, tag: string, reason: string): void {
+    image.delete("tag");
+    this.changes.push({ kind: "removed", path: formatYamlPath([...imagePath, "tag"]), from: tag, reason });
+    const parent = this.doc.getIn(imagePath.slice(0, -1), true);
+    if (image.items.length === 0 && isMap(parent)) parent.delete("image");
+  }
+
+  updatePackages(target: Release): PackageOutcome {
+    const outcome: PackageOutcome = { updated: 0, unchanged: 0, notListed: [], notInstalled: [] };
     const existing = this.doc.getIn(PACKAGES_PATH, true);
     const present = new Set<string>();
-    let seq: YAMLSeq | undefined;
     if (isSeq(existing)) {
-      seq = existing;
-      seq.items.forEach((item, index) => {
+      existing.items.forEach((item, index) => {
         if (!isMap(item)) return;
         const name = scalarText(item.get("name", true));
         if (name === undefined) return;
         present.add(name.toLowerCase());
+        if (!isCluedInPackage(name)) return;
         const version = catalogPackageVersion(target, name);
-        if (version !== undefined && name.toLowerCase().startsWith("cluedin."))
-          this.setScalar([...PACKAGES_PATH, index, "version"], version, `${name} version for ${target.tag}`);
+        if (version === undefined) {
+          outcome.notListed.push(name);
+          return;
+        }
+        const before = this.changes.length;
+        this.setScalar(
+          [...PACKAGES_PATH, index, "version"],
+          version,
+          `${name} version of CluedIn's ${target.tag} upgrade page`,
+        );
+        if (this.changes.length > before) outcome.updated += 1;
+        else outcome.unchanged += 1;
       });
     } else if (existing !== undefined && !(isScalar(existing) && existing.value === null)) {
       this.blockers.push(
@@ -189,29 +247,9 @@ class ValuesEditor {
           ...nodeLocation(existing, this.values.lineCounter),
         }),
       );
-      return;
     }
-    const missing = target.packages.filter((p) => p.addIfMissing && !present.has(p.name.toLowerCase()));
-    if (missing.length === 0) return;
-    if (!seq) {
-      const components = this.mapAt(PACKAGES_PATH.slice(0, -1));
-      if (!components) return;
-      seq = new YAMLSeq();
-      components.set(PACKAGES_PATH[PACKAGES_PATH.length - 1], seq);
-    }
-    const style = packageNameStyle(seq);
-    for (const pkg of missing) {
-      const entry = new YAMLMap();
-      entry.set("name", styled(pkg.name, style));
-      entry.set("version", styled(pkg.version, style));
-      seq.items.push(entry);
-      this.changes.push({
-        kind: "added",
-        path: formatYamlPath([...PACKAGES_PATH, seq.items.length - 1]),
-        to: `${pkg.name} ${pkg.version}`,
-        reason: `${target.tag} needs ${pkg.name}`,
-      });
-    }
+    outcome.notInstalled = target.packages.filter((p) => !present.has(p.name.toLowerCase())).map((p) => p.name);
+    return outcome;
   }
 
   /** The mapping at `path`, created where missing; undefined (and a blocker) when something else is in the way. */
@@ -249,19 +287,5 @@ const describe = (node: unknown): string => (isSeq(node) ? "list" : isMap(node) 
 function newScalar(value: string | number | boolean): Scalar {
   const scalar = new Scalar(value);
   if (typeof value === "string" && YAML11_ONLY_WORD.test(value)) scalar.type = "QUOTE_DOUBLE";
-  return scalar;
-}
-
-type ScalarStyle = Scalar["type"];
-
-const packageNameStyle = (seq: YAMLSeq): ScalarStyle => {
-  const first = seq.items.find(isMap);
-  const name = first?.get("name", true);
-  return isScalar(name) ? name.type : undefined;
-};
-
-function styled(value: string, style: ScalarStyle): Scalar {
-  const scalar = newScalar(value);
-  if (style === "QUOTE_DOUBLE" || style === "QUOTE_SINGLE") scalar.type = style;
   return scalar;
 }

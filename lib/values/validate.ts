@@ -14,7 +14,13 @@ import {
   type Document,
   type ErrorCode,
 } from "yaml";
-import { catalogPackageVersion, requiredValues, type Release, type ReleaseCatalog } from "../catalog/catalog.js";
+import {
+  catalogPackageVersion,
+  modeFor,
+  requiredValues,
+  type Release,
+  type ReleaseCatalog,
+} from "../catalog/catalog.js";
 import { planPath } from "../catalog/path.js";
 import { isReleaseTag, sameRelease } from "../catalog/release-tag.js";
 import { finding, type Finding, type FindingCode } from "./findings.js";
@@ -337,7 +343,7 @@ export const PACKAGES_PATH: YamlPath = ["application", "cluedin", "components", 
 export const UPGRADE_FLAGS = ["upgradeMode", "runDatabaseJobsOnUpgrade", "runNugetFullRestore"] as const;
 const GLOBAL_IMAGE: YamlPath = ["global", "image"];
 
-const isCluedInPackage = (name: string): boolean => name.toLowerCase().startsWith("cluedin.");
+export const isCluedInPackage = (name: string): boolean => name.toLowerCase().startsWith("cluedin.");
 const samePath = (a: YamlPath, b: YamlPath): boolean => a.length === b.length && a.every((key, i) => key === b[i]);
 
 /** Is this `image.tag` a CluedIn release (possibly with a build suffix), i.e. a pin of the platform version? */
@@ -359,11 +365,11 @@ export function checkPreparedValues(text: string, target: Release, limits?: Valu
 
   const globalTag = doc.getIn([...GLOBAL_IMAGE, "tag"], true);
   const globalText = scalarText(globalTag);
-  if (globalText === undefined || !isReleaseTag(globalText) || !sameRelease(globalText, target.tag))
+  if (globalText === undefined || !isReleaseTag(globalText) || !sameRelease(globalText, target.imageTag))
     findings.push(
       finding(
         "global-tag-mismatch",
-        `global.image.tag is ${globalText === undefined ? "not set" : `"${globalText}"`}; it must be "${target.tag}"`,
+        `global.image.tag is ${globalText === undefined ? "not set" : `"${globalText}"`}; it must be "${target.imageTag}"`,
         at(globalTag, [...GLOBAL_IMAGE, "tag"]),
       ),
     );
@@ -372,7 +378,7 @@ export function checkPreparedValues(text: string, target: Release, limits?: Valu
     if (!isMap(node) || path[path.length - 1] !== "image" || samePath(path, GLOBAL_IMAGE)) return;
     const tagNode = node.get("tag", true);
     const tag = scalarText(tagNode);
-    if (tag !== undefined && isReleasePin(tag) && !sameRelease(tag.replace(/[-+].*$/, ""), target.tag))
+    if (tag !== undefined && isReleasePin(tag) && !sameRelease(tag.replace(/[-+].*$/, ""), target.imageTag))
       findings.push(
         finding(
           "component-tag-pinned",
@@ -402,15 +408,26 @@ export function checkPreparedValues(text: string, target: Release, limits?: Valu
     const path = ["application", "system", flag];
     const node = doc.getIn(path, true);
     if (node !== undefined)
-      findings.push(
-        finding(
-          "upgrade-flag-in-values",
-          `application.system.${flag} is set in the file; the upgrade sets it on the command line (--set), which wins`,
-          at(node, path),
-        ),
-      );
+      findings.push(finding("upgrade-flag-in-values", upgradeFlagMessage(target, flag, node), at(node, path)));
   }
   return findings;
+}
+
+/**
+ * What becomes of an `application.system` flag the file sets: the page's `--set` flags override it; a basic upgrade
+ * also passes `--set application.system.upgradeMode=false` (a stale `true` would keep CluedIn in upgrade mode);
+ * anything else the page's command leaves to the file.
+ */
+function upgradeFlagMessage(target: Release, flag: (typeof UPGRADE_FLAGS)[number], node: unknown): string {
+  const key = `application.system.${flag}`;
+  const written = `${key}: ${isScalar(node) ? String(node.value) : "(not a single value)"} is in the file`;
+  const commands = [target.helm.upgrade, ...(target.helm.finalize ? [target.helm.finalize] : [])];
+  const sets = commands.map((command) => command.set[key]).filter((value) => value !== undefined);
+  if (sets.length > 0)
+    return `${written}; the ${target.tag} commands override it (${sets.map((value) => `--set ${key}=${value}`).join(", then ")})`;
+  if (flag === "upgradeMode" && modeFor(target) === "basic")
+    return `${written}; the basic upgrade to ${target.tag} overrides it with --set ${key}=false`;
+  return `${written}; ${target.tag}'s page sets no ${flag} on its command, so the file's value applies`;
 }
 
 function checkPackages(
@@ -453,7 +470,7 @@ function checkPackages(
       findings.push(
         finding(
           "package-not-in-catalog",
-          `${name} ${version ?? "(no version)"}: the catalog has no version for ${target.tag}; check the release notes (${target.releaseNotesUrl})`,
+          `${name} ${version ?? "(no version)"} is installed, but CluedIn's ${target.tag} upgrade page does not list it (${target.source.url}): its version is left as is; check it is still supported`,
           at(item, path),
         ),
       );

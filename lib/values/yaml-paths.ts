@@ -78,9 +78,12 @@ export function readValueAt(text: string, path: string | YamlPath): unknown {
   return value;
 }
 
-/** The release a values file runs, read from `global.image.tag` as written. */
-export function currentReleaseOf(text: string): string | undefined {
+/**
+ * The scalars of a values file by dotted path, as written (`tag: 2024.10` reads `2024.10`): what
+ * `identifyRunningRelease` reads the image tags and component pins from. Nothing for text that is not YAML.
+ */
+export function scalarReader(text: string): (path: string) => string | undefined {
   const doc = parseDocument(text, { merge: true });
-  if (doc.errors.length > 0) return undefined;
-  return scalarText(doc.getIn(["global", "image", "tag"], true));
+  if (doc.errors.length > 0) return () => undefined;
+  return (path) => scalarText(doc.getIn(parseDottedPath(path), true));
 }

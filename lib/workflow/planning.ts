@@ -3,7 +3,7 @@
  * prepare activity and the helm start activity all take, so the file that is approved is the file that is applied.
  */
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Node } from "yaml";
-import { findRelease, type ReleaseCatalog } from "../catalog/index.js";
+import { findRelease, identifyRunningRelease, type ReleaseCatalog } from "../catalog/index.js";
 import type { HelmRevision, HelmRevisionWithValues } from "../clients/types.js";
 import { clusterSummary, type ClusterProfile } from "../config/clusters.js";
 import { buildPlan, type Plan } from "../plan/index.js";
@@ -11,13 +11,13 @@ import { secretPaths } from "../redaction/index.js";
 import {
   checkPreparedValues,
   checkReleaseJump,
-  currentReleaseOf,
   finding,
   parseValues,
   prepareValues,
   type Change,
   type Finding,
   type PrepareResult,
+  scalarReader,
 } from "../values/index.js";
 
 export interface PlanningInput {
@@ -100,13 +100,28 @@ function mergeExtraValues(preparedText: string, extraText: string): string {
 
 export function planUpgrade(input: PlanningInput): PlanningResult {
   const { catalog, profile, source, targetRelease } = input;
-  const sourceRelease = currentReleaseOf(source.valuesYaml) ?? source.appVersion;
+  const running = identifyRunningRelease(catalog, {
+    valueAt: scalarReader(source.valuesYaml),
+    chartVersion: source.chartVersion,
+  });
+  const runningFindings = running.findings.map((f) => finding(f.code, f.message));
+  if (running.tag === undefined)
+    return {
+      ok: false,
+      blockers: [
+        finding(
+          "unknown-source-release",
+          `the values name no release (global.image.tag) and chart ${source.chartVersion} is not in the catalog`,
+        ),
+      ],
+    };
+  const sourceRelease = running.tag;
   const jump = checkReleaseJump(catalog, sourceRelease, targetRelease, { allowChain: true });
   const target = findRelease(catalog, targetRelease);
   if (!target || jump.hops.length === 0)
     return { ok: false, blockers: jump.findings.filter((f) => f.severity === "blocker") };
 
-  const findings: Finding[] = [...jump.findings];
+  const findings: Finding[] = [...runningFindings, ...jump.findings];
   if (input.stuck)
     findings.push(
       finding(
@@ -117,6 +132,7 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
   let prepared: PrepareResult = prepareValues({
     valuesText: source.valuesYaml,
     sourceRelease,
+    ...(running.release ? { source: running.release } : {}),
     target,
     environment: profile.environment,
   });

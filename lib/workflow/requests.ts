@@ -3,6 +3,7 @@
  * generated from them.
  */
 import { z } from "zod";
+import { RELEASE_TAG_PATTERN } from "../catalog/release-tag.js";
 import { RUN_ID_PATTERN } from "./runId.js";
 
 const clusterName = z
@@ -14,7 +15,7 @@ const releaseTag = z
   .string()
   .min(4)
   .max(20)
-  .regex(/^\d{4}\.\d{2}(\.\d{2})?$/, "a CluedIn release such as 2025.05.00");
+  .regex(RELEASE_TAG_PATTERN, "a CluedIn release such as 2025.05.00 or 2026.01.00-support");
 /** Extra user values (YAML) merged over the prepared file; secrets are refused, they would enter history. */
 const extraValues = z.string().max(256 * 1024);
 

@@ -15,9 +15,16 @@ describe("planPath over the real catalog", () => {
     ["2024.07.00", "2025.05.00", ["2024.12.02", "2025.05.00"], true],
     ["2024.12.02", "2025.05.02", ["2025.05.01", "2025.05.02"], true],
     ["2025.05.02", "2026.02.00", ["2025.09.00", "2026.01.00", "2026.02.00"], true],
+    // 2024.07.02 and 2024.07.03 need 2024.02 or later (their pages); 2024.07.01 still takes 2024.01.
+    ["2024.01.00", "2024.07.03", ["2024.07.01", "2024.07.03"], false],
+    ["2024.07.00", "2024.07.03", ["2024.07.03"], true],
+    // The support update (215-upgrade-20260100-support.md) is reached from 2026.01.00 and leads to 2026.02.00.
+    ["2026.01.00", "2026.01.00-support", ["2026.01.00-support"], true],
+    ["2025.09.00", "2026.01.00-support", ["2026.01.00", "2026.01.00-support"], true],
+    ["2026.01.00-support", "2026.02.00", ["2026.02.00"], true],
     // Recognisable but not catalogued: placed by date.
     ["2024.01.00", "2024.07.00", ["2024.07.00"], false],
-    ["2024.03.05", "2024.12.02", ["2024.07.00", "2024.12.02"], false],
+    ["2024.03.05", "2024.12.02", ["2024.07.03", "2024.12.02"], false],
     ["2025.05.03", "2025.09.00", ["2025.09.00"], false],
   ])("%s -> %s goes through %j", (from, to, hops, sourceInCatalog) => {
     const result = planPath(catalog, from, to);
@@ -31,6 +38,7 @@ describe("planPath over the real catalog", () => {
     ["v5", "2025.05.00", "unknown-source", /"v5"/],
     ["2025.05.00", "2025.05.00", "same-release", /already runs/],
     ["2024.12.00", "2024.12", "same-release", /already runs/],
+    ["2026.01.00-support", "2026.01.00", "downgrade", /older than the current 2026\.01\.00-support/],
     ["2025.05.02", "2025.05.00", "downgrade", /older than the current 2025\.05\.02/],
     ["2023.06.00", "2024.07.00", "no-path", /needs 2024\.01 or later/],
     ["2023.06.00", "2026.02.00", "no-path", /no upgrade path/],

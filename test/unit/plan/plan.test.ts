@@ -79,7 +79,8 @@ describe("buildPlan", () => {
       dataUpgrade: { kind: "resource", toVersion: "Version450" },
       hops: [{ release: "2025.05.00", chartVersion: "2.5.0", mode: "data-upgrade" }],
       valuesFile: "values-dev-2025-05-00.yml",
-      expectedDowntimeMinutes: 45,
+      // The guide's 30 minutes plus the 51 of the 2024.12 page's Version440 log (config/releases.yaml header).
+      expectedDowntimeMinutes: 81,
       ready: true,
       blockers: [],
     });
@@ -88,6 +89,28 @@ describe("buildPlan", () => {
       "global.image.tag",
       "application.cluedin.image.tag",
       "application.cluedin.components.packages[0].version",
+    ]);
+  });
+
+  it("counts the packages against the release page and lists none it would add", () => {
+    expect(plan.packages).toEqual({
+      updated: 1,
+      unchanged: 0,
+      notListed: [],
+      notInstalled: 29,
+      page: "https://documentation.cluedin.net/paas-operations/upgrade/2025-05-00",
+    });
+  });
+
+  it("shows the release page's advisories that apply: the HubSpot token placeholder, not 2025.05.02's Key Vault", () => {
+    expect(plan.advisories).toEqual([
+      { release: "2025.05.00", id: "gql-hubspot-token", text: expect.stringContaining("<pat-token>") },
+    ]);
+    const keyVault = `${CURRENT}  elasticsearch:\n    extraVolumes:\n    - name: secrets-store01-inline\n`;
+    const patch = buildPlan(input(keyVault, "2025.05.02", "2025.05.00"));
+    expect(patch.advisories.map((a) => a.id)).toEqual(["gql-hubspot-token", "azure-key-vault-mounts"]);
+    expect(buildPlan(input(CURRENT, "2025.05.02", "2025.05.00")).advisories.map((a) => a.id)).toEqual([
+      "gql-hubspot-token",
     ]);
   });
 

@@ -1,12 +1,14 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { findRelease, parseReleaseCatalog, type Release, type ReleaseCatalog } from "../../../lib/catalog/index.js";
 
 export const readRepoFile = (path: string): string =>
   readFileSync(new URL(`../../../${path}`, import.meta.url), "utf8");
 
-/** The project's own catalog, config/releases.yaml. */
+/** The project's own catalog, config/releases.yaml, checked as the app loads it (its values files exist). */
 export function loadCatalog(): ReleaseCatalog {
-  const parsed = parseReleaseCatalog(readRepoFile("config/releases.yaml"));
+  const parsed = parseReleaseCatalog(readRepoFile("config/releases.yaml"), {
+    valuesFileExists: (name) => existsSync(new URL(`../../../config/values-files/${name}`, import.meta.url)),
+  });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.value;
 }

@@ -117,8 +117,14 @@ describe("prepareValues keeps the file as its author wrote it", () => {
   });
 
   it.each([
-    ["four spaces, indented lists", "global:\n    image:\n        tag: x\nlist:\n    - a\n"],
-    ["two spaces, lists at their key's column", "global:\n  image:\n    tag: x\nlist:\n- a\n"],
+    [
+      "four spaces, indented lists",
+      "global:\n    image:\n        tag: x\n    strategy:\n        type: Recreate\nlist:\n    - a\n",
+    ],
+    [
+      "two spaces, lists at their key's column",
+      "global:\n  image:\n    tag: x\n  strategy:\n    type: Recreate\nlist:\n- a\n",
+    ],
   ])("keeps %s", (_case, text) => {
     const result = prepared(prepare(text.replace("tag: x", 'tag: "2024.12.02"')));
     expect(result.text).toBe(text.replace("tag: x", 'tag: "2025.05.00"'));
@@ -148,8 +154,11 @@ describe("prepareValues sets the platform tag", () => {
     const result = prepared(
       prepare("global:\n  image:\n    tag: 2024.07.00\n", releaseOf(catalog, "2024.12"), "2024.07.00"),
     );
-    expect(result.text).toBe('global:\n  image:\n    tag: "2024.12"\n');
+    // The 2024.12 page also sets application.cluedin.image.tag to 2024.12 (unquoted there): both are quoted here.
+    expect(result.text).toMatch(/^global:\n {2}image:\n {4}tag: "2024\.12"\n/);
+    expect(result.text).toContain('  cluedin:\n    image:\n      tag: "2024.12"\n');
     expect(readValueAt(result.text, "global.image.tag")).toBe("2024.12");
+    expect(readValueAt(result.text, "application.cluedin.image.tag")).toBe("2024.12");
   });
 
   it("reads an unquoted numeric tag as written", () => {
@@ -237,45 +246,57 @@ describe("prepareValues and packages", () => {
     expect(result.warnings).toEqual([
       expect.objectContaining({
         code: "customer-package",
-        line: 8,
+        // Line 8 of the current file; the prepared file gains the page's global.strategy.type above it.
+        line: 10,
         file: "values-dev-2025-05-00.yml",
         message: expect.stringMatching(/Contoso\.CluedIn\.Enricher 1\.4\.2.*rebuilt against CluedIn 2025\.05\.00/),
       }),
     ]);
   });
 
-  it("warns about a CluedIn package the catalog does not cover, leaving its version", () => {
-    const result = prepared(
-      prepare(withCustomer.replace("2024.12.02", "2025.05.00"), releaseOf(catalog, "2025.05.02"), "2025.05.00"),
-    );
+  it("warns about an installed CluedIn package the release page does not list, leaving its version", () => {
+    // The 2025.05.02 page (213-upgrade-20250502.md) no longer lists CluedIn.DataVerse (2024.12.02's page: 4.2.2).
+    const text = withCustomer
+      .replace("2024.12.02", "2025.05.00")
+      .replace("CluedIn.Connector.Http", "CluedIn.DataVerse");
+    const result = prepared(prepare(text, releaseOf(catalog, "2025.05.02"), "2025.05.00"));
     expect(readValueAt(result.text, "application.cluedin.components.packages[1].version")).toBe("4.0.0");
     expect(result.warnings.map((w) => w.code)).toEqual(["customer-package", "package-not-in-catalog"]);
-  });
-
-  it("adds the packages the release needs, in the list's quoting style", () => {
-    const target = fakeRelease({
-      packages: [
-        { name: "CluedIn.Connector.Http", version: "4.5.0", addIfMissing: false },
-        { name: "CluedIn.Connector.OneLake", version: "4.5.0", addIfMissing: true },
-      ],
-    });
-    const result = prepared(prepare(RUNBOOK_CURRENT, target));
-    expect(result.text).toContain('      - name: "CluedIn.Connector.OneLake"\n        version: "4.5.0"\n');
-    expect(result.changes.at(-1)).toMatchObject({
-      kind: "added",
-      path: "application.cluedin.components.packages[3]",
-      to: "CluedIn.Connector.OneLake 4.5.0",
+    expect(result.warnings[1]?.message).toBe(
+      "CluedIn.DataVerse 4.0.0 is installed, but CluedIn's 2025.05.02 upgrade page does not list it (https://documentation.cluedin.net/paas-operations/upgrade/2025-05-02): its version is left as is; check it is still supported",
+    );
+    expect(result.packages).toEqual({
+      updated: 0,
+      unchanged: 0,
+      notListed: ["CluedIn.DataVerse"],
+      notInstalled: expect.any(Array),
     });
   });
 
-  it("creates the package list when there is none", () => {
-    const target = fakeRelease({
-      packages: [{ name: "CluedIn.Connector.OneLake", version: "4.5.0", addIfMissing: true }],
-    });
-    const result = prepared(prepare('global:\n  image:\n    tag: "2024.12.02"\n', target));
-    expect(readValueAt(result.text, "application.cluedin.components.packages")).toEqual([
-      { name: "CluedIn.Connector.OneLake", version: "4.5.0" },
-    ]);
+  it("moves installed packages to the page's versions and never adds the page's others", () => {
+    const result = prepared(prepare(RUNBOOK_CURRENT));
+    expect(readValueAt(result.text, "application.cluedin.components.packages")).toHaveLength(3);
+    expect(result.packages.updated).toBe(3);
+    expect(result.packages.unchanged).toBe(0);
+    expect(result.packages.notListed).toEqual([]);
+    // The 2025.05.00 page lists 30 packages; the runbook's file installs 3 of them.
+    expect(result.packages.notInstalled).toHaveLength(27);
+    expect(result.packages.notInstalled).toContain("CluedIn.Connector.FabricOpenMirroring");
+    expect(result.packages.notInstalled).not.toContain("CluedIn.Connector.Http");
+    expect(result.changes.filter((c) => c.kind === "added")).toEqual([]);
+  });
+
+  it("creates no package list when there is none", () => {
+    const result = prepared(prepare('global:\n  image:\n    tag: "2024.12.02"\n'));
+    expect(readValueAt(result.text, "application.cluedin.components.packages")).toBeUndefined();
+    expect(result.packages).toMatchObject({ updated: 0, unchanged: 0, notListed: [] });
+    expect(result.packages.notInstalled).toHaveLength(30);
+  });
+
+  it("counts packages already at the page's version as unchanged", () => {
+    const first = prepared(prepare(RUNBOOK_CURRENT));
+    const again = prepared(prepare(first.text, releaseOf(catalog, "2025.05.00"), "2025.05.00"));
+    expect(again.packages).toMatchObject({ updated: 0, unchanged: 3 });
   });
 });
 
@@ -297,11 +318,77 @@ describe("prepareValues and release-specific keys", () => {
     );
   });
 
-  it("sets 2024.07.00's data upgrade key", () => {
+  it("sets 2024.07.00's data upgrade key and the page's other keys, citing the page", () => {
     const result = prepared(
       prepare("global:\n  image:\n    tag: 2024.01.00\n", releaseOf(catalog, "2024.07.00"), "2024.01.00"),
     );
     expect(readValueAt(result.text, "application.bootstrap.dataUpgrade.toVersion")).toBe("Version430");
+    expect(readValueAt(result.text, "application.datasourceProcessing.replicas")).toBe(2);
+    expect(readValueAt(result.text, "infrastructure.cert-manager.cainjector.resources.requests.memory")).toBe("128Mi");
+    expect(result.changes).toContainEqual({
+      kind: "added",
+      path: "application.submitter.resources.limits.memory",
+      to: "512M",
+      reason: "CluedIn's 2024.07.00 upgrade page sets it (204-upgrade-202407.md)",
+    });
+    // The page's <your-license-key> placeholder is an advisory, never a value.
+    expect(readValueAt(result.text, "application.monitoring")).toBeUndefined();
+  });
+
+  it("keeps and sets 2024.12.01's own application.cluedin.image.tag instead of removing it as stale", () => {
+    const text = 'global:\n  image:\n    tag: "2024.12"\napplication:\n  cluedin:\n    image:\n      tag: "2024.12"\n';
+    const result = prepared(prepare(text, releaseOf(catalog, "2024.12.01"), "2024.12"));
+    expect(readValueAt(result.text, "application.cluedin.image.tag")).toBe("2024.12.01");
+    expect(result.changes).toContainEqual(
+      expect.objectContaining({
+        kind: "set",
+        path: "application.cluedin.image.tag",
+        from: "2024.12",
+        to: "2024.12.01",
+      }),
+    );
+    expect(result.changes.filter((c) => c.kind === "removed")).toEqual([]);
+  });
+});
+
+describe("prepareValues and the 2026.01.00 support update", () => {
+  const onRelease =
+    'global:\n  image:\n    tag: "2026.01.00"\napplication:\n  ui:\n    image:\n      repository: cluedin/ui\n';
+
+  it("pins the page's component tags and keeps global.image.tag at 2026.01.00", () => {
+    const result = prepared(prepare(onRelease, releaseOf(catalog, "2026.01.00-support"), "2026.01.00"));
+    expect(result.fileName).toBe("values-dev-2026-01-00-support.yml");
+    expect(readValueAt(result.text, "global.image.tag")).toBe("2026.01.00");
+    expect(readValueAt(result.text, "application.ui.image")).toEqual({
+      repository: "cluedin/ui",
+      tag: "4.7.0-update.98",
+    });
+    expect(readValueAt(result.text, "global.containerImages.initNeo4J.image.tag")).toBe("4.7.0-update.3");
+    expect(result.changes.filter((c) => c.kind !== "removed")).toHaveLength(8);
+  });
+
+  it("removes the support pins when leaving it for 2026.02.00", () => {
+    const support = releaseOf(catalog, "2026.01.00-support");
+    const pinned = prepared(prepare(onRelease, support, "2026.01.00")).text;
+    const result = prepared(
+      prepareValues({
+        valuesText: pinned,
+        sourceRelease: support.tag,
+        source: support,
+        target: releaseOf(catalog, "2026.02.00"),
+        environment: "dev",
+      }),
+    );
+    expect(readValueAt(result.text, "application.ui.image")).toEqual({ repository: "cluedin/ui" });
+    expect(readValueAt(result.text, "application.datasource")).toEqual({});
+    expect(result.changes.filter((c) => c.kind === "removed")).toHaveLength(8);
+    expect(result.changes).toContainEqual(
+      expect.objectContaining({
+        path: "application.gql.image.tag",
+        from: "4.7.0-update.32",
+        reason: expect.stringContaining("2026.01.00-support pinned it"),
+      }),
+    );
   });
 });
 
@@ -318,6 +405,19 @@ describe("prepareValues leaves the upgrade flags to the command line", () => {
       ["upgrade-flag-in-values", "application.system.upgradeMode"],
       ["upgrade-flag-in-values", "application.system.runNugetFullRestore"],
     ]);
+    expect(result.warnings[0]?.message).toBe(
+      "application.system.upgradeMode: true is in the file; the 2025.05.00 commands override it (--set application.system.upgradeMode=true, then --set application.system.upgradeMode=false)",
+    );
+  });
+
+  it("says a basic upgrade overrides a stale upgradeMode, and which flags the page's command leaves to the file", () => {
+    const text = `${RUNBOOK_CURRENT}  system:\n    upgradeMode: true\n    runNugetFullRestore: true\n`;
+    const result = prepared(prepare(text, releaseOf(catalog, "2024.12.02"), "2024.12.01"));
+    expect(result.warnings.map((w) => w.message)).toEqual([
+      "application.system.upgradeMode: true is in the file; the basic upgrade to 2024.12.02 overrides it with --set application.system.upgradeMode=false",
+      "application.system.runNugetFullRestore: true is in the file; 2024.12.02's page sets no runNugetFullRestore on its command, so the file's value applies",
+    ]);
+    expect(result.warnings.every((w) => w.severity === "warning")).toBe(true);
   });
 });
 

@@ -174,6 +174,9 @@ describe("checkPreparedValues", () => {
     "global:",
     "  image:",
     '    tag: "2025.05.00"',
+    // The 2025.05.00 page's values block sets it (211-upgrade-20250500.md).
+    "  strategy:",
+    "    type: Recreate",
     "application:",
     "  cluedin:",
     "    components:",
@@ -199,20 +202,20 @@ describe("checkPreparedValues", () => {
       "a component pinning the old release",
       `${good}  server:\n    image:\n      tag: 2024.12.02-hotfix\n`,
       "component-tag-pinned",
-      12,
+      14,
     ],
-    ["a package at the old version", good.replace("version: 4.5.0", "version: 4.0.0"), "package-version-mismatch", 9],
+    ["a package at the old version", good.replace("version: 4.5.0", "version: 4.0.0"), "package-version-mismatch", 11],
     [
       "a package without a name",
       good.replace("- name: CluedIn.Connector.Http", "- nome: CluedIn.Connector.Http"),
       "invalid-package-entry",
-      8,
+      10,
     ],
     [
       "packages that are not a list",
       good.replace(/packages:[\s\S]*$/, "packages: CluedIn.Connector.Http\n"),
       "unexpected-structure",
-      7,
+      9,
     ],
   ])("blocks %s", (_case, text, code, line) => {
     const findings = checkPreparedValues(text, target);
@@ -242,6 +245,24 @@ describe("checkPreparedValues", () => {
     });
     expect(codes(checkPreparedValues(good, release))).toEqual(["release-value-mismatch"]);
     expect(checkPreparedValues(`${good}  feature:\n    enabled: true\n`, release)).toEqual([]);
+  });
+
+  it("blocks a file without the page's own values", () => {
+    const findings = checkPreparedValues(good.replace("type: Recreate", "type: RollingUpdate"), target);
+    expect(findings).toEqual([
+      expect.objectContaining({ code: "release-value-mismatch", path: "global.strategy.type", line: 5 }),
+    ]);
+    expect(findings[0]?.message).toContain("211-upgrade-20250500.md");
+  });
+
+  it("checks a support update against its release's platform tag and its pins", () => {
+    const support = releaseOf(catalog, "2026.01.00-support");
+    const pins = support.values.map((v) => v.path);
+    const onSupport = ['global:\n  image:\n    tag: "2026.01.00"\n'];
+    expect(codes(checkPreparedValues(onSupport.join(""), support))).toEqual(pins.map(() => "release-value-mismatch"));
+    expect(codes(checkPreparedValues('global:\n  image:\n    tag: "2026.01.00-support"\n', support))).toContain(
+      "global-tag-mismatch",
+    );
   });
 
   it("passes on the text's own syntax blockers", () => {

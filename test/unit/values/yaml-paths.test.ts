@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { currentReleaseOf, detectYamlFormat, formatYamlPath, readValueAt } from "../../../lib/values/index.js";
+import { detectYamlFormat, formatYamlPath, readValueAt, scalarReader } from "../../../lib/values/index.js";
 import { parseDottedPath } from "../../../lib/values/yaml-paths.js";
 
 describe("paths", () => {
@@ -37,14 +37,15 @@ describe("readValueAt", () => {
   });
 });
 
-describe("currentReleaseOf", () => {
+describe("scalarReader", () => {
   it.each([
     ['global:\n  image:\n    tag: "2024.12.02"\n', "2024.12.02"],
     ["global:\n  image:\n    tag: 2024.10\n", "2024.10"],
     ["global: {}\n", undefined],
+    ["global:\n  image:\n    tag: [a]\n", undefined],
     ["a: [\n", undefined],
-  ])("reads %j as %s", (text, release) => {
-    expect(currentReleaseOf(text)).toBe(release);
+  ])("reads global.image.tag of %j as %s", (text, release) => {
+    expect(scalarReader(text)("global.image.tag")).toBe(release);
   });
 });
 
