@@ -59,6 +59,8 @@ describe(".funcignore", () => {
     "package.json",
     "config/releases.yaml",
     "config/clusters.yaml",
+    // Named by the catalog's extraValuesFiles (2024.12: --values elasticsearch-upgrade.yml); the loader checks it.
+    "config/values-files/elasticsearch-upgrade.yml",
     "dist/main.js",
     "dist/lib/settings.js",
     "node_modules/zod/index.js",
@@ -102,8 +104,16 @@ describe(".funcignore", () => {
 describe("the repository files that ship", () => {
   it("are host.json, package.json and the configuration", async () => {
     const files = await shippedRepositoryFiles();
-    expect(files).toEqual(expect.arrayContaining(["host.json", "package.json", "config/releases.yaml"]));
-    for (const file of files) expect(file).toMatch(/^(host\.json|package\.json|config\/[^/]+\.yaml)$/);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "host.json",
+        "package.json",
+        "config/releases.yaml",
+        "config/values-files/elasticsearch-upgrade.yml",
+      ]),
+    );
+    for (const file of files)
+      expect(file).toMatch(/^(host\.json|package\.json|config\/[^/]+\.yaml|config\/values-files\/[^/]+\.ya?ml)$/);
   });
 });
 
