@@ -19,7 +19,10 @@ export function releaseOf(catalog: ReleaseCatalog, tag: string): Release {
   return release;
 }
 
-/** A release for tests that need features the real catalog does not use (added packages, release keys). */
+/**
+ * 2025.05.00 as its page has it (commands, downtime), with one package and no values keys: for tests that need
+ * catalog features the real entries do not use.
+ */
 export function fakeRelease(overrides: Partial<Release> = {}): Release {
   return {
     tag: "2025.05.00",
@@ -38,21 +41,29 @@ export function fakeRelease(overrides: Partial<Release> = {}): Release {
       upgrade: {
         reuseValues: false,
         extraValuesFiles: [],
-        set: { "application.system.upgradeMode": true },
+        set: {
+          "application.system.upgradeMode": true,
+          "application.system.runDatabaseJobsOnUpgrade": true,
+          "application.system.runNugetFullRestore": true,
+        },
         wait: true,
         timeout: "10m0s",
       },
       finalize: {
         reuseValues: false,
         extraValuesFiles: [],
-        set: { "application.system.upgradeMode": false },
+        set: {
+          "application.system.upgradeMode": false,
+          "application.system.runDatabaseJobsOnUpgrade": false,
+          "application.system.runNugetFullRestore": false,
+        },
         wait: false,
       },
     },
     procedure: { beforeHelm: [], afterHelm: [] },
     advisories: [],
-    releaseNotesUrl: "https://documentation.cluedin.net/release-notes",
-    expectedDowntimeMinutes: 45,
+    releaseNotesUrl: "https://cluedin-io.github.io/Releases/2025.05/2025.05.00",
+    expectedDowntimeMinutes: 81,
     ...overrides,
   };
 }
