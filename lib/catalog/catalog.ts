@@ -1,7 +1,9 @@
 /**
  * The release catalog (`config/releases.yaml`): for each CluedIn release, its Helm chart, the oldest release it can
  * be upgraded from, its data upgrade, the versions of the `CluedIn.*` packages built for it and the values keys it
- * needs. Facts from CluedIn's upgrade documentation and CluedIn-io/Charts (REFERENCE §7).
+ * needs. Every fact is from the release's page in CluedIn-io/CluedIn.Documentation
+ * (docs/190-paas-operations/upgrade/, named by `source.page`) or its chart's Chart.yaml in CluedIn-io/Charts;
+ * test/unit/catalog/docs-drift.test.ts holds the catalog to those pages.
  */
 import { z } from "zod";
 import { parseYamlConfig, type ConfigResult } from "../config/yaml-config.js";
@@ -248,7 +250,7 @@ export function requiredValues(release: Release): ReleaseValuesChange[] {
     changes.push({
       path: release.dataUpgrade.path,
       value: release.dataUpgrade.toVersion,
-      reason: `the chart runs the ${release.dataUpgrade.toVersion} data upgrade of ${release.tag}`,
+      reason: `the chart runs the ${release.dataUpgrade.toVersion} data upgrade of ${release.tag} (${release.source.url})`,
     });
   return changes;
 }
