@@ -4,6 +4,7 @@
  * values.
  */
 import { z } from "zod";
+import { WEEKDAYS } from "../config/clusters.js";
 import type {
   CommandHandle,
   CommandPoll,
@@ -39,6 +40,13 @@ export const RunPolicySchema = z.object({
   queueDepthMax: z.number().int().min(0),
   logWindowSeconds: z.number().int().positive(),
   expectedDowntimeMinutes: z.number().int().positive(),
+  /** Absent on runs started before blocked days and the profile's window applied (ORCHESTRATION_VERSION 2.2). */
+  blockedDays: z.array(z.enum(WEEKDAYS)).optional(),
+  timeZone: z.string().optional(),
+  maintenanceWindow: z
+    .object({ days: z.array(z.enum(WEEKDAYS)).min(1), start: z.string(), duration: z.number().int().positive() })
+    .optional(),
+  businessImpact: z.string().optional(),
 });
 export type RunPolicy = z.infer<typeof RunPolicySchema>;
 
