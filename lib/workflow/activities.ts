@@ -10,6 +10,7 @@ import type {
   ApplyDataUpgradeResult,
   CheckPodsResult,
   DecisionRequestResult,
+  DiagnosePodsResult,
   NotifyResult,
   ObserveDataUpgradeResult,
   ObserveVerifyResult,
@@ -139,6 +140,7 @@ export const ACTIVITIES = {
   ),
   pollCommand: define<PollCommandResult>()("pollCommand", ClusterRefSchema.extend({ handle: CommandHandleSchema })),
   checkPods: define<CheckPodsResult>()("checkPods", ClusterRefSchema),
+  diagnosePods: define<DiagnosePodsResult>()("diagnosePods", ClusterRefSchema),
   observeDataUpgrade: define<ObserveDataUpgradeResult>()(
     "observeDataUpgrade",
     ClusterRefSchema.extend({ name: z.string().max(63), sinceSeconds: z.number().int().positive() }),

@@ -15,6 +15,7 @@ import type {
 } from "../clients/types.js";
 import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
+import type { PodDiagnosis } from "./diagnosis.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
@@ -110,6 +111,12 @@ export type ObserveVerifyResult = VerifyObservation;
 export interface DecisionRequestResult {
   sent: string[];
   failed: { recipient: string; reason: string }[];
+}
+
+/** The diagnosis of the unhealthy pods (lib/workflow/diagnosis.ts), redacted: one line per pod. */
+export interface DiagnosePodsResult {
+  pods: PodDiagnosis[];
+  lines: string[];
 }
 
 export type NotifyResult = { ok: true; messageId: string } | { ok: false; reason: string };

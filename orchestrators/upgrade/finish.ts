@@ -78,6 +78,8 @@ function closingFacts(run: UpgradeRun, target: Target | undefined): Parameters<t
       .filter((d) => d.kind === "approval" && d.choice === "approve")
       .map((d) => d.approver),
     ...(release ? { release } : {}),
+    reportTo: run.policy.notifyOperators,
+    ...(run.record.evidence.diagnosis?.lines.length ? { diagnosis: run.record.evidence.diagnosis.lines } : {}),
   };
 }
 
