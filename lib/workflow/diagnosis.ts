@@ -53,15 +53,18 @@ export const DIAGNOSIS_LIMITS = { pods: 8, line: 200, text: 400 } as const;
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-const ERROR_LINE = /\b(ERROR|ERR|FTL|FATAL|CRITICAL)\b|Exception|OutOfMemory|Timeout|timed out|refused|failed/i;
+/** A line logged at an error level (CluedIn's `ERR`/`FTL`, Neo4j's `ERROR`), then one that names a failure. */
+const LEVEL_LINE = /\b(ERROR|ERR|FTL|FATAL|CRITICAL)\b/;
+const FAILURE_LINE = /Exception|OutOfMemory|Timeout|timed out|refused|failed/i;
 const WAIT_LINE = /\bwait(ing)?\b/i;
 const OOM = /OutOfMemory|OOMKilled|out of memory|Java heap space/i;
 
-/** The line that says most: the last error line, else the last "waiting" line, else the last line. */
+/** The line that says most: the last error-level line, else one naming a failure, else a "waiting" line, else the last. */
 export function keyLine(lines: readonly string[]): string | undefined {
   const meaningful = lines.map((l) => l.trim()).filter((l) => l.length > 0);
   const line =
-    meaningful.findLast((l) => ERROR_LINE.test(l)) ??
+    meaningful.findLast((l) => LEVEL_LINE.test(l)) ??
+    meaningful.findLast((l) => FAILURE_LINE.test(l)) ??
     meaningful.findLast((l) => WAIT_LINE.test(l)) ??
     meaningful.at(-1);
   return line === undefined ? undefined : clip(line, DIAGNOSIS_LIMITS.line);
