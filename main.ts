@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
 import { makeArchiveRun } from "./activities/archiveRun.js";
 import { makeCheckPods } from "./activities/checkPods.js";
+import { makeDiagnosePods } from "./activities/diagnosePods.js";
 import { makeNotify } from "./activities/notify.js";
 import { makeObserveDataUpgrade } from "./activities/observeDataUpgrade.js";
 import { makeObserveVerify } from "./activities/observeVerify.js";
@@ -88,6 +89,7 @@ const activities: WorkflowActivities = {
   applyDataUpgrade: activity(ACTIVITIES.applyDataUpgrade, makeApplyDataUpgrade(workflow)),
   pollCommand: activity(ACTIVITIES.pollCommand, makePollCommand(workflow)),
   checkPods: activity(ACTIVITIES.checkPods, makeCheckPods(workflow)),
+  diagnosePods: activity(ACTIVITIES.diagnosePods, makeDiagnosePods(workflow)),
   startQueueListing: activity(ACTIVITIES.startQueueListing, makeStartQueueListing(workflow)),
   observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(workflow)),
   observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(workflow)),

@@ -26,7 +26,14 @@ import {
 import { approvalUrl, runUrl } from "../lib/workflow/links.js";
 import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
-import type { DecisionEvent, PendingDecision, RunView } from "../lib/workflow/model.js";
+import {
+  approves,
+  OVERRIDE_CHOICE,
+  type DecisionEvent,
+  type PendingDecision,
+  type RunView,
+} from "../lib/workflow/model.js";
+import { startStatus } from "../lib/workflow/schedule.js";
 import { DECISION_EVENT } from "../lib/workflow/orchestrations.js";
 import { diffLines, eta, htmlResponse } from "../lib/web/page.js";
 import { fetchHistory, findStatus } from "./durable.js";
@@ -170,6 +177,7 @@ const PAGE = `<h1><%= it.title %></h1>
 <div class="card">
 <p><strong>Cluster</strong> <%= it.view.cluster %> (<%= it.view.environment %>) · <strong>from</strong> <%= it.view.fromRelease || "?" %> <strong>to</strong> <%= it.view.targetRelease %><% if (it.view.mode) { %> · <%= it.view.mode %><% } %></p>
 <p>You are deciding as <strong><%= it.approver %></strong>. <%= it.pending.decided.length %> of <%= it.pending.required %> required decision(s) recorded; deadline <%= it.pending.deadline %>.</p>
+<% if (it.blockedDay) { %><p class="notice<%= it.blockedDay.blocked ? ' warn' : '' %>"><%= it.blockedDay.text %></p><% } %>
 <% if (it.downtime) { %><p class="notice">Expected downtime: about <%= it.downtime %> minutes. The CluedIn UI is unavailable during the upgrade.</p><% } %>
 </div>
 <% if (it.plan) { %><h2>Plan</h2><div class="card">
@@ -188,8 +196,23 @@ const PAGE = `<h1><%= it.title %></h1>
 <input type="hidden" name="token" value="<%= it.token %>">
 <label for="reason">Reason (recorded in the run's history)</label>
 <textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>
-<% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= choice.charAt(0).toUpperCase() + choice.slice(1) %></button><% }) %>
+<% it.pending.choices.forEach(function(choice, i){ %><button type="submit" name="decision" value="<%= choice %>" class="<%= choice === 'reject' || choice === 'stop' || choice === 'leave' ? 'danger' : (i === 0 ? 'primary' : 'neutral') %>"><%= it.labels[choice] || (choice.charAt(0).toUpperCase() + choice.slice(1)) %></button><% }) %>
 </form>`;
+
+const CHOICE_LABELS: Record<string, string> = { [OVERRIDE_CHOICE]: "Override blocked day (reason required)" };
+
+/** Whether the start falls on a blocked day, judged now as the run will judge it once approved. */
+function blockedDayStatus(
+  input: Partial<UpgradeInput>,
+  pending: PendingDecision,
+): { blocked: boolean; text: string } | undefined {
+  const policy = input.policy;
+  if (pending.kind !== "approval" || !policy?.blockedDays) return undefined;
+  return startStatus(
+    { blockedDays: policy.blockedDays, timeZone: policy.timeZone, maintenanceWindow: policy.maintenanceWindow },
+    { now: Date.now(), notBefore: input.notBefore ? new Date(input.notBefore).getTime() : undefined },
+  );
+}
 
 /** Queue depths are read by a sub-orchestration, not the pre-checks activity: the stage's outcome speaks for them. */
 function queuesEvidence(view: RunView): string {
@@ -266,6 +289,8 @@ export const makeApprovalPage =
         downtime: plan?.expectedDowntimeMinutes,
         checks,
         queues: queuesEvidence(checked.view),
+        blockedDay: blockedDayStatus(checked.input, checked.pending),
+        labels: CHOICE_LABELS,
       }),
     );
   };
@@ -275,7 +300,7 @@ function isSelfApproval(checked: Checked, decision: string): boolean {
   const requester = checked.input.requestedBy?.email?.toLowerCase();
   return (
     checked.pending.kind === "approval" &&
-    decision === "approve" &&
+    approves(decision) &&
     checked.input.policy?.selfApproval === false &&
     requester === checked.claims.approver.toLowerCase()
   );
@@ -291,6 +316,10 @@ export const makeApprovalDecision =
     const form = FormSchema.safeParse(Object.fromEntries(fields));
     if (!form.success || !checked.pending.choices.includes(form.data.decision))
       throw new InputError(`Choose one of: ${checked.pending.choices.join(", ")}.`, { code: "invalid-decision" });
+    if (form.data.decision === OVERRIDE_CHOICE && !form.data.reason?.trim())
+      throw new InputError("Overriding the blocked day needs a reason: it is recorded in the audit record.", {
+        code: "invalid-decision",
+      });
     if (isSelfApproval(checked, form.data.decision))
       throw new ForbiddenError(
         "You requested this upgrade, so your approval cannot count: another approver must approve it.",

@@ -64,7 +64,10 @@ export function makeQueueDrainOrchestrator(deps: QueueDeps): OrchestrationHandle
     for (let round = 1; round <= ROUNDS_PER_GENERATION; round++) {
       const queues = yield* readQueues(context, deps, input.cluster, input.intervalMs);
       const verdict = queues.ok
-        ? evaluateQueues(queues.depths, { queueDepthMax: input.queueDepthMax })
+        ? evaluateQueues(queues.depths, {
+            queueDepthMax: input.queueDepthMax,
+            stuckQueuesBlock: input.stuckQueuesBlock,
+          })
         : { done: false as const, summary: `queues unreadable: ${queues.reason}` };
       summary = verdict.summary;
       if (verdict.done) return { ok: verdict.ok, timedOut: false, summary, polls: round, observation: queues };

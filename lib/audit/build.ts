@@ -83,7 +83,9 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
       asked: evidence.asked,
       decisions: evidence.decisions.length > 0 ? evidence.decisions : resource.approvals.decisions,
       ...(evidence.refusedDecisions?.length ? { refused: evidence.refusedDecisions } : {}),
+      ...(evidence.blockedDayOverrides?.length ? { blockedDayOverrides: evidence.blockedDayOverrides } : {}),
     },
+    ...(evidence.schedule ? { schedule: evidence.schedule } : {}),
     stages,
     helm: {
       ...(before !== undefined ? { revisionBefore: before } : {}),
@@ -97,6 +99,8 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
       source.hops && source.hops.length > 0
         ? chainDowntime(source.hops.map((h) => h.downtime))
         : computeDowntime(resource.stages, endedAt),
+    ...(evidence.overrunNotices?.length ? { overrunNotices: evidence.overrunNotices } : {}),
+    ...(evidence.diagnosis ? { diagnosis: evidence.diagnosis } : {}),
     emails: evidence.emails,
     events: evidence.events.length > 0 ? evidence.events : resource.events,
     outcome: {

@@ -107,6 +107,24 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
     );
   }
 
+  const overrides = record.approvals.blockedDayOverrides ?? [];
+  if (overrides.length > 0) {
+    out.push("Blocked day overridden: the change was let start on a day the cluster's policy blocks.");
+    out.push(
+      table(
+        ["By", "Day", "Start", "Reason", "Decided", "Signature"],
+        overrides.map((o) => [o.approver, o.day, o.startsAt, o.reason, o.decidedAt, o.signed]),
+      ),
+    );
+  }
+  if (record.schedule) {
+    const s = record.schedule;
+    const window = s.window ? ` in the maintenance window ${s.window.opensAt} to ${s.window.closesAt}` : "";
+    out.push(
+      `Scheduled start: ${plain(s.startsAt)}${plain(window)}; blocked days: ${plain(s.blockedDays.join(", ") || "none")}${s.timeZone ? ` (${plain(s.timeZone)})` : ""}.`,
+    );
+  }
+
   out.push(`${h(2)} Timeline`);
   out.push(
     table(
@@ -199,6 +217,29 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
     const v = record.verification;
     out.push(`${h(2)} Verification`);
     out.push(`${v.ok ? "Verified" : "Not verified"}: ${plain(v.summary)}.`);
+  }
+
+  if (record.diagnosis) {
+    const d = record.diagnosis;
+    out.push(`${h(2)} Diagnosis`);
+    if (d.error) out.push(`The pods' symptoms could not be read: ${plain(d.error)}.`);
+    if (d.pods.length > 0)
+      out.push(
+        table(
+          ["Pod", "Container", "Symptom", "Likely cause", "Key line"],
+          d.pods.map((p) => [p.pod, p.container, p.symptom, p.cause, p.line]),
+        ),
+      );
+  }
+
+  if (record.overrunNotices?.length) {
+    out.push(`${h(2)} Overrun updates`);
+    out.push(
+      table(
+        ["At", "Times the expected downtime", "Stage"],
+        record.overrunNotices.map((n) => [n.at, n.factor, n.stage]),
+      ),
+    );
   }
 
   out.push(`${h(2)} E-mails`);

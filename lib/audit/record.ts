@@ -7,6 +7,10 @@
 import { z } from "zod";
 import {
   AskedSchema,
+  BlockedDayOverrideSchema,
+  DiagnosisEvidenceSchema,
+  OverrunNoticeSchema,
+  ScheduleEvidenceSchema,
   DataUpgradeEvidenceSchema,
   DecisionSchema,
   EventSchema,
@@ -67,7 +71,11 @@ const AuditRecordBase = z.object({
     decisions: z.array(DecisionSchema),
     /** Decisions not counted because they were unsigned or their signature did not match. */
     refused: z.array(RefusedDecisionSchema).optional(),
+    /** Approvers who let the change start on a blocked day, with their reasons. */
+    blockedDayOverrides: z.array(BlockedDayOverrideSchema).optional(),
   }),
+  /** When the Helm change was scheduled to start (runs from version 2.2). */
+  schedule: ScheduleEvidenceSchema.optional(),
   stages: z.array(StageTimeSchema),
   helm: z.object({
     revisionBefore: z.number().int().optional(),
@@ -78,6 +86,10 @@ const AuditRecordBase = z.object({
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
   downtime: DowntimeSchema,
+  /** The updates users got because the downtime overran what they were told. */
+  overrunNotices: z.array(OverrunNoticeSchema).optional(),
+  /** The unhealthy pods' symptoms and likely causes, when a check found them unhealthy. */
+  diagnosis: DiagnosisEvidenceSchema.optional(),
   emails: z.array(EmailSchema),
   events: z.array(EventSchema),
   outcome: z.object({

@@ -9,6 +9,7 @@ import {
   CustomObjectsApi,
   ServerConfiguration,
   createConfiguration,
+  type CoreV1Event,
   type KubeConfig,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -21,10 +22,11 @@ import {
 } from "./data-upgrade.js";
 import { guarded, statusOf, toClusterApiError } from "./errors.js";
 import { decodeHelmReleaseData, sortRevisionsNewestFirst, toHelmRevision } from "./helm-release.js";
-import { summarizePods } from "./pods.js";
+import { isUnhealthy, summarizePods } from "./pods.js";
 import { isServerPod, mergeLogFindings, scanServerLog, type LogFindings } from "./server-logs.js";
 import type { DataUpgradeState, HelmRevisionWithValues, LogScan, PodsSummary } from "./types.js";
 import { redactText } from "../redaction/index.js";
+import type { PodEvent } from "../workflow/diagnosis.js";
 
 const releaseNameSchema = z
   .string()
@@ -44,6 +46,9 @@ export interface LogScanOptions {
   sinceSeconds: number;
   tailLines?: number;
 }
+
+const eventTime = (event: CoreV1Event): number =>
+  new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime();
 
 /** A pod's main container: kubectl's default-container annotation, else the first container. */
 function mainContainer(pod: V1Pod): string | undefined {
@@ -106,6 +111,48 @@ export class KubeClient {
       guarded("list jobs", () => this.batch.listNamespacedJob({ namespace: this.namespace })),
     ]);
     return summarizePods(pods.items, jobs.items, this.now());
+  }
+
+  /** The pods neither Running and Ready nor Completed, as the API returns them. */
+  async unhealthyPods(): Promise<V1Pod[]> {
+    const pods = await guarded("list pods", () => this.core.listNamespacedPod({ namespace: this.namespace }));
+    return pods.items.filter((pod) => isUnhealthy(pod, this.now()));
+  }
+
+  /**
+   * The last `tailLines` of a container's log, the previous instance's with `previous` (`kubectl logs -p`);
+   * undefined when there is none (no previous instance, the container has not started).
+   */
+  async podLogTail(
+    name: string,
+    options: { container: string; previous: boolean; tailLines: number },
+  ): Promise<string | undefined> {
+    try {
+      return await this.core.readNamespacedPodLog({ name, namespace: this.namespace, ...options });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 400 || status === 404) return undefined;
+      throw toClusterApiError(`read log of pod ${name}`, error);
+    }
+  }
+
+  /** The Warning events about one pod (`kubectl describe pod`'s Events), oldest first. */
+  async podWarnings(name: string): Promise<PodEvent[]> {
+    const events = await guarded(`list events of pod ${name}`, () =>
+      this.core.listNamespacedEvent({
+        namespace: this.namespace,
+        fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`,
+      }),
+    );
+    return events.items
+      .filter((e) => e.type === "Warning")
+      .sort((a, b) => eventTime(a) - eventTime(b))
+      .map((e) => ({
+        type: e.type ?? "Warning",
+        reason: e.reason ?? "",
+        message: e.message ?? "",
+        ...(e.count !== undefined ? { count: e.count } : {}),
+      }));
   }
 
   /** ERR/FTL lines, startup and data upgrade markers of every CluedIn server pod over the last `sinceSeconds`. */

@@ -3,16 +3,21 @@
  * CrashLoopBackOff, image pull failures, Error and Pending over five minutes are problems (REFERENCE §7).
  * Plain structural shapes, compatible with client-node's V1Pod and V1Job.
  */
+import type { ContainerEvidence, PodEvidence } from "../workflow/diagnosis.js";
 import type { PodProblem, PodsSummary } from "./types.js";
+
+interface ContainerStateLike {
+  waiting?: { reason?: string; message?: string };
+  running?: object;
+  terminated?: { reason?: string; exitCode?: number; message?: string };
+}
 
 interface ContainerStatusLike {
   name: string;
   ready?: boolean;
   restartCount?: number;
-  state?: {
-    waiting?: { reason?: string; message?: string };
-    terminated?: { reason?: string; exitCode?: number; message?: string };
-  };
+  state?: ContainerStateLike;
+  lastState?: ContainerStateLike;
 }
 
 export interface PodLike {
@@ -133,6 +138,47 @@ export function workloadOf(pod: PodLike): string {
 
 function ownedByJob(pod: PodLike): string | undefined {
   return pod.metadata?.ownerReferences?.find((o) => o.kind === "Job")?.name;
+}
+
+/** A pod that is neither Running and Ready nor Completed: worth a diagnosis when a check failed. */
+export const isUnhealthy = (pod: PodLike, nowMs: number): boolean => {
+  const verdict = podVerdict(pod, nowMs).kind;
+  return verdict === "problem" || verdict === "starting";
+};
+
+/** The container states a diagnosis reads (lib/workflow/diagnosis.ts), without logs or events yet. */
+export function podEvidenceOf(pod: PodLike): PodEvidence {
+  const container = (init: boolean) => (status: ContainerStatusLike) => ({
+    name: status.name,
+    init,
+    ready: status.ready ?? false,
+    restartCount: status.restartCount ?? 0,
+    ...(status.state?.waiting ? { waiting: status.state.waiting } : {}),
+    ...(status.state?.running ? { running: true } : {}),
+    ...(status.state?.terminated ? { terminated: status.state.terminated } : {}),
+    ...(status.lastState?.terminated ? { lastTerminated: status.lastState.terminated } : {}),
+  });
+  return {
+    pod: pod.metadata?.name ?? "",
+    phase: pod.status?.phase ?? "Unknown",
+    ready: pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+    containers: [
+      ...(pod.status?.initContainerStatuses ?? []).map(container(true)),
+      ...(pod.status?.containerStatuses ?? []).map(container(false)),
+    ],
+    events: [],
+  };
+}
+
+/**
+ * Which log a diagnosis reads for a container (upgrade-guide/050): the previous instance's of one that restarted,
+ * the current one's of an init container that has not finished or a running container that is not ready.
+ */
+export function logToRead(container: ContainerEvidence): { previous: boolean } | undefined {
+  if (container.restartCount > 0 && (container.lastTerminated || container.waiting?.reason === "CrashLoopBackOff"))
+    return { previous: true };
+  if (container.init) return container.ready || container.terminated?.exitCode === 0 ? undefined : { previous: false };
+  return container.running && !container.ready ? { previous: false } : undefined;
 }
 
 export function summarizePods(pods: PodLike[], jobs: JobLike[], nowMs: number): PodsSummary {

@@ -7,7 +7,7 @@ import { durationSchema } from "./duration.js";
 import { parseYamlConfig, type ConfigResult } from "./yaml-config.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 const email = z.email().transform((address) => address.toLowerCase());
@@ -19,6 +19,22 @@ const mailDomain = z
     "a mail domain such as contoso.com (no @, no wildcard)",
   )
   .transform((domain) => domain.toLowerCase());
+
+/** An IANA time zone the runtime knows (`Europe/Amsterdam`); blocked days and notices are read in it. */
+const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "an IANA time zone such as Europe/Amsterdam");
+
+/** Operations lore (REFERENCE §7): no Friday upgrades in production. */
+const defaultBlockedDays = (environment: string): Weekday[] => (environment === "prod" ? ["fri"] : []);
 
 const maintenanceWindowSchema = z.strictObject({
   days: z.array(z.enum(WEEKDAYS)).min(1),
@@ -88,12 +104,21 @@ const clusterProfileSchema = z
        * requester's closing notice). Empty: only listed addresses receive mail.
        */
       allowedDomains: z.array(mailDomain).max(50).default([]),
+      /**
+       * The business impact the users' notices state (CluedIn.Documentation upgrade-guide/010-plan-the-upgrade.md,
+       * "Inform the stakeholders": advance notice of the window, expected downtime and potential business impact).
+       */
+      businessImpact: z.string().min(1).max(500).optional(),
     }),
+    /** The zone blocked days are evaluated in and notices show beside UTC; none: UTC only. */
+    timeZone: timeZoneSchema.optional(),
     policies: z
       .strictObject({
         rollback: z.enum(["auto", "ask"]).default("ask"),
         approvals: approvalsSchema,
         maintenanceWindow: maintenanceWindowSchema.optional(),
+        /** Days no Helm change may start on (in `timeZone`, else UTC); default `[fri]` for prod, else none. */
+        blockedDays: z.array(z.enum(WEEKDAYS)).max(7).optional(),
       })
       .prefault({}),
     timings: timingsSchema,
@@ -126,7 +151,14 @@ const clusterProfileSchema = z
           path: ["policies", "approvals", key],
           message: `${key} must come before the approval deadline`,
         });
-  });
+  })
+  .transform((profile) => ({
+    ...profile,
+    policies: {
+      ...profile.policies,
+      blockedDays: profile.policies.blockedDays ?? defaultBlockedDays(profile.environment),
+    },
+  }));
 
 export type ClusterProfile = z.output<typeof clusterProfileSchema>;
 export type ClusterTimings = ClusterProfile["timings"];

@@ -94,7 +94,9 @@ export function notificationMessage(args: {
   lines: string[];
 }): MailMessage {
   const titles: Record<NotificationKind, string> = {
+    "upgrade-scheduled": `CluedIn upgrade to ${args.ctx.targetRelease} scheduled`,
     "downtime-notice": `CluedIn downtime: upgrade to ${args.ctx.targetRelease} is starting`,
+    "downtime-overrun": `CluedIn upgrade to ${args.ctx.targetRelease} is taking longer than expected`,
     completed: `Upgrade to ${args.ctx.targetRelease} completed`,
     failed: `Upgrade to ${args.ctx.targetRelease} failed`,
     halted: `Upgrade to ${args.ctx.targetRelease} halted: action needed`,

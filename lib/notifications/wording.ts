@@ -5,6 +5,7 @@
 import type { NotificationKind } from "../workflow/activities.js";
 import type { Requester } from "../workflow/contracts.js";
 import type { RunStatus } from "../workflow/model.js";
+import { describeInstant } from "../workflow/schedule.js";
 
 export interface RunFacts {
   cluster: string;
@@ -48,17 +49,53 @@ export const rollbackQuestion = (run: RunFacts, reason: string, toRevision: numb
 export const haltedQuestion = (run: RunFacts, step: string, summary: string): string =>
   `The data upgrade of ${run.cluster} halted at ${step}: ${summary}. Retry the step, finalize anyway, or stop?`;
 
-export function downtimeNotice(
-  run: RunFacts & { fromRelease: string; toRelease: string; expectedDowntimeMinutes: number },
-  at: Date,
-): Notice {
+/** The impact users are told of when the profile does not word its own (`notify.businessImpact`). */
+export const DEFAULT_BUSINESS_IMPACT =
+  "The CluedIn UI will be unavailable until the upgrade completes; data ingestion pauses.";
+
+/** What users are told in advance and when the downtime starts (upgrade-guide/010, "Inform the stakeholders"). */
+export interface DowntimeFacts extends RunFacts {
+  fromRelease: string;
+  toRelease: string;
+  expectedDowntimeMinutes: number;
+  businessImpact?: string | undefined;
+}
+
+/** Sent once the run is approved and its start is later: the window, the expected downtime, the impact. */
+export function scheduledNotice(run: DowntimeFacts, window: string, startsAt: string): Notice {
+  return {
+    subjectDetail: `scheduled ${startsAt}`,
+    lines: [
+      `CluedIn on ${run.cluster} (${run.environment}) will be upgraded from ${run.fromRelease} to ${run.toRelease}.`,
+      `Maintenance window: ${window}.`,
+      `Expected downtime: about ${run.expectedDowntimeMinutes} minutes from the start of the upgrade.`,
+      `Business impact: ${run.businessImpact ?? DEFAULT_BUSINESS_IMPACT}`,
+      "You will receive a notice when the downtime starts and when the upgrade is complete.",
+    ],
+  };
+}
+
+export function downtimeNotice(run: DowntimeFacts, at: Date, timeZone?: string): Notice {
   const from = at.toISOString();
+  const until = describeInstant(at.getTime() + run.expectedDowntimeMinutes * 60_000, timeZone);
   return {
     subjectDetail: `downtime from ${from}`,
     lines: [
       `CluedIn on ${run.cluster} (${run.environment}) is being upgraded from ${run.fromRelease} to ${run.toRelease}.`,
-      `Expected downtime: about ${run.expectedDowntimeMinutes} minutes from ${from}.`,
-      "The CluedIn UI will be unavailable until the upgrade completes; data ingestion pauses.",
+      `Expected downtime: about ${run.expectedDowntimeMinutes} minutes from ${from}, until about ${until}.`,
+      run.businessImpact ?? DEFAULT_BUSINESS_IMPACT,
+    ],
+  };
+}
+
+/** One update per overrun threshold: how long it has taken against the expectation, and the stage it is in. */
+export function overrunNotice(run: DowntimeFacts, elapsedMinutes: number, stage: string): Notice {
+  return {
+    subjectDetail: `taking longer than expected (${elapsedMinutes} min)`,
+    lines: [
+      `The upgrade of CluedIn on ${run.cluster} (${run.environment}) to ${run.toRelease} is taking longer than the expected ${run.expectedDowntimeMinutes} minutes: the downtime began ${elapsedMinutes} minutes ago.`,
+      `It is now at the stage: ${stage}.`,
+      `${run.businessImpact ?? DEFAULT_BUSINESS_IMPACT} You will receive a notice when the upgrade ends.`,
     ],
   };
 }
@@ -96,6 +133,10 @@ const NEXT: Partial<Record<RunStatus, string>> = {
   cancelled: "Nothing was changed on the cluster.",
 };
 
+/** After the upgrade, say how to report issues (upgrade-guide/010, "Inform the stakeholders"). */
+const reportIssues = (to: string[]): string =>
+  `If you notice a problem with CluedIn after this upgrade, report it to ${to.join(", ")}, naming this run.`;
+
 /** The closing e-mail: what happened, how long it took, who approved, the cluster's state, what to do next. */
 export function closingNotice(
   run: RunFacts & {
@@ -105,6 +146,10 @@ export function closingNotice(
     plan?: { fromRelease: string; fromChart: string; toRelease: string; toChart: string; mode: string };
     approvers: string[];
     release?: RevisionFacts;
+    /** Who users report problems to: the cluster's operators. */
+    reportTo?: string[];
+    /** One line per unhealthy pod (lib/workflow/diagnosis.ts), already redacted. */
+    diagnosis?: string[];
   },
   status: RunStatus,
   reason: string,
@@ -129,7 +174,9 @@ export function closingNotice(
             `Cluster state: Helm revision ${release.revision} ${release.status} on chart ${release.chartVersion} (${release.appVersion}).`,
           ]
         : []),
+      ...(run.diagnosis?.length ? ["Diagnosis of the unhealthy pods:", ...run.diagnosis] : []),
       ...(next ? [`Next: ${next}`] : []),
+      ...(run.reportTo?.length ? [reportIssues(run.reportTo)] : []),
     ],
   };
 }

@@ -10,6 +10,7 @@ import type {
   ApplyDataUpgradeResult,
   CheckPodsResult,
   DecisionRequestResult,
+  DiagnosePodsResult,
   NotifyResult,
   ObserveDataUpgradeResult,
   ObserveVerifyResult,
@@ -45,7 +46,15 @@ const extraValues = z
 export const HELM_PHASES = ["basic", "upgrade-mode", "finalize"] as const;
 
 /** The e-mails `notify` sends; decision requests have an activity of their own. */
-export const NOTIFICATION_KINDS = ["downtime-notice", "completed", "failed", "halted", "rejected"] as const;
+export const NOTIFICATION_KINDS = [
+  "upgrade-scheduled",
+  "downtime-notice",
+  "downtime-overrun",
+  "completed",
+  "failed",
+  "halted",
+  "rejected",
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const ACTIVITIES = {
@@ -131,6 +140,7 @@ export const ACTIVITIES = {
   ),
   pollCommand: define<PollCommandResult>()("pollCommand", ClusterRefSchema.extend({ handle: CommandHandleSchema })),
   checkPods: define<CheckPodsResult>()("checkPods", ClusterRefSchema),
+  diagnosePods: define<DiagnosePodsResult>()("diagnosePods", ClusterRefSchema),
   observeDataUpgrade: define<ObserveDataUpgradeResult>()(
     "observeDataUpgrade",
     ClusterRefSchema.extend({ name: z.string().max(63), sinceSeconds: z.number().int().positive() }),

@@ -19,6 +19,8 @@ export interface CheckFinding {
 
 export interface QueueThresholds {
   queueDepthMax: number;
+  /** Whether a stuck queue (messages, no consumer) blocks; off for runs that predate the rule (version 2.2). */
+  stuckQueuesBlock?: boolean | undefined;
 }
 
 /** Dead-letter queues never drain by themselves; they are reported, not waited for. */
@@ -27,6 +29,18 @@ export const isDeadLetterQueue = (name: string): boolean => /dead.?letter/i.test
 export function busyQueues(queues: QueueDepth[], thresholds: QueueThresholds): QueueDepth[] {
   return queues.filter((q) => !isDeadLetterQueue(q.name) && q.messages > thresholds.queueDepthMax);
 }
+
+/**
+ * Queues holding messages that nothing consumes: stuck, they will not drain by waiting (CluedIn.Documentation
+ * upgrade-guide/040-common-upgrade-operations.md, "Check CluedIn queues": queues stuck, "a large number of Incoming
+ * messages but no corresponding Deliver/Get activity ... no consumers are currently available"). An empty queue
+ * without consumers is fine; dead-letter queues have no consumers by design and are reported apart.
+ */
+export const stuckQueues = (queues: QueueDepth[]): QueueDepth[] =>
+  queues.filter((q) => !isDeadLetterQueue(q.name) && q.messages > 0 && q.consumers === 0);
+
+const describeStuck = (stuck: QueueDepth[]): string =>
+  `queues stuck with no consumers: ${stuck.map((q) => `${q.name} (${q.messages} messages, ${q.consumers} consumers)`).join(", ")}`;
 
 export interface PreCheckObservation {
   ui: UiProbe;
@@ -64,6 +78,8 @@ export function evaluatePreChecks(obs: PreCheckObservation, thresholds: QueueThr
   if (!obs.queues.ok)
     warnings.push({ code: "queues-unreadable", message: `queue depths unavailable: ${obs.queues.reason}` });
   else {
+    const stuck = thresholds.stuckQueuesBlock ? stuckQueues(obs.queues.depths) : [];
+    if (stuck.length > 0) blockers.push({ code: "queues-stuck", message: describeStuck(stuck) });
     const busy = busyQueues(obs.queues.depths, thresholds);
     waitForQueues = busy.length > 0;
     const deadLetters = obs.queues.depths.filter((q) => isDeadLetterQueue(q.name) && q.messages > 0);
@@ -80,6 +96,8 @@ export function evaluatePreChecks(obs: PreCheckObservation, thresholds: QueueThr
 export type CheckVerdict = { done: false; summary: string } | { done: true; ok: boolean; summary: string };
 
 export function evaluateQueues(depths: QueueDepth[], thresholds: QueueThresholds): CheckVerdict {
+  const stuck = thresholds.stuckQueuesBlock ? stuckQueues(depths) : [];
+  if (stuck.length > 0) return { done: true, ok: false, summary: describeStuck(stuck) };
   const busy = busyQueues(depths, thresholds);
   return busy.length === 0
     ? { done: true, ok: true, summary: "queues drained" }

@@ -4,6 +4,7 @@
  * values.
  */
 import { z } from "zod";
+import { WEEKDAYS } from "../config/clusters.js";
 import type {
   CommandHandle,
   CommandPoll,
@@ -14,6 +15,7 @@ import type {
 } from "../clients/types.js";
 import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
+import type { PodDiagnosis } from "./diagnosis.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
@@ -39,6 +41,13 @@ export const RunPolicySchema = z.object({
   queueDepthMax: z.number().int().min(0),
   logWindowSeconds: z.number().int().positive(),
   expectedDowntimeMinutes: z.number().int().positive(),
+  /** Absent on runs started before blocked days and the profile's window applied (ORCHESTRATION_VERSION 2.2). */
+  blockedDays: z.array(z.enum(WEEKDAYS)).optional(),
+  timeZone: z.string().optional(),
+  maintenanceWindow: z
+    .object({ days: z.array(z.enum(WEEKDAYS)).min(1), start: z.string(), duration: z.number().int().positive() })
+    .optional(),
+  businessImpact: z.string().optional(),
 });
 export type RunPolicy = z.infer<typeof RunPolicySchema>;
 
@@ -102,6 +111,12 @@ export type ObserveVerifyResult = VerifyObservation;
 export interface DecisionRequestResult {
   sent: string[];
   failed: { recipient: string; reason: string }[];
+}
+
+/** The diagnosis of the unhealthy pods (lib/workflow/diagnosis.ts), redacted: one line per pod. */
+export interface DiagnosePodsResult {
+  pods: PodDiagnosis[];
+  lines: string[];
 }
 
 export type NotifyResult = { ok: true; messageId: string } | { ok: false; reason: string };

@@ -2,7 +2,14 @@
  * How human decisions are counted: quorum for approvals, first valid answer for the workflow's other questions,
  * any rejection ends an approval at once. Events that break a rule are refused and reported, never counted.
  */
-import { DECISION_CHOICES, type DecisionEvent, type DecisionKind, type PendingDecision } from "./model.js";
+import {
+  approves,
+  DECISION_CHOICES,
+  OVERRIDE_CHOICE,
+  type DecisionEvent,
+  type DecisionKind,
+  type PendingDecision,
+} from "./model.js";
 
 export type TallyResult =
   | { kind: "refused"; pending: PendingDecision; reason: string }
@@ -22,11 +29,13 @@ export function newPendingDecision(args: {
   approvers: string[];
   required: number;
   deadline: Date;
+  /** Choices other than the kind's own (an approval that may override blocked days). */
+  choices?: readonly string[];
 }): PendingDecision {
   return {
     requestId: args.requestId,
     kind: args.kind,
-    choices: DECISION_CHOICES[args.kind],
+    choices: args.choices ?? DECISION_CHOICES[args.kind],
     approvers: args.approvers,
     required: args.kind === "approval" ? Math.max(1, Math.min(args.required, args.approvers.length)) : 1,
     decided: [],
@@ -47,9 +56,11 @@ export function tallyDecision(pending: PendingDecision, event: DecisionEvent, po
     !policy.selfApproval &&
     policy.requester !== undefined &&
     sameAddress(policy.requester, event.approver) &&
-    event.choice === "approve"
+    approves(event.choice)
   )
     return refuse(`${event.approver} requested this run and may not approve it`);
+  if (event.choice === OVERRIDE_CHOICE && !event.reason?.trim())
+    return refuse(`${event.approver} chose to override the blocked days without a reason`);
 
   const next: PendingDecision = {
     ...pending,
@@ -57,7 +68,7 @@ export function tallyDecision(pending: PendingDecision, event: DecisionEvent, po
   };
   if (pending.kind !== "approval") return { kind: "decided", pending: next, choice: event.choice };
   if (event.choice === "reject") return { kind: "decided", pending: next, choice: "reject" };
-  const approvals = next.decided.filter((d) => d.choice === "approve").length;
+  const approvals = next.decided.filter((d) => approves(d.choice)).length;
   return approvals >= next.required
     ? { kind: "decided", pending: next, choice: "approve" }
     : { kind: "counted", pending: next };

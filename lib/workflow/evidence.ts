@@ -124,6 +124,38 @@ export const EventSchema = z.object({ at: iso, message: text });
 
 export const AskedSchema = z.object({ at: iso.optional(), recipients: z.array(z.string()) });
 
+/** When the Helm change was scheduled to start, and in which maintenance window. */
+export const ScheduleEvidenceSchema = z.object({
+  startsAt: iso,
+  window: z.object({ opensAt: iso, closesAt: iso }).optional(),
+  timeZone: z.string().optional(),
+  blockedDays: z.array(z.string()),
+});
+
+/** An approver let the change start on a blocked day: who, why, which day. */
+export const BlockedDayOverrideSchema = z.object({
+  approver: z.string(),
+  reason: text,
+  day: z.string(),
+  startsAt: iso,
+  decidedAt: iso,
+  signed: z.enum(["verified", "unsigned", "invalid"]).optional(),
+});
+
+/** One update to users that the downtime overran a threshold (a multiple of the expected downtime). */
+export const OverrunNoticeSchema = z.object({ factor: z.number(), at: iso, stage: z.string() });
+
+/** What the pods showed when a check found them unhealthy: one line per pod, redacted (lib/workflow/diagnosis.ts). */
+export const DiagnosisEvidenceSchema = z.object({
+  at: iso,
+  lines: z.array(text),
+  pods: z.array(
+    z.object({ pod: z.string(), symptom: z.string(), cause: text, line: text.optional(), container: z.string() }),
+  ),
+  /** Why the symptoms could not be read, when they could not. */
+  error: text.optional(),
+});
+
 export const RunEvidenceSchema = z.object({
   plan: PlanEvidenceSchema.optional(),
   /** Every counted decision with its whole reason (the view keeps a shortened one). */
@@ -144,6 +176,10 @@ export const RunEvidenceSchema = z.object({
   revisionAfter: z.number().int().optional(),
   /** The release as the run last read it: the cluster state its closing e-mail reports. */
   lastRelease: RevisionSchema.optional(),
+  schedule: ScheduleEvidenceSchema.optional(),
+  blockedDayOverrides: z.array(BlockedDayOverrideSchema).optional(),
+  overrunNotices: z.array(OverrunNoticeSchema).optional(),
+  diagnosis: DiagnosisEvidenceSchema.optional(),
 });
 
 export type PreCheckEvidence = z.infer<typeof PreCheckEvidenceSchema>;
@@ -155,6 +191,10 @@ export type Verification = z.infer<typeof VerificationSchema>;
 export type PlanEvidence = z.infer<typeof PlanEvidenceSchema>;
 export type RunEvidence = z.infer<typeof RunEvidenceSchema>;
 export type RefusedDecision = z.infer<typeof RefusedDecisionSchema>;
+export type ScheduleEvidence = z.infer<typeof ScheduleEvidenceSchema>;
+export type BlockedDayOverride = z.infer<typeof BlockedDayOverrideSchema>;
+export type OverrunNotice = z.infer<typeof OverrunNoticeSchema>;
+export type DiagnosisEvidence = z.infer<typeof DiagnosisEvidenceSchema>;
 
 export const emptyEvidence = (): RunEvidence => ({
   decisions: [],

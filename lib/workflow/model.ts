@@ -67,6 +67,18 @@ export const DECISION_CHOICES: Record<DecisionKind, readonly string[]> = {
   "recover-pending": ["rollback", "stop"],
 };
 
+/**
+ * An approval that also overrides the cluster's blocked days; offered only when the start falls on one, counted as an
+ * approval, and only with a reason (recorded in the audit record with who gave it).
+ */
+export const OVERRIDE_CHOICE = "override";
+
+/** The approval choices when the start falls on a blocked day. */
+export const APPROVAL_WITH_OVERRIDE: readonly string[] = ["approve", OVERRIDE_CHOICE, "reject"];
+
+/** Whether a choice approves (a plain approval or one that overrides blocked days). */
+export const approves = (choice: string): boolean => choice === "approve" || choice === OVERRIDE_CHOICE;
+
 /** What a person decided, as raised into the orchestration by the approval route. */
 export const DecisionEventSchema = z.object({
   requestId: z.string().min(1).max(100),

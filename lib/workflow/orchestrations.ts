@@ -50,6 +50,8 @@ export interface MonitorResult<Observation = unknown> {
 export const QueueDrainInputSchema = z.object({
   cluster: z.string().min(1).max(63),
   queueDepthMax: z.number().int().min(0),
+  /** Set by runs from version 2.2: a queue with messages and no consumer ends the wait as stuck. */
+  stuckQueuesBlock: z.boolean().optional(),
   intervalMs: z.number().int().positive(),
   deadline: iso,
 });

@@ -3,7 +3,7 @@ import type { ClusterProfile } from "../config/clusters.js";
 import type { RunPolicy } from "./contracts.js";
 
 export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: number): RunPolicy {
-  const { approvals, rollback } = profile.policies;
+  const { approvals, rollback, blockedDays, maintenanceWindow } = profile.policies;
   const { timings, thresholds } = profile;
   return {
     environment: profile.environment,
@@ -27,5 +27,9 @@ export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: n
     queueDepthMax: thresholds.queueDepthMax,
     logWindowSeconds: Math.max(1, Math.round(thresholds.logWindow / 1000)),
     expectedDowntimeMinutes,
+    blockedDays,
+    ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
+    ...(maintenanceWindow ? { maintenanceWindow } : {}),
+    ...(profile.notify.businessImpact ? { businessImpact: profile.notify.businessImpact } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * orchestrators do (docs/deploy.md, "Orchestration versioning"). Keep the `major.minor` form: Durable Task compares
  * versions as System.Version only when both parse as one, and a bare "10" would sort before "9" as a string.
  */
-export const ORCHESTRATION_VERSION = "2.1";
+export const ORCHESTRATION_VERSION = "2.2";
 
 /**
  * The version from which each changed behaviour of the orchestrators applies. A run started before it replays with
@@ -16,6 +16,15 @@ export const BEHAVIOUR_SINCE = {
   clearPendingBeforeFinalizeAnyway: "2.0",
   /** A decision event counts only once an activity has checked the approval route's signature on it. */
   signedDecisions: "2.1",
+  /**
+   * The start is scheduled after approval: the profile's maintenance window and blocked days (with an approver's
+   * override), users told of the window in advance, and one update per downtime overrun threshold.
+   */
+  scheduledStart: "2.2",
+  /** A queue holding messages with no consumer is stuck: it blocks at once instead of being waited for. */
+  stuckQueues: "2.2",
+  /** A failed verification collects the pods' symptoms (previous logs, events, init containers) for a diagnosis. */
+  podDiagnosis: "2.2",
 } as const;
 
 /** System.Version.TryParse: two to four non-negative integer components. */

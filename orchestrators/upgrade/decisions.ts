@@ -29,6 +29,8 @@ export interface DecisionRequest {
   required: number;
   deadlineMs: number;
   question: string;
+  /** Choices other than the kind's own (lib/workflow/decisions `newPendingDecision`). */
+  choices?: readonly string[];
 }
 
 /** Only an approval has reminders and escalation, and only an approval can be cancelled while it waits. */
@@ -45,6 +47,7 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
     approvers: recipients,
     required: request.required,
     deadline,
+    ...(request.choices ? { choices: request.choices } : {}),
   });
   const delivered = yield* ask(run, pending, recipients, question, false);
   if (delivered.sent.length === 0) {

@@ -8,7 +8,9 @@ import type { NotificationKind } from "../../lib/workflow/activities.js";
 import type { NotifyResult } from "../../lib/workflow/contracts.js";
 import type { UpgradeOutcome } from "../../lib/workflow/orchestrations.js";
 import { call, type Flow } from "../calls.js";
+import { pastPointOfNoReturn } from "../../lib/workflow/model.js";
 import { describeError } from "./errors.js";
+import { diagnosePods } from "./verify.js";
 import type { RunEnd, Target, UpgradeRun } from "./run.js";
 
 export function* notify(run: UpgradeRun, kind: NotificationKind, to: string[], notice: Notice): Flow<void> {
@@ -42,6 +44,9 @@ export function* notify(run: UpgradeRun, kind: NotificationKind, to: string[], n
 /** Ends the run in a named state, tells the people concerned, archives the audit record, returns the outcome. */
 export function* finish(run: UpgradeRun, { status, reason }: RunEnd, target?: Target): Flow<UpgradeOutcome> {
   run.record.endRunningStage(reason);
+  // A run that failed or halted after changing the cluster says what its pods show, unless verification already did.
+  if ((status === "failed" || status === "halted") && pastPointOfNoReturn(run.record.current.stages))
+    if (!run.record.evidence.diagnosis) yield* diagnosePods(run);
   run.record.status(status);
   run.record.event(`${status}: ${reason}`);
   // A hop's parent tells everyone once, at the end of the chain.
@@ -78,6 +83,8 @@ function closingFacts(run: UpgradeRun, target: Target | undefined): Parameters<t
       .filter((d) => d.kind === "approval" && d.choice === "approve")
       .map((d) => d.approver),
     ...(release ? { release } : {}),
+    reportTo: run.policy.notifyOperators,
+    ...(run.record.evidence.diagnosis?.lines.length ? { diagnosis: run.record.evidence.diagnosis.lines } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { upgradeThroughChain } from "./chain.js";
 import { dataUpgrade } from "./dataUpgrade.js";
 import { describeError } from "./errors.js";
 import { finish } from "./finish.js";
+import { watchOverrun } from "./overrun.js";
 import { prepareNewValues } from "./prepareValues.js";
 import { runPreChecks } from "./preChecks.js";
 import { readCurrentValues } from "./readValues.js";
@@ -45,14 +46,15 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
   const approved = yield* getApproval(run, target);
   if (!approved.go) return approved.end;
 
-  const windowOpen = yield* waitForMaintenanceWindow(run);
+  const windowOpen = yield* waitForMaintenanceWindow(run, target, approved.value);
   if (!windowOpen.go) return windowOpen.end;
 
   const announced = yield* announceDowntime(run, target);
   if (!announced.go) return announced.end;
 
   progress.begun = target.plan.mode;
-  return target.plan.mode === "basic" ? yield* basicUpgrade(run, target) : yield* dataUpgrade(run, target);
+  const stage = target.plan.mode === "basic" ? basicUpgrade(run, target) : dataUpgrade(run, target);
+  return yield* watchOverrun(run, target, stage);
 }
 
 /**

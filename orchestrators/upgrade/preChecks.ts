@@ -7,7 +7,7 @@ import { evaluatePreChecks } from "../../lib/workflow/checks.js";
 import { call, scheduleChild, type Flow } from "../calls.js";
 import { readQueues } from "../queues.js";
 import { transientRetry } from "../retry.js";
-import { end, go, type Step, type UpgradeRun } from "./run.js";
+import { end, go, queueThresholds, type Step, type UpgradeRun } from "./run.js";
 
 const BLOCKED = "blocked by pre-checks, nothing changed";
 
@@ -22,7 +22,7 @@ export function* runPreChecks(run: UpgradeRun): Flow<Step<void>> {
   const queueDeps = { startQueueListing: run.activities.startQueueListing, monitor: run.deps.monitor };
   const queues = yield* readQueues(run.context, queueDeps, run.cluster, policy.pollIntervalMs);
   run.record.preChecks(observation, queues);
-  const verdict = evaluatePreChecks({ ...observation, queues }, { queueDepthMax: policy.queueDepthMax });
+  const verdict = evaluatePreChecks({ ...observation, queues }, queueThresholds(run));
   for (const warning of verdict.warnings) run.record.event(`pre-check warning: ${warning.message}`);
   if (verdict.blockers.length > 0) {
     const reasons = verdict.blockers.map((b) => b.message).join("; ");
@@ -46,7 +46,7 @@ function* waitForQueues(run: UpgradeRun): Flow<Step<void>> {
   const { policy } = run;
   const drain = scheduleChild(run.deps.queueDrain, {
     cluster: run.cluster,
-    queueDepthMax: policy.queueDepthMax,
+    ...queueThresholds(run),
     intervalMs: policy.pollIntervalMs,
     deadline: new Date(run.now.getTime() + policy.queueDrainDeadlineMs).toISOString(),
   });

@@ -15,7 +15,11 @@ import type {
 } from "../../lib/workflow/contracts.js";
 import {
   emptyEvidence,
+  type BlockedDayOverride,
   type DataUpgradeEvidence,
+  type DiagnosisEvidence,
+  type OverrunNotice,
+  type ScheduleEvidence,
   type EmailSent,
   planEvidence,
   type HelmCommand,
@@ -202,6 +206,22 @@ export class RunRecorder {
 
   verification(verification: Verification): void {
     this.proof = { ...this.proof, verification };
+  }
+
+  schedule(schedule: ScheduleEvidence): void {
+    this.proof = { ...this.proof, schedule };
+  }
+
+  blockedDayOverride(override: BlockedDayOverride): void {
+    this.proof = { ...this.proof, blockedDayOverrides: [...(this.proof.blockedDayOverrides ?? []), override] };
+  }
+
+  overrun(notice: OverrunNotice): void {
+    this.proof = { ...this.proof, overrunNotices: [...(this.proof.overrunNotices ?? []), notice] };
+  }
+
+  diagnosis(diagnosis: DiagnosisEvidence): void {
+    this.proof = { ...this.proof, diagnosis };
   }
 
   private publish(): void {

@@ -16,6 +16,8 @@ import {
   type UpgradeOutcome,
 } from "../../lib/workflow/orchestrations.js";
 import type { RunStatus } from "../../lib/workflow/model.js";
+import type { QueueThresholds } from "../../lib/workflow/checks.js";
+import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
 import { requesterText } from "../../lib/notifications/wording.js";
 import type { Monitor } from "../monitor.js";
 import { RunRecorder } from "./recorder.js";
@@ -53,6 +55,12 @@ export interface Target {
   readonly source: Source;
   readonly plan: RunPlan;
 }
+
+/** The queue rules of a run: its profile's threshold, and stuck queues blocking for runs from version 2.2. */
+export const queueThresholds = (run: UpgradeRun): QueueThresholds => ({
+  queueDepthMax: run.policy.queueDepthMax,
+  stuckQueuesBlock: startedAtLeast(run.context.df.version, BEHAVIOUR_SINCE.stuckQueues),
+});
 
 export class UpgradeRun {
   readonly record: RunRecorder;

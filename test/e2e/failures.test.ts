@@ -51,12 +51,12 @@ describe("approval gates", () => {
 });
 
 describe("pre-checks", () => {
-  it("queues that never drain block the run before approval, with nothing changed", async () => {
+  it("stuck queues (messages, no consumers) block the run before approval, with nothing changed", async () => {
     demo = await startDemo({ faults: { queuesStuck: true } });
     const id = await demo.start("2025.05.00");
     const run = await demo.finished(id);
     expect(run.status).toBe("failed");
-    expect(run.reason).toContain("queues did not drain");
+    expect(run.reason).toContain("queues stuck with no consumers");
     expect(run.stages.map((s) => s.name)).not.toContain("approval");
     expect(helmOps(demo, "upgrade")).toHaveLength(0);
     expect((await demo.mails()).some((m) => m.subject.includes("Approval needed"))).toBe(false);

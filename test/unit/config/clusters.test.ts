@@ -89,7 +89,11 @@ describe("parseClusterProfiles", () => {
       helmDriver: "run-command",
       escalation: [],
       notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
-      policies: { rollback: "ask", approvals: { required: 1, selfApproval: false, deadline: 86_400_000 } },
+      policies: {
+        rollback: "ask",
+        approvals: { required: 1, selfApproval: false, deadline: 86_400_000 },
+        blockedDays: [],
+      },
       timings: {
         pollInterval: 30_000,
         uiTimeout: 5_000,
@@ -180,5 +184,30 @@ describe("nextMaintenanceWindow", () => {
       at("2026-01-05T12:00:00Z"),
     );
     expect(new Date(window.opensAt).toISOString()).toBe("2026-01-06T06:30:00.000Z");
+  });
+});
+
+describe("blocked days and the time zone", () => {
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ["prod defaults to Friday (no Friday upgrades)", { environment: "prod" }, ["fri"]],
+    ["other environments default to none", { environment: "test" }, []],
+    ["configurable", { environment: "prod", policies: { blockedDays: ["fri", "sat"] } }, ["fri", "sat"]],
+    ["empty allowed, even for prod", { environment: "prod", policies: { blockedDays: [] } }, []],
+  ])("%s", (_name, over, expected) => {
+    const parsed = parseOne({ ...minimal, ...over });
+    if (!parsed.ok) throw new Error(formatConfigIssues("clusters.yaml", parsed.issues));
+    expect(parsed.value[0]?.policies.blockedDays).toEqual(expected);
+  });
+
+  it.each<[unknown, boolean]>([
+    ["Europe/Amsterdam", true],
+    ["UTC", true],
+    ["Mars/Olympus", false],
+  ])("time zone %s valid: %s", (timeZone, ok) => {
+    expect(parseOne({ ...minimal, timeZone }).ok).toBe(ok);
+  });
+
+  it("refuses an unknown day", () => {
+    expect(parseOne({ ...minimal, policies: { blockedDays: ["friday"] } }).ok).toBe(false);
   });
 });

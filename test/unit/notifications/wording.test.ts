@@ -6,8 +6,10 @@ import {
   downtimeNotice,
   haltedNotice,
   haltedQuestion,
+  overrunNotice,
   recoverPendingQuestion,
   rollbackQuestion,
+  scheduledNotice,
 } from "../../../lib/notifications/wording.js";
 import { RUN_STATUSES } from "../../../lib/workflow/model.js";
 
@@ -23,9 +25,57 @@ describe("what the e-mails say", () => {
     expect(notice.subjectDetail).toBe("downtime from 2026-01-05T09:30:00.000Z");
     expect(notice.lines).toEqual([
       "CluedIn on prod-eu (production) is being upgraded from 2024.12.02 to 2025.05.00.",
-      "Expected downtime: about 45 minutes from 2026-01-05T09:30:00.000Z.",
+      "Expected downtime: about 45 minutes from 2026-01-05T09:30:00.000Z, until about Mon 2026-01-05 10:15 UTC.",
       "The CluedIn UI will be unavailable until the upgrade completes; data ingestion pauses.",
     ]);
+  });
+
+  const downtime = {
+    ...run,
+    fromRelease: "2024.12.02",
+    toRelease: "2025.05.00",
+    expectedDowntimeMinutes: 30,
+    businessImpact: "Data stewards cannot edit golden records; the nightly export is skipped.",
+  };
+
+  it("the scheduled notice gives the window, the expected downtime and the business impact", () => {
+    const notice = scheduledNotice(downtime, "from Sat 20:00 UTC to Sun 02:00 UTC", "Sat 20:00 UTC");
+    expect(notice.subjectDetail).toBe("scheduled Sat 20:00 UTC");
+    expect(notice.lines).toEqual([
+      "CluedIn on prod-eu (production) will be upgraded from 2024.12.02 to 2025.05.00.",
+      "Maintenance window: from Sat 20:00 UTC to Sun 02:00 UTC.",
+      "Expected downtime: about 30 minutes from the start of the upgrade.",
+      "Business impact: Data stewards cannot edit golden records; the nightly export is skipped.",
+      "You will receive a notice when the downtime starts and when the upgrade is complete.",
+    ]);
+  });
+
+  it("the overrun update says it takes longer and at which stage", () => {
+    const notice = overrunNotice(downtime, 31, "verify");
+    expect(notice.lines[0]).toContain("taking longer than the expected 30 minutes: the downtime began 31 minutes ago");
+    expect(notice.lines[1]).toBe("It is now at the stage: verify.");
+  });
+
+  it("the closing notice says how to report issues, and carries a diagnosis", () => {
+    const notice = closingNotice(
+      {
+        ...run,
+        targetRelease: "2025.05.00",
+        requestedBy: "ops@contoso.example",
+        requestedAt: "2026-01-05T09:00:00.000Z",
+        approvers: [],
+        reportTo: ["cluedin-ops@contoso.example"],
+        diagnosis: ['cluedin-server-1 (cluedin): CrashLoopBackOff. Likely cause: ...; previous log: "FTL boom"'],
+      },
+      "failed",
+      "verification failed",
+      at,
+    );
+    expect(notice.lines).toContain("Diagnosis of the unhealthy pods:");
+    expect(notice.lines.some((l) => l.includes('previous log: "FTL boom"'))).toBe(true);
+    expect(notice.lines.at(-1)).toBe(
+      "If you notice a problem with CluedIn after this upgrade, report it to cluedin-ops@contoso.example, naming this run.",
+    );
   });
 
   it("the halt notice says where it halted, that CluedIn is in upgrade mode, and the three choices", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newPendingDecision, stillToDecide, tallyDecision } from "../../../lib/workflow/decisions.js";
-import type { DecisionEvent } from "../../../lib/workflow/model.js";
+import { APPROVAL_WITH_OVERRIDE, type DecisionEvent } from "../../../lib/workflow/model.js";
 
 const deadline = new Date("2026-01-05T10:00:00Z");
 const pending = newPendingDecision({
@@ -70,6 +70,49 @@ describe("tallyDecision", () => {
     expect(tallyDecision(halted, event("ops@x.example", "retry"), policy)).toMatchObject({
       kind: "decided",
       choice: "retry",
+    });
+  });
+});
+
+describe("tallyDecision with a blocked-day override", () => {
+  const blocked = newPendingDecision({
+    requestId: "r1",
+    kind: "approval",
+    approvers: ["a@x.example", "b@x.example", "c@x.example"],
+    required: 2,
+    deadline,
+    choices: APPROVAL_WITH_OVERRIDE,
+  });
+  const withReason = (e: DecisionEvent, reason: string): DecisionEvent => ({ ...e, reason });
+
+  it.each<[string, DecisionEvent[], string]>([
+    [
+      "an override with a reason counts as an approval",
+      [withReason(event("b@x.example", "override"), "P1 fix")],
+      "counted",
+    ],
+    [
+      "an override and an approval make the quorum",
+      [withReason(event("b@x.example", "override"), "P1 fix"), event("c@x.example", "approve")],
+      "decided",
+    ],
+    ["an override without a reason is refused", [event("b@x.example", "override")], "refused"],
+    ["a blank reason is no reason", [withReason(event("b@x.example", "override"), "  ")], "refused"],
+    ["the requester may not override their own run", [withReason(event("a@x.example", "override"), "mine")], "refused"],
+  ])("%s", (_name, events, kind) => {
+    let state = blocked;
+    let result = tallyDecision(state, events[0]!, policy);
+    for (const next of events.slice(1)) {
+      state = result.pending;
+      result = tallyDecision(state, next, policy);
+    }
+    expect(result.kind).toBe(kind);
+    if (result.kind === "decided") expect(result.choice).toBe("approve");
+  });
+
+  it("is not offered on an approval whose start is not blocked", () => {
+    expect(tallyDecision(pending, withReason(event("b@x.example", "override"), "why"), policy)).toMatchObject({
+      kind: "refused",
     });
   });
 });
