@@ -18,6 +18,10 @@ export interface Scheduled<R> {
 
 const scheduled = <R>(task: Task): Scheduled<R> => ({ task, result: () => task.result as R });
 
+/** Tasks that wait on a sub-orchestration: the long waits (monitors) a stage may race with a timer. */
+const childTasks = new WeakSet<Task>();
+export const isChildWait = (task: Task): boolean => childTasks.has(task);
+
 export function schedule<S extends z.ZodType, R>(
   activity: Activity<S, R>,
   input: z.input<S>,
@@ -32,7 +36,9 @@ export function scheduleChild<S extends z.ZodType, R>(
   input: z.input<S>,
   instanceId?: string,
 ): Scheduled<R> {
-  return scheduled(orchestration.handle(input, instanceId));
+  const task = orchestration.handle(input, instanceId);
+  childTasks.add(task);
+  return scheduled(task);
 }
 
 export function* call<S extends z.ZodType, R>(

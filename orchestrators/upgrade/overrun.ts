@@ -2,7 +2,7 @@
  * Users hear once per threshold when the downtime overruns what they were told (upgrade-guide/010-plan-the-upgrade.md,
  * "Inform the stakeholders": updates if the upgrade takes longer than anticipated). The watch rides on the upgrade
  * stage's own rhythm: it looks at the durable clock each time the stage resumes, and races the stage's long waits
- * (its monitors, run as sub-orchestrations) with one timer for the next threshold. No timer per poll; a timer is
+ * (its monitors, run as sub-orchestrations: `isChildWait`) with one timer for the next threshold. No timer per poll; a timer is
  * only ever yielded in the one Task.any it was created for, and a task already raced is then awaited alone (a
  * scheduled task yielded again inside a new Task.any would be scheduled twice).
  */
@@ -10,17 +10,10 @@ import type { Task } from "durable-functions";
 import { overrunNotice } from "../../lib/notifications/wording.js";
 import { dueOverrun, nextOverrun } from "../../lib/workflow/overrun.js";
 import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
-import type { Flow } from "../calls.js";
+import { isChildWait, type Flow } from "../calls.js";
 import { downtimeFacts } from "./approval.js";
 import { notify } from "./finish.js";
 import type { Target, UpgradeRun } from "./run.js";
-
-/** The action type of a sub-orchestration call (REFERENCE §2): the stage's monitors, its only long waits. */
-const CALL_SUB_ORCHESTRATOR = 2;
-
-/** durable-functions 3.x tasks carry the action they schedule; only a monitor's wait is worth racing. */
-const isLongWait = (task: Task): boolean =>
-  (task as { actionObj?: { actionType?: number } }).actionObj?.actionType === CALL_SUB_ORCHESTRATOR;
 
 type Resumption = { value: unknown } | { error: unknown };
 
@@ -49,7 +42,7 @@ export function* watchOverrun<T>(run: UpgradeRun, target: Target, stage: Flow<T>
   function* await_(task: Task): Flow<unknown> {
     yield* announceIfDue();
     const next = nextOverrun(startedAt, expected, announced);
-    if (!next || !isLongWait(task)) return yield task;
+    if (!next || !isChildWait(task)) return yield task;
     const timer = run.context.df.createTimer(new Date(next.at));
     if ((yield run.context.df.Task.any([task, timer])) === timer) {
       yield* announceIfDue();
