@@ -4,6 +4,7 @@
  * (Azure's worker, the local runtime, tests) reads nothing; a wrong setting fails the first call with its name.
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
 import { BlobAuditSink, FileAuditSink, type AuditSink } from "./audit/sink.js";
 import { parseReleaseCatalog, type ReleaseCatalog } from "./catalog/index.js";
@@ -37,6 +38,8 @@ export interface Services {
   cluster(name: string): ClusterClients;
   mail: MailTransport;
   signingKey: string;
+  /** The catalog's further values files (config/values-files/<name>), read once: the Helm commands send them. */
+  valuesFiles: ReadonlyMap<string, string>;
   /** Where each run's audit record is kept when it ends. */
   audit: AuditSink;
 }
@@ -49,6 +52,19 @@ function staticTokenCredential(token: string): TokenCredential {
 }
 
 type FileSetting = "CLUSTERS_FILE" | "RELEASES_FILE" | "EXTRA_CA_CERT_FILE";
+
+/**
+ * Every values file a catalog command names, from `values-files/` beside the catalog: a missing one is a
+ * configuration error at start-up, not a failed Helm command in the middle of a downtime.
+ */
+function readValuesFiles(catalog: ReleaseCatalog, releasesFile: string): Map<string, string> {
+  const dir = path.join(path.dirname(releasesFile), "values-files");
+  const names = catalog.releases.flatMap((r) => [
+    ...r.helm.upgrade.extraValuesFiles,
+    ...(r.helm.finalize?.extraValuesFiles ?? []),
+  ]);
+  return new Map(names.map((name) => [name, readSettingFile("RELEASES_FILE", path.join(dir, name))]));
+}
 
 /** Reads the file a setting names; a missing or unreadable file is a configuration error that names the setting. */
 function readSettingFile(setting: FileSetting, file: string): string {
@@ -100,6 +116,7 @@ const KUBECONFIG_TTL_MS = 10 * 60_000;
 
 export function buildServices(settings: Settings): Services {
   const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, parseReleaseCatalog);
+  const valuesFiles = readValuesFiles(catalog, settings.RELEASES_FILE);
   const profiles = readConfig("CLUSTERS_FILE", settings.CLUSTERS_FILE, parseClusterProfiles);
   const credential = azureCredential(settings);
   const extraCaPem = settings.EXTRA_CA_CERT_FILE
@@ -154,6 +171,7 @@ export function buildServices(settings: Settings): Services {
     },
     mail,
     signingKey: settings.APPROVAL_SIGNING_KEY,
+    valuesFiles,
     audit:
       settings.AUDIT_SINK === "blob"
         ? new BlobAuditSink({ containerUrl: settings.AUDIT_BLOB_URL ?? "", credential })
@@ -169,6 +187,8 @@ export interface WorkflowDeps {
   cluster: (name: string) => ClusterClients;
   profile: (name: string) => ClusterProfile | undefined;
   catalog: () => ReleaseCatalog;
+  /** A values file the catalog names (config/values-files/<name>); throws for one it does not name. */
+  valuesFile: (name: string) => string;
   signingKey: () => string;
   mail: () => MailTransport;
   audit: () => AuditSink;

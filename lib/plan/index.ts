@@ -8,3 +8,4 @@ export {
   type PlanInput,
   type PlanSummary,
 } from "./plan.js";
+export type { PlanCommands, PlanStep } from "./commands.js";
