@@ -90,6 +90,8 @@ export const ACTIVITIES = {
         mode: z.string().max(20).optional(),
         question: z.string().max(2000),
         requestedBy: z.string().max(320),
+        /** The plan's commands, one line each (lib/notifications/wording.ts commandLines). */
+        commands: z.array(z.string().max(4000)).max(60).optional(),
       }),
     }),
   ),

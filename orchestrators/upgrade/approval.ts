@@ -3,7 +3,7 @@
  * the point of no return, each of which a cancel can still end with nothing changed.
  */
 import type { Task } from "durable-functions";
-import { approvalQuestion, downtimeNotice } from "../../lib/notifications/wording.js";
+import { approvalQuestion, commandLines, downtimeNotice } from "../../lib/notifications/wording.js";
 import type { Flow } from "../calls.js";
 import { decide } from "./decisions.js";
 import { notify } from "./finish.js";
@@ -18,6 +18,7 @@ export function* getApproval(run: UpgradeRun, { plan }: Target): Flow<Step<void>
     required: policy.requiredApprovals,
     deadlineMs: policy.approvalDeadlineMs,
     question: approvalQuestion(run.facts, plan.fromRelease, plan.toRelease),
+    ...(plan.commands ? { commands: commandLines(plan.commands) } : {}),
   });
   if (approval.choice === "cancelled") {
     run.record.endStage("approval", "failed", "cancelled while waiting");
