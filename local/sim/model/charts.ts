@@ -1,8 +1,6 @@
 import { getPath, type Values } from "../core/values.js";
 
 export const CHART_NAME = "cluedin-platform";
-export const REPO_NAME = "cluedin";
-export const REPO_URL = "https://helm.cluedin.com";
 
 export interface ChartVersion {
   version: string;
@@ -59,4 +57,39 @@ export function chartNotes(chart: ChartVersion, config: Values = {}): string {
     ...(typeof alerts === "string" ? ["", `Upgrade alerts are posted to ${alerts}`] : []),
     "",
   ].join("\n");
+}
+
+/**
+ * The chart's Chart.yaml as `helm show chart` prints it (keys sorted, as Helm's YAML marshalling writes them). Every
+ * cluedin-platform 2.3.0-2.6.0 Chart.yaml in CluedIn-io/Charts is this one but for `version` and `appVersion`.
+ */
+export function chartYaml(chart: ChartVersion): string {
+  const appVersion = /^\d+\.\d+$/.test(chart.appVersion) ? `"${chart.appVersion}"` : chart.appVersion;
+  return `apiVersion: v2
+appVersion: ${appVersion}
+dependencies:
+- alias: common
+  name: cluedin-common
+  repository: file://../cluedin-common
+  version: 1.x.x
+- alias: infrastructure
+  condition: infrastructure.enabled, global.infrastructure.enabled
+  name: cluedin-infrastructure
+  repository: file://../cluedin-infrastructure
+  version: x.x.x
+- alias: application
+  condition: application.enabled, global.application.enabled
+  name: cluedin-application
+  repository: file://../cluedin-application
+  version: x.x.x
+description: Deploys all parts of the CluedIn platform
+icon: https://www.cluedin.net/favicon.png
+kubeVersion: '>=1.21.0-0'
+maintainers:
+- email: support@cluedin.com
+  name: Support
+name: cluedin-platform
+type: application
+version: ${chart.version}
+`;
 }

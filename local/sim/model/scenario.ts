@@ -182,6 +182,8 @@ export const scenarioSchema = z
     queues: z.record(z.string(), z.number().int().min(0)).optional(),
     timings: timingsSchema.optional(),
     faults: partialFaultsSchema.optional(),
+    /** OCI chart references a private registry mirrors (`oci://contoso.azurecr.io/helm/cluedin-platform`). */
+    chartMirrors: z.array(z.string().regex(/^oci:\/\/[^/]+\/.+/, "must be oci://<registry>/<path>")).optional(),
   })
   .strict();
 
@@ -215,6 +217,7 @@ export interface Scenario {
   queues: Record<string, number>;
   timings: Timings;
   faults: Partial<Faults>;
+  chartMirrors: string[];
 }
 
 export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; reason: string };
@@ -251,6 +254,7 @@ export function resolveScenario(input: unknown): ScenarioResult {
       queues: { ...DEFAULT_QUEUES, ...s.queues },
       timings: { ...DEFAULT_TIMINGS, ...(s.timings ? definedOnly(s.timings) : {}) },
       faults: s.faults ? definedOnly(s.faults) : {},
+      chartMirrors: s.chartMirrors ?? [],
     },
   };
 }

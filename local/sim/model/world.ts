@@ -137,7 +137,7 @@ export class World {
     const installedAt = t0 - first.ageMs;
     const runningSince = t0 - last.ageMs;
     this.appliedChart = last.chart;
-    this.appliedDesired = this.render(last.chart, last.values);
+    this.appliedDesired = this.render(chartDefaults(last.chart), last.values);
 
     this.releases = new ReleaseStore(this.store);
     plans.forEach((plan, index) => {
@@ -152,7 +152,7 @@ export class World {
         description: plan.description,
         firstDeployed: installedAt,
         lastDeployed: at,
-        desired: this.render(plan.chart, plan.values),
+        desired: this.render(chartDefaults(plan.chart), plan.values),
       });
       this.releases.create(release, at);
       const next = plans[index + 1];
@@ -345,8 +345,8 @@ export class World {
     };
   }
 
-  private render(chart: ChartVersion, config: Values): DesiredState {
-    return renderDesired(coalesceValues(chartDefaults(chart), config));
+  private render(chartValues: Values, config: Values): DesiredState {
+    return renderDesired(coalesceValues(chartValues, config));
   }
 
   private helmCluster(): HelmCluster {
@@ -355,7 +355,7 @@ export class World {
       schedule: (at, fn) => this.timeline.schedule(at, fn),
       timings: this.timings,
       scale: this.scale,
-      render: (chart, config) => this.render(chart, config),
+      render: (chartValues, config) => this.render(chartValues, config),
       apply: (release, kind, notReadyUntil) => this.apply(release, kind, notReadyUntil),
       readyAt: () => this.cluster.readyAt(this.timeline.now()),
       jobsCompleteAt: () => this.cluster.jobsCompleteAt(this.timeline.now()),
@@ -371,7 +371,7 @@ export class World {
   private apply(release: HelmRelease, kind: "upgrade" | "rollback", notReadyUntil?: number): void {
     const at = this.timeline.now();
     const chart = findChart(release.chart.metadata.version) ?? this.appliedChart;
-    const desired = this.render(chart, release.config);
+    const desired = this.render(release.chart.values, release.config);
     const faults = this.faults.get();
     if (kind === "rollback") {
       for (const name of faults.crashLoopAfterUpgrade)
@@ -518,6 +518,7 @@ export class World {
       kube: this.kube,
       queues: () => this.queueRows(),
       kubernetesVersion: this.scenario.cluster.kubernetesVersion,
+      chartMirrors: this.scenario.chartMirrors,
       commandId: record.id,
     };
   }

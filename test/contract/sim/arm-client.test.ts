@@ -78,7 +78,7 @@ describe("simulated ARM through @azure/arm-containerservice", () => {
 
   it("runs a helm upgrade through Run Command: start, serialize, restore in a later call, poll to done", async () => {
     const command = [
-      "helm repo add cluedin https://helm.cluedin.com",
+      "helm repo add cluedin https://cluedin-io.github.io/Charts/",
       "helm repo update",
       "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.5.0 --values values-dev-2025-05-00.yml --set application.system.upgradeMode=true --set application.system.runDatabaseJobsOnUpgrade=true --set application.system.runNugetFullRestore=true --wait --timeout 10m0s",
     ].join(" && ");
