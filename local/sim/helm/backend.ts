@@ -70,7 +70,7 @@ export interface HelmCluster {
   timings: Timings;
   scale: number;
   /** Renders user values over the chart values a revision carries. */
-  render(chartValues: Values, config: Values): DesiredState;
+  render(chart: ChartVersion, chartValues: Values, config: Values): DesiredState;
   apply(release: HelmRelease, kind: "upgrade" | "rollback", notReadyUntil?: number): void;
   readyAt(): number;
   jobsCompleteAt(): number;
@@ -145,7 +145,7 @@ export class HelmBackend {
       description: "Preparing upgrade",
       firstDeployed: Date.parse(current.info.first_deployed),
       lastDeployed: now,
-      desired: this.cluster.render(chartValues, config),
+      desired: this.cluster.render(req.chart, chartValues, config),
     });
     if (req.dryRun) {
       upgraded.info.description = req.description ?? "Dry run complete";
@@ -309,7 +309,7 @@ export class HelmBackend {
       description: "Initial install underway",
       firstDeployed: now,
       lastDeployed: now,
-      desired: this.cluster.render(chartDefaults(req.chart), req.values),
+      desired: this.cluster.render(req.chart, chartDefaults(req.chart), req.values),
     });
     this.releases.create(release, now);
     this.cluster.schedule(now + this.cluster.timings.helmApplyMs, (at) => {

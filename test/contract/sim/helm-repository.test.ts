@@ -39,9 +39,12 @@ describe("the CluedIn chart repository as helm reaches it from Run Command", () 
   it("prints the chart's Chart.yaml with helm show chart, without cluster credentials", async () => {
     const shown = await run(`helm show chart cluedin-platform --repo ${REPO} --version 2.4.1`, { clusterToken: null });
     expect(shown.exitCode).toBe(0);
-    expect(shown.logs).toMatch(/^apiVersion: v2\nappVersion: .*\ndependencies:\n/);
+    // CluedIn-io/Charts charts/cluedin-platform/2.4.1 Chart.yaml: appVersion is the release train, not a tag.
+    expect(shown.logs).toMatch(/^apiVersion: v2\nappVersion: "2024\.12"\ndependencies:\n/);
     expect(shown.logs).toContain("description: Deploys all parts of the CluedIn platform\n");
     expect(shown.logs).toMatch(/\nversion: 2\.4\.1\n$/);
+    const v26 = await run(`helm show chart cluedin-platform --repo ${REPO} --version 2.6.0`);
+    expect(v26.logs).toContain("appVersion: 2025.09.00\n");
   });
 
   it("keeps repo add/update and cluedin/cluedin-platform, resolving only the documented URL", async () => {

@@ -51,7 +51,7 @@ describe("helm and kubectl as Run Command sees them", () => {
         revision: "3",
         status: "deployed",
         chart: "cluedin-platform-2.4.2",
-        app_version: "2024.12.02",
+        app_version: "2024.12",
       }),
     ]);
     const history = JSON.parse((await run("helm history cluedin-platform -n cluedin -o json")).logs ?? "") as {
@@ -124,7 +124,8 @@ describe("helm and kubectl as Run Command sees them", () => {
     ) as unknown;
     expect(revision4).toEqual(reused);
     const computed = await run("helm get values cluedin-platform -n cluedin --all -o yaml");
-    expect(computed.logs).toContain("tag: 2024.07.00");
+    // Chart 2.4.2 values.yaml: global.image.tag "2024.12".
+    expect(computed.logs).toContain(`tag: "2024.12"`);
     expect(t.sim.state().helmOperations.map((o) => o.outcome)).toEqual(["deployed", "deployed", "deployed"]);
   });
 
