@@ -32,7 +32,7 @@ describe("approval gates", () => {
     expect(run.status).toBe("rejected");
     expect(run.approvals.decisions[0]).toMatchObject({ choice: "reject", reason: "not during quarter close" });
     expect(helmOps(demo, "upgrade")).toHaveLength(0);
-    expect(lastRevision(demo)).toMatchObject({ revision: 3, status: "deployed", appVersion: "2024.12.02" });
+    expect(lastRevision(demo)).toMatchObject({ revision: 3, status: "deployed", release: "2024.12.02" });
     expect((await demo.mails()).some((m) => m.subject.includes("not approved"))).toBe(true);
   });
 
@@ -93,7 +93,7 @@ describe("failure policy", () => {
     expect(run.reason).toMatch(/rolled back to revision \d+/);
     expect(helmOps(demo, "upgrade")).toHaveLength(1);
     expect(helmOps(demo, "rollback")).toHaveLength(1);
-    expect(lastRevision(demo)).toMatchObject({ status: "deployed", appVersion: "2024.12.01" });
+    expect(lastRevision(demo)).toMatchObject({ status: "deployed", release: "2024.12.01" });
   });
 
   it("with rollback: ask, an operator chooses through their own link", async () => {
@@ -110,7 +110,7 @@ describe("failure policy", () => {
     expect(run.status).toBe("failed");
     expect(run.reason).toMatch(/rolled back to revision \d+/);
     expect(run.approvals.decisions.at(-1)).toMatchObject({ kind: "rollback", approver: OPERATOR, choice: "rollback" });
-    expect(lastRevision(demo)).toMatchObject({ status: "deployed", appVersion: "2024.12.01" });
+    expect(lastRevision(demo)).toMatchObject({ status: "deployed", release: "2024.12.01" });
   });
 
   it("with rollback: ask, leaving it as it is keeps the failed revision and says so", async () => {
