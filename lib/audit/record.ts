@@ -7,6 +7,7 @@
 import { z } from "zod";
 import {
   AskedSchema,
+  ChartCheckSchema,
   DataUpgradeEvidenceSchema,
   DecisionSchema,
   EventSchema,
@@ -14,6 +15,7 @@ import {
   HelmCommandSchema,
   PlanEvidenceSchema,
   PreCheckEvidenceSchema,
+  ProcedureStepSchema,
   RefusedDecisionSchema,
   RevisionSchema,
   VerificationSchema,
@@ -59,6 +61,8 @@ const AuditRecordBase = z.object({
   mode: z.enum(["basic", "data-upgrade"]).optional(),
   plan: PlanEvidenceSchema.optional(),
   preChecks: PreCheckEvidenceSchema.optional(),
+  /** That the target chart resolved from the cluster's chart source before approval was asked. */
+  chartCheck: ChartCheckSchema.optional(),
   approvals: z.object({
     approvers: z.array(z.string()),
     required: z.number().int(),
@@ -75,6 +79,8 @@ const AuditRecordBase = z.object({
     revisions: z.array(RevisionSchema),
     commands: z.array(HelmCommandSchema),
   }),
+  /** The release page's own steps around the Helm upgrade, each with how it ended. */
+  procedure: z.array(ProcedureStepSchema).optional(),
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
   downtime: DowntimeSchema,
