@@ -3,20 +3,14 @@
  * the same command line shown to the approver and run, and a source or version that does not resolve blocking the
  * run before anyone is asked.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
 import type { AuditRecord } from "../../lib/audit/index.js";
-import { resetServices } from "../../lib/services.js";
-import { APPROVER, approve, startDemo, type Demo } from "./harness.js";
+import { APPROVER, approve, editRelease, startDemo, type Demo } from "./harness.js";
 
 let demo: Demo | undefined;
 afterEach(async () => {
   await demo?.close();
   demo = undefined;
-  delete process.env.RELEASES_FILE;
-  resetServices();
 });
 
 const FROM_2024_12_01 = {
@@ -97,14 +91,7 @@ describe("the chart source", () => {
 
   it("a chart version the repository does not hold blocks the run before approval is asked", async () => {
     demo = await startDemo(FROM_2024_12_01);
-    const catalog = parseDocument(await readFile(path.resolve("config/releases.yaml"), "utf8"));
-    const releases = catalog.get("releases") as {
-      items: { get(k: string): unknown; set(k: string, v: unknown): void }[];
-    };
-    releases.items.find((r) => r.get("tag") === "2024.12.02")!.set("chartVersion", "2.4.9");
-    process.env.RELEASES_FILE = path.join(demo.dir, "releases.yaml");
-    await writeFile(process.env.RELEASES_FILE, catalog.toString());
-    resetServices();
+    await editRelease(demo, "2024.12.02", (release) => release.set("chartVersion", "2.4.9"));
 
     const id = await demo.start("2024.12.02");
     const run = await demo.finished(id);
