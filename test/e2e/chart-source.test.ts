@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../lib/audit/index.js";
-import { APPROVER, approve, editRelease, startDemo, type Demo } from "./harness.js";
+import { APPROVER, approve, editRelease, ON_2024_12_01, startDemo, type Demo } from "./harness.js";
 
 let demo: Demo | undefined;
 afterEach(async () => {
@@ -13,9 +13,6 @@ afterEach(async () => {
   demo = undefined;
 });
 
-const FROM_2024_12_01 = {
-  scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
-};
 const DOCUMENTED = "https://cluedin-io.github.io/Charts/";
 const commands = (d: Demo): string[] => d.app.sim.state().commands.map((c) => c.command);
 
@@ -40,7 +37,7 @@ const unescapeHtml = (html: string): string =>
 
 describe("the chart source", () => {
   it("a demo upgrade fetches the chart from the documented repository, with the command the approver read", async () => {
-    demo = await startDemo(FROM_2024_12_01);
+    demo = await startDemo(ON_2024_12_01);
     const id = await demo.start("2024.12.02");
     await demo.until(id, (r) => r.status === "awaiting-approval");
 
@@ -77,7 +74,7 @@ describe("the chart source", () => {
 
   it("a repository that cannot be reached blocks the run before approval is asked, in Helm's words", async () => {
     const mirror = "https://charts.contoso.example/cluedin/";
-    demo = await startDemo({ ...FROM_2024_12_01, profile: { chartSource: mirror } });
+    demo = await startDemo({ ...ON_2024_12_01, profile: { chartSource: mirror } });
     const id = await demo.start("2024.12.02");
     const run = await demo.finished(id);
 
@@ -90,7 +87,7 @@ describe("the chart source", () => {
   });
 
   it("a chart version the repository does not hold blocks the run before approval is asked", async () => {
-    demo = await startDemo(FROM_2024_12_01);
+    demo = await startDemo(ON_2024_12_01);
     await editRelease(demo, "2024.12.02", (release) => release.set("chartVersion", "2.4.9"));
 
     const id = await demo.start("2024.12.02");

@@ -40,6 +40,10 @@ export interface Demo {
 export const isFinished = (run: UpgradeResource): boolean => run.finished;
 export const REQUESTER = { name: "Ops", email: "ops@contoso.example" };
 export const APPROVER = "approver@contoso.example";
+/** The simulated cluster on 2024.12.01: a basic upgrade to 2024.12.02 away. */
+export const ON_2024_12_01 = {
+  scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
+};
 
 export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "clock">> = {}): Promise<Demo> {
   const dir = await mkdtemp(path.join(tmpdir(), "cluedin-upgrade-e2e-"));

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../lib/audit/index.js";
-import { approve, editRelease, startDemo, type Demo } from "./harness.js";
+import { approve, editRelease, ON_2024_12_01, startDemo, type Demo } from "./harness.js";
 
 let demo: Demo | undefined;
 afterEach(async () => {
@@ -13,13 +13,9 @@ afterEach(async () => {
   demo = undefined;
 });
 
-const FROM_2024_12_01 = {
-  scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
-};
-
 describe("release page steps", () => {
   it("a failed step before the Helm upgrade ends the run failed, Helm untouched, naming the steps that ran", async () => {
-    demo = await startDemo(FROM_2024_12_01);
+    demo = await startDemo(ON_2024_12_01);
     await editRelease(demo, "2024.12.02", (release, catalog) =>
       release.set(
         "procedure",
