@@ -20,7 +20,9 @@ import { makeReadCurrentRelease } from "./activities/readCurrentRelease.js";
 import { makeRequestDecision } from "./activities/requestDecision.js";
 import { makeRunPreChecks } from "./activities/runPreChecks.js";
 import { makeStartHelmRollback } from "./activities/startHelmRollback.js";
+import { makeStartChartCheck } from "./activities/startChartCheck.js";
 import { makeStartHelmUpgrade } from "./activities/startHelmUpgrade.js";
+import { makeStartProcedure } from "./activities/startProcedure.js";
 import { makeStartQueueListing } from "./activities/startQueueListing.js";
 import { makeVerifyDecision } from "./activities/verifyDecision.js";
 import {
@@ -71,6 +73,11 @@ const workflow: WorkflowDeps = {
   cluster: (name) => services().cluster(name),
   profile: (name) => services().profile(name),
   catalog: () => services().catalog,
+  valuesFile: (name) => {
+    const content = services().valuesFiles.get(name);
+    if (content === undefined) throw new Error(`the catalog names no values file ${name}`);
+    return content;
+  },
   signingKey: () => services().signingKey,
   mail: () => services().mail,
   audit: () => services().audit,
@@ -91,6 +98,8 @@ const activities: WorkflowActivities = {
   checkPods: activity(ACTIVITIES.checkPods, makeCheckPods(workflow)),
   diagnosePods: activity(ACTIVITIES.diagnosePods, makeDiagnosePods(workflow)),
   startQueueListing: activity(ACTIVITIES.startQueueListing, makeStartQueueListing(workflow)),
+  startChartCheck: activity(ACTIVITIES.startChartCheck, makeStartChartCheck(workflow)),
+  startProcedure: activity(ACTIVITIES.startProcedure, makeStartProcedure(workflow)),
   observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(workflow)),
   observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(workflow)),
   // Reads its run's status, so it takes a durable client like the HTTP triggers.

@@ -23,6 +23,7 @@ export const makeRequestDecision =
         ? [`From ${args.summary.fromRelease} to ${args.summary.targetRelease} (${args.summary.mode ?? "upgrade"}).`]
         : []),
       "The page behind the link shows the plan, the values diff (secrets redacted) and the pre-check evidence.",
+      ...(args.summary.commands ?? []),
     ];
     const result: DecisionRequestResult = { sent: [], failed: [] };
     for (const approver of args.approvers) {

@@ -185,6 +185,12 @@ const PAGE = `<h1><%= it.title %></h1>
 <% if (it.plan.warnings.length) { %><ul><% it.plan.warnings.forEach(function(w){ %><li><%= w.message %></li><% }) %></ul><% } %>
 <pre aria-label="Values diff (secrets redacted)"><% it.diff.forEach(function(l){ %><span class="<%= l.kind %>"><%= l.text %></span>
 <% }) %></pre></div><% } %>
+<% if (it.commands) { %><h2>What will run</h2><div class="card">
+<p>The chart comes from the <%= it.commands.chartSource %>. <code>&lt;values file&gt;</code> is this run's values file, <code>&lt;run marker&gt;</code> the Helm revision's description naming this run.</p>
+<% if (it.commands.beforeHelm.length) { %><h3>Before the Helm upgrade</h3><ol><% it.commands.beforeHelm.forEach(function(s){ %><li><%= s.description %><pre><%= s.command %></pre></li><% }) %></ol><% } %>
+<h3>Helm</h3><% it.commands.helm.forEach(function(h){ %><p><%= h.phase %></p><pre aria-label="Helm command (<%= h.phase %>)"><%= h.command %></pre><% }) %>
+<% if (it.commands.afterHelm.length) { %><h3>After the Helm upgrade</h3><ol><% it.commands.afterHelm.forEach(function(s){ %><li><%= s.description %><pre><%= s.command %></pre></li><% }) %></ol><% } %>
+</div><% } %>
 <% if (it.checks) { %><h2>Pre-check evidence</h2><div class="card"><table>
 <tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
 <tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
@@ -286,6 +292,7 @@ export const makeApprovalPage =
         token,
         plan,
         diff: plan ? diffLines(plan.diff) : [],
+        commands: plan?.commands,
         downtime: plan?.expectedDowntimeMinutes,
         checks,
         queues: queuesEvidence(checked.view),

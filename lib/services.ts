@@ -38,6 +38,8 @@ export interface Services {
   cluster(name: string): ClusterClients;
   mail: MailTransport;
   signingKey: string;
+  /** The catalog's further values files (config/values-files/<name>), read once: the Helm commands send them. */
+  valuesFiles: ReadonlyMap<string, string>;
   /** Where each run's audit record is kept when it ends. */
   audit: AuditSink;
 }
@@ -50,6 +52,18 @@ function staticTokenCredential(token: string): TokenCredential {
 }
 
 type FileSetting = "CLUSTERS_FILE" | "RELEASES_FILE" | "EXTRA_CA_CERT_FILE";
+
+/**
+ * Every values file a catalog command names, from `values-files/` beside the catalog: a missing one is a
+ * configuration error at start-up, not a failed Helm command in the middle of a downtime.
+ */
+function readValuesFiles(catalog: ReleaseCatalog, dir: string): Map<string, string> {
+  const names = catalog.releases.flatMap((r) => [
+    ...r.helm.upgrade.extraValuesFiles,
+    ...(r.helm.finalize?.extraValuesFiles ?? []),
+  ]);
+  return new Map(names.map((name) => [name, readSettingFile("RELEASES_FILE", path.join(dir, name))]));
+}
 
 /** Reads the file a setting names; a missing or unreadable file is a configuration error that names the setting. */
 function readSettingFile(setting: FileSetting, file: string): string {
@@ -100,10 +114,11 @@ function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
 const KUBECONFIG_TTL_MS = 10 * 60_000;
 
 export function buildServices(settings: Settings): Services {
-  const valuesFiles = path.join(path.dirname(settings.RELEASES_FILE), VALUES_FILES_DIR);
+  const valuesFilesDir = path.join(path.dirname(settings.RELEASES_FILE), VALUES_FILES_DIR);
   const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, (text) =>
-    parseReleaseCatalog(text, { valuesFileExists: (name) => existsSync(path.join(valuesFiles, name)) }),
+    parseReleaseCatalog(text, { valuesFileExists: (name) => existsSync(path.join(valuesFilesDir, name)) }),
   );
+  const valuesFiles = readValuesFiles(catalog, valuesFilesDir);
   const profiles = readConfig("CLUSTERS_FILE", settings.CLUSTERS_FILE, parseClusterProfiles);
   const credential = azureCredential(settings);
   const extraCaPem = settings.EXTRA_CA_CERT_FILE
@@ -158,6 +173,7 @@ export function buildServices(settings: Settings): Services {
     },
     mail,
     signingKey: settings.APPROVAL_SIGNING_KEY,
+    valuesFiles,
     audit:
       settings.AUDIT_SINK === "blob"
         ? new BlobAuditSink({ containerUrl: settings.AUDIT_BLOB_URL ?? "", credential })
@@ -173,6 +189,8 @@ export interface WorkflowDeps {
   cluster: (name: string) => ClusterClients;
   profile: (name: string) => ClusterProfile | undefined;
   catalog: () => ReleaseCatalog;
+  /** A values file the catalog names (config/values-files/<name>); throws for one it does not name. */
+  valuesFile: (name: string) => string;
   signingKey: () => string;
   mail: () => MailTransport;
   audit: () => AuditSink;

@@ -4,6 +4,7 @@
  * parent's grows with the length of the wait.
  */
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { CommandHandle } from "../lib/clients/types.js";
 import type { WorkflowActivities } from "../lib/workflow/activities.js";
 import {
   evaluateCommand,
@@ -56,6 +57,24 @@ export function scheduleMonitor<C extends MonitorCheck>(
   return scheduleChild(monitor, input) as Scheduled<MonitorResult<ObservationOf[C["kind"]]>>;
 }
 
+/**
+ * Watches a short command (a listing, a check, a list of kubectl steps) until it ends or `budgetMs` passes, polling
+ * at most every 5 s: such commands answer in seconds.
+ */
+export function* watchShortCommand(
+  monitor: Monitor,
+  args: { cluster: string; handle: CommandHandle; intervalMs: number; now: Date; budgetMs: number },
+): Flow<MonitorResult<PollCommandResult>> {
+  const watch = scheduleMonitor(monitor, {
+    cluster: args.cluster,
+    check: { kind: "command", handle: args.handle },
+    intervalMs: Math.min(args.intervalMs, 5_000),
+    deadline: new Date(args.now.getTime() + args.budgetMs).toISOString(),
+  });
+  yield watch.task;
+  return watch.result();
+}
+
 /** Polls per generation before `continueAsNew`: each poll adds about six history events. */
 const POLLS_PER_GENERATION = 10;
 
@@ -88,7 +107,11 @@ function* look(activities: MonitorActivities, cluster: string, check: MonitorChe
     case "verify": {
       const sinceSeconds = secondsSince(check.since, now);
       const seen = yield* call(activities.observeVerify, { cluster, sinceSeconds }, transientRetry);
-      return { ...evaluateVerify(seen, { chartVersion: check.chartVersion }), observation: seen };
+      const expected = {
+        chartVersion: check.chartVersion,
+        ...(check.timedOutRevision ? { timedOutRevision: check.timedOutRevision } : {}),
+      };
+      return { ...evaluateVerify(seen, expected), observation: seen };
     }
   }
 }

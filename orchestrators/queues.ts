@@ -11,7 +11,7 @@ import type { CheckQueuesResult, PollCommandResult } from "../lib/workflow/contr
 import { QueueDrainInputSchema, type MonitorResult } from "../lib/workflow/orchestrations.js";
 import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, type Flow } from "./calls.js";
-import { scheduleMonitor, type Monitor } from "./monitor.js";
+import { watchShortCommand, type Monitor } from "./monitor.js";
 import { transientRetry } from "./retry.js";
 
 export interface QueueDeps {
@@ -35,14 +35,13 @@ export function* readQueues(
   try {
     const started = yield* call(deps.startQueueListing, { cluster }, transientRetry);
     if (!started.ok) return { ok: false, reason: started.reason };
-    const watch = scheduleMonitor(deps.monitor, {
+    listing = yield* watchShortCommand(deps.monitor, {
       cluster,
-      check: { kind: "command", handle: started.handle },
-      intervalMs: Math.min(intervalMs, 5_000),
-      deadline: new Date(context.df.currentUtcDateTime.getTime() + LISTING_BUDGET_MS).toISOString(),
+      handle: started.handle,
+      intervalMs,
+      now: context.df.currentUtcDateTime,
+      budgetMs: LISTING_BUDGET_MS,
     });
-    yield watch.task;
-    listing = watch.result();
   } catch (error) {
     // Unreadable queues are a warning for the approvers, not the end of the run.
     return { ok: false, reason: message(error, "queue listing failed") };

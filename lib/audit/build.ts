@@ -76,6 +76,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
     ...(resource.mode === "basic" || resource.mode === "data-upgrade" ? { mode: resource.mode } : {}),
     ...(evidence.plan ? { plan: evidence.plan } : {}),
     ...(evidence.preChecks ? { preChecks: evidence.preChecks } : {}),
+    ...(evidence.chartCheck ? { chartCheck: evidence.chartCheck } : {}),
     approvals: {
       approvers: policy?.approvers ?? [],
       required: policy?.requiredApprovals ?? 1,
@@ -93,6 +94,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
       revisions: evidence.revisions.filter((r) => before === undefined || r.revision >= before),
       commands: evidence.helmCommands,
     },
+    ...(evidence.procedure?.length ? { procedure: evidence.procedure } : {}),
     ...(evidence.dataUpgrade ? { dataUpgrade: evidence.dataUpgrade } : {}),
     ...(evidence.verification ? { verification: evidence.verification } : {}),
     downtime:

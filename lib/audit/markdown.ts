@@ -165,7 +165,25 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
     out.push(
       `- ${plain(title)} at ${plain(c.at ?? "?")}: ${plain(c.started ? (c.resumed ? "resumed an earlier start" : "started") : "not started")}${c.exitCode !== undefined ? `, exit code ${c.exitCode}` : ""}${c.outcome && c.outcome !== `exit code ${c.exitCode}` ? `, ${plain(c.outcome)}` : ""}`,
     );
+    if (c.timeoutGrace)
+      out.push(
+        `  Helm timed out; the pods were watched for the grace: ${plain(c.timeoutGrace.ok ? "the release came up" : "the release did not come up")} (${plain(c.timeoutGrace.summary)})`,
+      );
     if (c.command) out.push(fenced(c.command, "sh"));
+  }
+  if (record.chartCheck)
+    out.push(
+      `Chart check at ${plain(record.chartCheck.at)}: ${plain(record.chartCheck.ok ? "the target chart resolves" : record.chartCheck.summary)}`,
+    );
+
+  if (record.procedure?.length) {
+    out.push(`${h(2)} Release page steps`);
+    out.push(
+      table(
+        ["Phase", "Step", "Outcome", "Exit code", "Ended", "Command", "Output"],
+        record.procedure.map((s) => [s.phase, s.id, s.outcome, s.exitCode ?? "", s.endedAt ?? "", s.command, s.output]),
+      ),
+    );
   }
 
   if (record.preChecks) {

@@ -11,6 +11,7 @@ import {
   DiagnosisEvidenceSchema,
   OverrunNoticeSchema,
   ScheduleEvidenceSchema,
+  ChartCheckSchema,
   DataUpgradeEvidenceSchema,
   DecisionSchema,
   EventSchema,
@@ -18,6 +19,7 @@ import {
   HelmCommandSchema,
   PlanEvidenceSchema,
   PreCheckEvidenceSchema,
+  ProcedureStepSchema,
   RefusedDecisionSchema,
   RevisionSchema,
   VerificationSchema,
@@ -63,6 +65,8 @@ const AuditRecordBase = z.object({
   mode: z.enum(["basic", "data-upgrade"]).optional(),
   plan: PlanEvidenceSchema.optional(),
   preChecks: PreCheckEvidenceSchema.optional(),
+  /** That the target chart resolved from the cluster's chart source before approval was asked. */
+  chartCheck: ChartCheckSchema.optional(),
   approvals: z.object({
     approvers: z.array(z.string()),
     required: z.number().int(),
@@ -83,6 +87,8 @@ const AuditRecordBase = z.object({
     revisions: z.array(RevisionSchema),
     commands: z.array(HelmCommandSchema),
   }),
+  /** The release page's own steps around the Helm upgrade, each with how it ended. */
+  procedure: z.array(ProcedureStepSchema).optional(),
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
   downtime: DowntimeSchema,

@@ -10,7 +10,6 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises"
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { assertCommandFileNames } from "./command-files.js";
-import { withHelmRepo } from "./helm.js";
 import { materializeKubeconfig } from "./kubeconfig.js";
 import type { CommandRunner } from "./runner.js";
 import { shellQuote, toShellLine } from "./shell.js";
@@ -100,7 +99,7 @@ export class CliRunner implements CommandRunner {
       await writeFile(path.join(dir, file.name), file.content, { mode: 0o600, flag: "wx" });
     }
     await writeFile(kubeconfigPath, await materializeKubeconfig(this.options.kubeConfig), { mode: 0o600, flag: "wx" });
-    const argv = withHelmRepo(commands).map((command) => localArgv(command, this.binaries, kubeconfigPath));
+    const argv = commands.map((command) => localArgv(command, this.binaries, kubeconfigPath));
     const script = cliScript(argv, [files.kubeconfig, ...commandFiles.map((f) => f.name)]);
     const child = spawn("/bin/sh", ["-c", script], { cwd: dir, detached: true, stdio: "ignore" });
     await new Promise<void>((resolve, reject) => {

@@ -4,11 +4,9 @@
  * argument vector: nothing is ever pasted into a command string.
  */
 import { z } from "zod";
+import { CLUEDIN_CHART, parseChartSource, type ChartSource } from "../config/chart-source.js";
 import { commandFileNamePattern } from "./command-files.js";
 import type { QueueDepth } from "./types.js";
-
-export const cluedinChart = "cluedin/cluedin-platform";
-export const cluedinHelmRepo = { name: "cluedin", url: "https://helm.cluedin.com" } as const;
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const releaseName = z.string().max(53).regex(dnsLabel, "not a Helm release name");
@@ -28,12 +26,31 @@ const description = z
   .max(512)
   .regex(/^[^\p{Cc}]*$/u, "holds control characters");
 
+const chartSource = z.custom<ChartSource>(
+  (value) => {
+    const source = value as ChartSource | undefined;
+    const parsed = typeof source?.url === "string" ? parseChartSource(source.url) : undefined;
+    return parsed?.ok === true && parsed.source.kind === source?.kind && parsed.source.url === source.url;
+  },
+  { message: "not a chart source (https:// repository or oci:// registry, without credentials)" },
+);
+
+/** The chart as helm is told where to find it: `cluedin-platform --repo <url>`, or `oci://<registry path>/cluedin-platform`. */
+export function chartRefArgs(source: ChartSource): string[] {
+  const checked = chartSource.parse(source);
+  return checked.kind === "repo"
+    ? [CLUEDIN_CHART, "--repo", checked.url]
+    : [`${checked.url.replace(/\/+$/, "")}/${CLUEDIN_CHART}`];
+}
+
 const helmUpgradeSchema = z.object({
   release: releaseName,
   namespace,
-  chart: z.literal(cluedinChart),
+  source: chartSource,
   version: chartVersion,
-  valuesFile,
+  reuseValues: z.boolean(),
+  /** The run's values file first, then the release page's further files (2024.12: elasticsearch-upgrade.yml). */
+  valuesFiles: z.array(valuesFile).min(1).max(8),
   set: z.record(setKey, z.union([setString, z.boolean()])),
   wait: z.boolean(),
   timeout: goDuration,
@@ -41,7 +58,10 @@ const helmUpgradeSchema = z.object({
 });
 export type HelmUpgradeOptions = z.infer<typeof helmUpgradeSchema>;
 
-/** `helm upgrade` as the runbook writes it: `helm upgrade <release> -n <ns> <chart> --version ... --values ...`. */
+/**
+ * `helm upgrade` as the release pages write it (`helm upgrade <release> -n <ns> <chart> --version … [--reuse-values]
+ * --values … --set …`), with the chart's source named on the command instead of a configured repository.
+ */
 export function helmUpgradeArgs(options: HelmUpgradeOptions): string[] {
   const o = helmUpgradeSchema.parse(options);
   const sets = Object.entries(o.set).flatMap(([key, value]) =>
@@ -53,11 +73,11 @@ export function helmUpgradeArgs(options: HelmUpgradeOptions): string[] {
     o.release,
     "-n",
     o.namespace,
-    o.chart,
+    ...chartRefArgs(o.source),
     "--version",
     o.version,
-    "--values",
-    o.valuesFile,
+    ...(o.reuseValues ? ["--reuse-values"] : []),
+    ...o.valuesFiles.flatMap((file) => ["--values", file]),
     ...sets,
     ...(o.wait ? ["--wait"] : []),
     "--timeout",
@@ -65,6 +85,12 @@ export function helmUpgradeArgs(options: HelmUpgradeOptions): string[] {
     "--description",
     o.description,
   ];
+}
+
+/** `helm show chart`: proves the chart version resolves from the source, the way the upgrade will fetch it. */
+export function helmShowChartArgs(options: { source: ChartSource; version: string }): string[] {
+  const version = chartVersion.parse(options.version);
+  return ["helm", "show", "chart", ...chartRefArgs(options.source), "--version", version];
 }
 
 const helmRollbackSchema = z.object({
@@ -115,20 +141,6 @@ export function rabbitmqListQueuesArgs(options: { namespace: string; pod: string
   ];
 }
 
-/** The repository commands that make `cluedin/cluedin-platform` resolvable on a machine that never added it. */
-export function helmRepoArgs(): string[][] {
-  return [
-    ["helm", "repo", "add", cluedinHelmRepo.name, cluedinHelmRepo.url, "--force-update"],
-    ["helm", "repo", "update", cluedinHelmRepo.name],
-  ];
-}
-
-/** Prefixes the repository commands when a `helm upgrade` is among `commands`. */
-export function withHelmRepo(commands: string[][]): string[][] {
-  const upgrades = commands.some((argv) => argv[0] === "helm" && argv[1] === "upgrade");
-  return upgrades ? [...helmRepoArgs(), ...commands] : commands;
-}
-
 export class CommandOutputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -174,7 +186,13 @@ export function parseRabbitmqQueues(output: string): QueueDepth[] {
 }
 
 export type HelmFailureKind =
-  "operation-in-progress" | "timeout" | "chart-not-found" | "invalid-values" | "no-deployed-release" | "other";
+  | "operation-in-progress"
+  | "timeout"
+  | "source-unreachable"
+  | "chart-not-found"
+  | "invalid-values"
+  | "no-deployed-release"
+  | "other";
 
 export interface HelmFailure {
   kind: HelmFailureKind;
@@ -194,7 +212,15 @@ export function helmErrorLines(logs: string): string[] {
 const failureKinds: [HelmFailureKind, RegExp][] = [
   ["operation-in-progress", /another operation \(install\/upgrade\/rollback\) is in progress/i],
   ["timeout", /context deadline exceeded|timed out waiting for the condition/i],
-  ["chart-not-found", /chart "[^"]*"( version "[^"]*")? not found|failed to download|no chart version found/i],
+  // helm/helm pkg/repo/chartrepo.go and pkg/getter: the repository's index or the registry could not be read.
+  [
+    "source-unreachable",
+    /is not a valid chart repository or cannot be reached|no such host|connection refused|could not find protocol handler|i\/o timeout|x509:|unauthorized|401 Unauthorized|403 Forbidden/i,
+  ],
+  [
+    "chart-not-found",
+    /chart "[^"]*"( version "[^"]*")? not found|not found in \S+ (index|repository)|failed to download|no chart version found|FetchReference.*not found/i,
+  ],
   ["invalid-values", /YAML parse error|error converting YAML|cannot unmarshal|values don't meet the specifications/i],
   ["no-deployed-release", /has no deployed releases/i],
 ];

@@ -4,7 +4,6 @@
  */
 import type { AksClient } from "./aks.js";
 import { assertCommandFileNames } from "./command-files.js";
-import { withHelmRepo } from "./helm.js";
 import { toShellLine } from "./shell.js";
 import type { CommandHandle, CommandPoll, HelmCommandFile } from "./types.js";
 
@@ -14,9 +13,9 @@ export interface CommandRunner {
   poll(handle: CommandHandle): Promise<CommandPoll>;
 }
 
-/** The shell line Run Command executes: repository setup when needed, then every command, joined by `&&`. */
+/** The shell line Run Command executes: every command, joined by `&&` (each names its chart source itself). */
 export function runCommandLine(commands: string[][]): string {
-  return toShellLine(withHelmRepo(commands));
+  return toShellLine(commands);
 }
 
 export interface RunCommandRunnerOptions {

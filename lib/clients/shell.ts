@@ -19,3 +19,8 @@ export function toShellLine(commands: string[][]): string {
   }
   return commands.map((argv) => argv.map(shellQuote).join(" ")).join(" && ");
 }
+
+/** A command as people read it: quoted like `toShellLine`, with stand-ins (`<values file>`) for some arguments. */
+export function toDisplayLine(argv: string[], standIns: Readonly<Record<string, string>> = {}): string {
+  return argv.map((arg) => (Object.hasOwn(standIns, arg) ? (standIns[arg] ?? arg) : shellQuote(arg))).join(" ");
+}

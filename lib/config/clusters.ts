@@ -3,6 +3,7 @@
  * about them, and how patient each stage is. Durations are written as `30s`/`10m`/`PT4H` and parsed to milliseconds.
  */
 import { z } from "zod";
+import { DOCUMENTED_CHART_REPOSITORY, parseChartSource, type ChartSource } from "./chart-source.js";
 import { durationSchema } from "./duration.js";
 import { parseYamlConfig, type ConfigResult } from "./yaml-config.js";
 
@@ -66,6 +67,12 @@ const timingsSchema = z
     dataUpgradeDeadline: durationSchema.default(60 * 60_000),
     queueDrainDeadline: durationSchema.default(30 * 60_000),
     helmTimeout: durationSchema.default(10 * 60_000),
+    /**
+     * After Helm reports a timeout, how long the pods are still watched before the failure policy applies: the
+     * database jobs have run by then, and "it can take an additional 10–15 minutes for all pods to become fully
+     * healthy" (upgrade-guide/030-perform-for-the-upgrade.md, "Basic Helm upgrade").
+     */
+    helmTimeoutGrace: durationSchema.default(15 * 60_000),
     verifyDeadline: durationSchema.default(30 * 60_000),
     /** How long a halted run waits for an operator's decision (retry, finalize, stop, roll back). */
     decisionDeadline: durationSchema.default(24 * 3_600_000),
@@ -81,6 +88,14 @@ const thresholdsSchema = z
   })
   .prefault({});
 
+/** `https://…` (a chart repository) or `oci://…` (a registry path); see chart-source.ts. */
+const chartSourceSchema = z.string().transform((text, ctx): ChartSource => {
+  const parsed = parseChartSource(text);
+  if (parsed.ok) return parsed.source;
+  ctx.addIssue({ code: "custom", message: `chart source ${parsed.reason}` });
+  return z.NEVER;
+});
+
 const clusterProfileSchema = z
   .strictObject({
     name: z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"),
@@ -94,6 +109,8 @@ const clusterProfileSchema = z
     uiUrl: z.url({ protocol: /^https?$/ }),
     armEndpoint: z.url({ protocol: /^https?$/ }).default("https://management.azure.com"),
     helmDriver: z.enum(["run-command", "cli"]).default("run-command"),
+    /** Where helm finds the chart: CluedIn's documented repository unless the cluster reads a private mirror. */
+    chartSource: chartSourceSchema.prefault(DOCUMENTED_CHART_REPOSITORY),
     approvers: z.array(z.strictObject({ email, name: z.string().min(1).optional() })).min(1),
     escalation: z.array(z.strictObject({ email })).default([]),
     notify: z.strictObject({

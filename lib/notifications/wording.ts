@@ -2,6 +2,7 @@
  * What the workflow's e-mails and decision requests say, as pure functions of the run's facts: the downtime
  * notice, the halt notice, the closing notice and the questions put to people. The orchestration only picks which.
  */
+import type { PlanCommands } from "../plan/index.js";
 import type { NotificationKind } from "../workflow/activities.js";
 import type { Requester } from "../workflow/contracts.js";
 import type { RunStatus } from "../workflow/model.js";
@@ -179,4 +180,17 @@ export function closingNotice(
       ...(run.reportTo?.length ? [reportIssues(run.reportTo)] : []),
     ],
   };
+}
+
+/**
+ * The commands of a plan as the approval e-mail lists them, in run order: what the approver reads is what runs
+ * (`<values file>` and `<run marker>` stand for the run's values file and Helm `--description`).
+ */
+export function commandLines(commands: PlanCommands): string[] {
+  return [
+    `What will run (the chart comes from the ${commands.chartSource}):`,
+    ...commands.beforeHelm.map((step) => `Before the Helm upgrade, ${step.id}: ${step.command}`),
+    ...commands.helm.map((helm) => `Helm (${helm.phase}): ${helm.command}`),
+    ...commands.afterHelm.map((step) => `After the Helm upgrade, ${step.id}: ${step.command}`),
+  ];
 }

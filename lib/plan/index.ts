@@ -10,3 +10,4 @@ export {
   type PlanPackages,
   type PlanSummary,
 } from "./plan.js";
+export type { PlanCommands, PlanStep } from "./commands.js";

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { applicableAdvisories, modeFor, type DataUpgrade, type Release, type UpgradeMode } from "../catalog/catalog.js";
 import type { ClusterSummary } from "../config/clusters.js";
+import type { PlanCommands } from "./commands.js";
 import { collectSecretValues, REDACTED, textRedactor } from "../redaction/redact.js";
 import { isSecretKey } from "../redaction/secret-keys.js";
 import type { Finding } from "../values/findings.js";
@@ -40,6 +41,8 @@ export interface PlanInput {
   prepared: PrepareResult;
   /** Findings from elsewhere: the release jump check, the state of the Helm release. */
   findings?: readonly Finding[];
+  /** The commands the run will execute (lib/workflow/helm.ts, procedure.ts). */
+  commands?: PlanCommands;
 }
 
 export interface PlanHop {
@@ -98,6 +101,8 @@ export interface Plan {
   advisories: PlanAdvisory[];
   expectedDowntimeMinutes: number;
   releaseNotesUrl: string;
+  /** What will run, verbatim; absent from plans made before the commands were shown. */
+  commands?: PlanCommands;
   /** No blockers: the upgrade may be offered for approval. */
   ready: boolean;
 }
@@ -154,6 +159,7 @@ export function buildPlan(input: PlanInput): Plan {
     ),
     expectedDowntimeMinutes: hops.reduce((minutes, hop) => minutes + hop.expectedDowntimeMinutes, 0),
     releaseNotesUrl: target.releaseNotesUrl,
+    ...(input.commands ? { commands: input.commands } : {}),
     ready: blockers.length === 0,
   };
   const shown = {

@@ -19,8 +19,10 @@ import type {
   PrepareValuesResult,
   ReadReleaseResult,
   StartCommandResult,
+  StartProcedureResult,
 } from "./contracts.js";
 import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
+import { PROCEDURE_PHASES } from "./procedure.js";
 
 /** A handler as the composition root wires it: its input already parsed by the definition's schema. */
 export type ActivityHandler<D> = (input: ParsedInputOf<D>, context: InvocationContext) => Promise<ResultOf<D>>;
@@ -73,6 +75,14 @@ export const ACTIVITIES = {
     ClusterRefSchema.extend({ logWindowSeconds: z.number().int().positive() }),
   ),
   startQueueListing: define<StartCommandResult>()("startQueueListing", ClusterRefSchema),
+  startChartCheck: define<StartCommandResult>()(
+    "startChartCheck",
+    ClusterRefSchema.extend({ chartVersion: z.string().max(40) }),
+  ),
+  startProcedure: define<StartProcedureResult>()(
+    "startProcedure",
+    ClusterRefSchema.extend({ targetRelease: release, phase: z.enum(PROCEDURE_PHASES) }),
+  ),
   requestDecision: define<DecisionRequestResult>()(
     "requestDecision",
     ClusterRefSchema.extend({
@@ -89,6 +99,8 @@ export const ACTIVITIES = {
         mode: z.string().max(20).optional(),
         question: z.string().max(2000),
         requestedBy: z.string().max(320),
+        /** The plan's commands, one line each (lib/notifications/wording.ts commandLines). */
+        commands: z.array(z.string().max(4000)).max(60).optional(),
       }),
     }),
   ),
@@ -119,6 +131,8 @@ export const ACTIVITIES = {
       targetRelease: release,
       extraValues,
       helmTimeoutMs: z.number().int().positive(),
+      /** The command as the plan showed it (stand-ins for the values file and marker); absent in older runs. */
+      approvedCommand: z.string().max(4000).optional(),
     }),
   ),
   startHelmRollback: define<StartCommandResult>()(

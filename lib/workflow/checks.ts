@@ -11,6 +11,7 @@ import type {
   QueueDepth,
   UiProbe,
 } from "../clients/types.js";
+import { parseHelmFailure } from "../clients/helm.js";
 
 export interface CheckFinding {
   code: string;
@@ -123,6 +124,43 @@ export function evaluateCommand(poll: CommandPoll): CheckVerdict {
   return { done: true, ok: poll.exitCode === 0, summary: `exit code ${poll.exitCode}` };
 }
 
+/** What a monitor of the chart check saw: helm's answer, or no answer before its deadline. */
+export interface ChartCheckWatch {
+  ok: boolean;
+  timedOut: boolean;
+  summary: string;
+  observation?: CommandPoll;
+}
+
+export type ChartCheckVerdict = { ok: true; summary: string } | { ok: false; finding: CheckFinding };
+
+/**
+ * Pre-check: `helm show chart` found the target chart version at the cluster's chart source. Helm's own words say
+ * whether the version is missing (`chart-not-found`) or the source could not be read (`chart-source-unreachable`).
+ */
+export function evaluateChartCheck(watched: ChartCheckWatch, command: string): ChartCheckVerdict {
+  const poll = watched.observation;
+  if (poll?.state === "done" && poll.exitCode === 0) return { ok: true, summary: `the chart resolves: ${command}` };
+  const failure = poll?.state === "done" ? parseHelmFailure(poll.logs) : undefined;
+  const said =
+    failure?.message ??
+    (poll?.state === "done"
+      ? (poll.logs.trim().split("\n").at(-1) ?? `exit code ${poll.exitCode}`)
+      : `no answer (${watched.summary})`);
+  if (failure?.kind === "chart-not-found")
+    return {
+      ok: false,
+      finding: {
+        code: "chart-not-found",
+        message: `the target chart version is not at the chart source: ${said} (${command})`,
+      },
+    };
+  return {
+    ok: false,
+    finding: { code: "chart-source-unreachable", message: `the chart source could not be read: ${said} (${command})` },
+  };
+}
+
 export interface DataUpgradeObservation {
   logs: LogScan;
   resource?: DataUpgradeState;
@@ -157,9 +195,26 @@ export interface VerifyObservation {
   ui: UiProbe;
 }
 
-export function evaluateVerify(obs: VerifyObservation, expected: { chartVersion: string }): CheckVerdict {
+/**
+ * The release counts as up when its newest revision is deployed on the target chart, or is the revision a Helm
+ * timeout marked failed although its pods came up within the grace (Helm never revisits that mark).
+ */
+export function releaseUp(
+  release: HelmRevision,
+  expected: { chartVersion: string; timedOutRevision?: number },
+): boolean {
+  if (release.chartVersion !== expected.chartVersion) return false;
+  return (
+    release.status === "deployed" || (release.status === "failed" && release.revision === expected.timedOutRevision)
+  );
+}
+
+export function evaluateVerify(
+  obs: VerifyObservation,
+  expected: { chartVersion: string; timedOutRevision?: number },
+): CheckVerdict {
   const missing: string[] = [];
-  if (!obs.release || obs.release.status !== "deployed" || obs.release.chartVersion !== expected.chartVersion)
+  if (!obs.release || !releaseUp(obs.release, expected))
     missing.push(
       `release ${obs.release ? `${obs.release.status} chart ${obs.release.chartVersion}` : "unreadable"} (want deployed ${expected.chartVersion})`,
     );

@@ -17,6 +17,7 @@ import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
 import type { PodDiagnosis } from "./diagnosis.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
+import type { PlannedStep } from "./procedure.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
 export const RunPolicySchema = z.object({
@@ -35,6 +36,8 @@ export const RunPolicySchema = z.object({
   pollIntervalMs: z.number().int().positive(),
   queueDrainDeadlineMs: z.number().int().positive(),
   helmTimeoutMs: z.number().int().positive(),
+  /** How long pods are still watched after Helm reports a timeout; absent in runs started before it existed. */
+  helmTimeoutGraceMs: z.number().int().min(0).optional(),
   podsReadyDeadlineMs: z.number().int().positive(),
   dataUpgradeDeadlineMs: z.number().int().positive(),
   verifyDeadlineMs: z.number().int().positive(),
@@ -91,6 +94,10 @@ export type RunPlan = Plan;
 export type PrepareValuesResult = { ok: true; plan: RunPlan } | { ok: false; plan?: RunPlan; blockers: Finding[] };
 
 export type HelmPhase = "basic" | "upgrade-mode" | "finalize";
+
+/** A procedure's start: its steps as they run (none: nothing was started). */
+export type StartProcedureResult =
+  { ok: true; steps: PlannedStep[]; handle?: CommandHandle } | { ok: false; reason: string };
 
 export type StartCommandResult =
   { ok: true; handle: CommandHandle; command: string; resumed: boolean } | { ok: false; reason: string };

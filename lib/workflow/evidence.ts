@@ -44,6 +44,29 @@ export const HelmCommandSchema = z.object({
   started: z.boolean(),
   exitCode: z.number().int().optional(),
   outcome: text.optional(),
+  /** Helm reported a timeout and the pods were watched for the profile's grace: did the release come up? */
+  timeoutGrace: z.object({ ok: z.boolean(), summary: text }).optional(),
+});
+
+/** The pre-check that the target chart resolves from the cluster's chart source (`helm show chart`). */
+export const ChartCheckSchema = z.object({
+  at: iso,
+  command: text,
+  ok: z.boolean(),
+  /** `chart-not-found` or `chart-source-unreachable` when it failed. */
+  code: z.string().optional(),
+  summary: text,
+});
+
+/** One of a release page's procedure steps as it ran (lib/workflow/procedure.ts). */
+export const ProcedureStepSchema = z.object({
+  phase: z.enum(["beforeHelm", "afterHelm"]),
+  id: z.string(),
+  command: text,
+  outcome: z.enum(["done", "failed", "not-run"]),
+  exitCode: z.number().int().optional(),
+  endedAt: iso.optional(),
+  output: text,
 });
 
 export const RevisionSchema = z.object({
@@ -167,6 +190,9 @@ export const RunEvidenceSchema = z.object({
   preChecks: PreCheckEvidenceSchema.optional(),
   asked: z.array(AskedSchema),
   helmCommands: z.array(HelmCommandSchema),
+  chartCheck: ChartCheckSchema.optional(),
+  /** The release page's own steps, in the order they were to run; absent when it has none. */
+  procedure: z.array(ProcedureStepSchema).optional(),
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
   emails: z.array(EmailSchema),
@@ -185,6 +211,8 @@ export const RunEvidenceSchema = z.object({
 export type PreCheckEvidence = z.infer<typeof PreCheckEvidenceSchema>;
 export type QueueReading = z.infer<typeof QueueReadingSchema>;
 export type HelmCommand = z.infer<typeof HelmCommandSchema>;
+export type ChartCheck = z.infer<typeof ChartCheckSchema>;
+export type ProcedureStepEvidence = z.infer<typeof ProcedureStepSchema>;
 export type EmailSent = z.infer<typeof EmailSchema>;
 export type DataUpgradeEvidence = z.infer<typeof DataUpgradeEvidenceSchema>;
 export type Verification = z.infer<typeof VerificationSchema>;

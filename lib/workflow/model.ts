@@ -19,7 +19,10 @@ export const RUN_STATUSES = [
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "failed", "halted", "rejected", "cancelled"];
 
-/** The runbook's stages, in order. A data upgrade replaces `helm-upgrade` with its three phases. */
+/**
+ * The runbook's stages, in order. A data upgrade replaces `helm-upgrade` with its three phases; `before-helm` and
+ * `after-helm` run a release page's procedure steps when it has some.
+ */
 export const STAGES = [
   "read-values",
   "prepare-values",
@@ -27,10 +30,12 @@ export const STAGES = [
   "approval",
   "maintenance-window",
   "downtime-notice",
+  "before-helm",
   "helm-upgrade",
   "upgrade-mode",
   "data-upgrade",
   "finalize",
+  "after-helm",
   "rollback",
   "verify",
   "notify",
@@ -40,8 +45,11 @@ export type StageName = (typeof STAGES)[number];
 /** The stages that change the cluster: once one has begun, a cancel can no longer leave it untouched. */
 export const HELM_STAGES: readonly StageName[] = ["helm-upgrade", "upgrade-mode", "data-upgrade", "finalize"];
 
+/** Every stage that changes the cluster: Helm's, and the release page's own steps around them. */
+const CLUSTER_STAGES: readonly StageName[] = [...HELM_STAGES, "before-helm", "after-helm"];
+
 export const pastPointOfNoReturn = (stages: readonly { name: string }[]): boolean =>
-  stages.some((s) => (HELM_STAGES as readonly string[]).includes(s.name));
+  stages.some((s) => (CLUSTER_STAGES as readonly string[]).includes(s.name));
 
 export type StageState = "running" | "succeeded" | "failed" | "skipped";
 

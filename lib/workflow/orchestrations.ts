@@ -24,7 +24,13 @@ export const MonitorCheckSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("command"), handle: CommandHandleSchema }),
   z.object({ kind: z.literal("pods") }),
   z.object({ kind: z.literal("data-upgrade"), name: z.string().max(63), toVersion: z.string().max(20), since: iso }),
-  z.object({ kind: z.literal("verify"), chartVersion: z.string().max(40), since: iso }),
+  z.object({
+    kind: z.literal("verify"),
+    chartVersion: z.string().max(40),
+    since: iso,
+    /** The revision Helm marked failed on a timeout, whose pods came up within the grace: it counts as up. */
+    timedOutRevision: z.number().int().positive().optional(),
+  }),
 ]);
 export type MonitorCheck = z.infer<typeof MonitorCheckSchema>;
 

@@ -3,10 +3,11 @@
  * prepare activity and the helm start activity all take, so the file that is approved is the file that is applied.
  */
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Node } from "yaml";
-import { findRelease, identifyRunningRelease, type ReleaseCatalog } from "../catalog/index.js";
+import { findRelease, identifyRunningRelease, type Release, type ReleaseCatalog } from "../catalog/index.js";
 import type { HelmRevision, HelmRevisionWithValues } from "../clients/types.js";
 import { clusterSummary, type ClusterProfile } from "../config/clusters.js";
-import { buildPlan, type Plan } from "../plan/index.js";
+import { describeChartSource } from "../config/chart-source.js";
+import { buildPlan, type Plan, type PlanCommands } from "../plan/index.js";
 import { secretPaths } from "../redaction/index.js";
 import {
   checkPreparedValues,
@@ -18,7 +19,10 @@ import {
   type Finding,
   type PrepareResult,
   scalarReader,
+  valuesFileName,
 } from "../values/index.js";
+import { displayHelmCommand, helmPhasesOf, STAND_INS } from "./helm.js";
+import { plannedSteps } from "./procedure.js";
 
 export interface PlanningInput {
   catalog: ReleaseCatalog;
@@ -98,6 +102,23 @@ function mergeExtraValues(preparedText: string, extraText: string): string {
   return doc.toString();
 }
 
+/** What the run will execute for `target` on this cluster, rendered as the start activities render it. */
+export function planCommands(target: Release, profile: ClusterProfile, valuesFile: string): PlanCommands {
+  const command = {
+    release: target,
+    profile: { release: profile.release, namespace: profile.namespace, helmTimeoutMs: profile.timings.helmTimeout },
+    source: profile.chartSource,
+    valuesFile,
+    description: STAND_INS.marker,
+  };
+  return {
+    chartSource: describeChartSource(profile.chartSource),
+    helm: helmPhasesOf(target).map((phase) => ({ phase, command: displayHelmCommand({ ...command, phase }) })),
+    beforeHelm: plannedSteps(target.procedure.beforeHelm, profile.namespace),
+    afterHelm: plannedSteps(target.procedure.afterHelm, profile.namespace),
+  };
+}
+
 export function planUpgrade(input: PlanningInput): PlanningResult {
   const { catalog, profile, source, targetRelease } = input;
   const running = identifyRunningRelease(catalog, {
@@ -164,6 +185,11 @@ export function planUpgrade(input: PlanningInput): PlanningResult {
     hops: jump.hops,
     prepared,
     findings,
+    commands: planCommands(
+      target,
+      profile,
+      prepared.ok ? prepared.fileName : valuesFileName(profile.environment, target.tag),
+    ),
   });
   if (!prepared.ok || !plan.ready) return { ok: false, plan, blockers: plan.blockers };
   return { ok: true, plan, preparedValues: prepared.text };

@@ -21,6 +21,7 @@ export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: n
     pollIntervalMs: timings.pollInterval,
     queueDrainDeadlineMs: timings.queueDrainDeadline,
     helmTimeoutMs: timings.helmTimeout,
+    helmTimeoutGraceMs: timings.helmTimeoutGrace,
     podsReadyDeadlineMs: timings.podsReadyDeadline,
     dataUpgradeDeadlineMs: timings.dataUpgradeDeadline,
     verifyDeadlineMs: timings.verifyDeadline,

@@ -25,6 +25,12 @@ export const BEHAVIOUR_SINCE = {
   stuckQueues: "2.2",
   /** A failed verification collects the pods' symptoms (previous logs, events, init containers) for a diagnosis. */
   podDiagnosis: "2.2",
+  /** Pre-checks prove the target chart resolves from the cluster's chart source before approval is asked. */
+  chartResolvesPreCheck: "2.2",
+  /** The release page's procedure steps run before and after the Helm upgrade. */
+  procedureSteps: "2.2",
+  /** A Helm timeout is followed by a watch of the pods for the profile's grace before the failure policy. */
+  helmTimeoutGrace: "2.2",
 } as const;
 
 /** System.Version.TryParse: two to four non-negative integer components. */

@@ -8,6 +8,7 @@
 import type { Task } from "durable-functions";
 import {
   approvalQuestion,
+  commandLines,
   downtimeNotice,
   scheduledNotice,
   type DowntimeFacts,
@@ -57,6 +58,7 @@ export function* getApproval(run: UpgradeRun, { plan }: Target): Flow<Step<Start
     deadlineMs: policy.approvalDeadlineMs,
     question: offerOverride && !blocked.ok ? `${question} Note: ${blocked.reason}.` : question,
     ...(offerOverride ? { choices: APPROVAL_WITH_OVERRIDE } : {}),
+    ...(plan.commands ? { commands: commandLines(plan.commands) } : {}),
   });
   if (approval.choice === "cancelled") {
     run.record.endStage("approval", "failed", "cancelled while waiting");

@@ -6,6 +6,7 @@ import { rollbackQuestion } from "../../lib/notifications/wording.js";
 import type { Flow } from "../calls.js";
 import { decide } from "./decisions.js";
 import { helmUpgrade, rollback } from "./helm.js";
+import { afterHelm } from "./procedure.js";
 import type { RunEnd, Target, UpgradeRun } from "./run.js";
 import { verify } from "./verify.js";
 
@@ -23,7 +24,9 @@ export function* basicUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
       status: "halted",
       reason: `cancelled by ${run.cancelledBy()} after the Helm upgrade; verification skipped`,
     };
-  const verified = yield* verify(run, target, upgrade.startedAt);
+  const stepsFailed = yield* afterHelm(run, target);
+  if (stepsFailed) return stepsFailed;
+  const verified = yield* verify(run, target, upgrade.startedAt, upgrade.timedOutRevision);
   if (verified.ok) return { status: "completed", reason: `upgraded to ${plan.toRelease} on chart ${plan.toChart}` };
   return yield* afterBasicFailure(run, target.source.revision, `verification failed: ${verified.summary}`);
 }

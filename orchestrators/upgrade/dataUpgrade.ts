@@ -22,6 +22,7 @@ import { decide } from "./decisions.js";
 import { describeError } from "./errors.js";
 import { notify } from "./finish.js";
 import { clearPendingRelease, helmUpgrade } from "./helm.js";
+import { afterHelm } from "./procedure.js";
 import type { RunEnd, Target, UpgradeRun } from "./run.js";
 import { verify } from "./verify.js";
 
@@ -49,6 +50,8 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
   for (;;) {
     const move = turn.move;
     if (move.kind === "verify") {
+      const stepsFailed = yield* afterHelm(run, target);
+      if (stepsFailed) return stepsFailed;
       const verified = yield* verify(run, target, downFrom);
       return verified.ok
         ? {

@@ -31,11 +31,13 @@ export interface DecisionRequest {
   question: string;
   /** Choices other than the kind's own (lib/workflow/decisions `newPendingDecision`). */
   choices?: readonly string[];
+  /** What will run, one line each, for the e-mail (an approval shows the plan's commands). */
+  commands?: readonly string[];
 }
 
 /** Only an approval has reminders and escalation, and only an approval can be cancelled while it waits. */
 export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<DecisionOutcome> {
-  const { kind, question } = request;
+  const { kind } = request;
   const df = run.context.df;
   const policy = run.policy;
   const approval = kind === "approval";
@@ -49,7 +51,7 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
     deadline,
     ...(request.choices ? { choices: request.choices } : {}),
   });
-  const delivered = yield* ask(run, pending, recipients, question, false);
+  const delivered = yield* ask(run, pending, recipients, request, false);
   if (delivered.sent.length === 0) {
     run.record.event(`no one could be asked (${kind}): ${delivered.failed.map((f) => f.reason).join("; ")}`);
     return { choice: approval ? "undeliverable" : "none", timedOut: false };
@@ -90,7 +92,7 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
       reminderAt = undefined;
       const waiting = stillToDecide(pending);
       run.record.event(`reminder sent to ${waiting.join(", ")}`);
-      yield* ask(run, pending, waiting, question, true);
+      yield* ask(run, pending, waiting, request, true);
       continue;
     }
     if (winner === escalation) {
@@ -99,7 +101,7 @@ export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<Decisio
       pending = { ...pending, approvers: [...pending.approvers, ...added] };
       run.record.pending(pending);
       run.record.event(`escalated to ${added.join(", ")}`);
-      yield* ask(run, pending, added, question, false);
+      yield* ask(run, pending, added, request, false);
       continue;
     }
 
@@ -149,7 +151,7 @@ function* ask(
   run: UpgradeRun,
   pending: PendingDecision,
   recipients: string[],
-  question: string,
+  { question, commands }: Pick<DecisionRequest, "question" | "commands">,
   reminder: boolean,
 ): Flow<DecisionRequestResult> {
   const { fromRelease, mode } = run.record.current;
@@ -169,6 +171,7 @@ function* ask(
         targetRelease: run.input.targetRelease,
         question,
         requestedBy: run.requester,
+        ...(commands?.length ? { commands: [...commands] } : {}),
       },
     });
   } catch (error) {

@@ -17,6 +17,7 @@ import { describeError } from "./errors.js";
 import { finish } from "./finish.js";
 import { watchOverrun } from "./overrun.js";
 import { prepareNewValues } from "./prepareValues.js";
+import { runProcedure, stepsOf } from "./procedure.js";
 import { runPreChecks } from "./preChecks.js";
 import { readCurrentValues } from "./readValues.js";
 import { UpgradeRun, type RunEnd, type Target, type UpgradeDeps } from "./run.js";
@@ -28,6 +29,8 @@ interface Progress {
   target?: Target;
   /** Which Helm upgrade has begun (the point of no return): its mode's failure policy then applies. */
   begun?: UpgradeMode;
+  /** The release page's steps before the Helm upgrade have begun: the cluster may have changed. */
+  stepsBegun?: boolean;
 }
 
 function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
@@ -40,7 +43,7 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
   progress.target = target;
   if (chain) return yield* upgradeThroughChain(run, chain);
 
-  const checked = yield* runPreChecks(run);
+  const checked = yield* runPreChecks(run, target);
   if (!checked.go) return checked.end;
 
   const approved = yield* getApproval(run, target);
@@ -51,6 +54,17 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
 
   const announced = yield* announceDowntime(run, target);
   if (!announced.go) return announced.end;
+
+  if (stepsOf(run, target, "beforeHelm").length > 0) {
+    progress.stepsBegun = true;
+    const before = yield* runProcedure(run, target, "beforeHelm");
+    if (!before.ok) return { status: "failed", reason: `${before.summary}; the Helm upgrade was not started` };
+    if (run.cancelRequested)
+      return {
+        status: "cancelled",
+        reason: `cancelled by ${run.cancelledBy()} before the Helm upgrade, after the release page's steps ${before.done.join(", ")}`,
+      };
+  }
 
   progress.begun = target.plan.mode;
   const stage = target.plan.mode === "basic" ? basicUpgrade(run, target) : dataUpgrade(run, target);
@@ -69,6 +83,8 @@ function* afterUnexpectedFailure(run: UpgradeRun, progress: Progress, error: unk
       return { status: "halted", reason: `${what}; CluedIn may be left in upgrade mode: an operator must check it` };
     if (progress.begun === "basic" && progress.target)
       return yield* afterBasicFailure(run, progress.target.source.revision, what);
+    if (progress.stepsBegun)
+      return { status: "failed", reason: `${what}; the release page's steps before the Helm upgrade may have run` };
     return { status: "failed", reason: `${what}; nothing changed on the cluster` };
   } catch (again) {
     return {

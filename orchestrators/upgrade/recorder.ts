@@ -22,7 +22,9 @@ import {
   type ScheduleEvidence,
   type EmailSent,
   planEvidence,
+  type ChartCheck,
   type HelmCommand,
+  type ProcedureStepEvidence,
   type RefusedDecision,
   type RunEvidence,
   type Verification,
@@ -198,6 +200,18 @@ export class RunRecorder {
 
   helmCommand(command: HelmCommand): void {
     this.proof = { ...this.proof, helmCommands: [...this.proof.helmCommands, command] };
+  }
+
+  chartCheck(check: ChartCheck): void {
+    this.proof = { ...this.proof, chartCheck: check };
+  }
+
+  /** A procedure's step results; a step that runs again (a retry) replaces its earlier result. */
+  procedureSteps(steps: readonly ProcedureStepEvidence[]): void {
+    const key = (s: ProcedureStepEvidence): string => `${s.phase}:${s.id}`;
+    const fresh = new Set(steps.map(key));
+    const kept = (this.proof.procedure ?? []).filter((s) => !fresh.has(key(s)));
+    this.proof = { ...this.proof, procedure: [...kept, ...steps] };
   }
 
   dataUpgrade(evidence: DataUpgradeEvidence): void {

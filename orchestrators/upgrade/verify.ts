@@ -17,11 +17,17 @@ export interface Verdict {
   summary: string;
 }
 
-export function* verify(run: UpgradeRun, { plan }: Target, since: Date): Flow<Verdict> {
+/** `timedOutRevision`: the revision a Helm timeout marked failed whose pods came up within the grace. */
+export function* verify(run: UpgradeRun, { plan }: Target, since: Date, timedOutRevision?: number): Flow<Verdict> {
   run.record.startStage("verify");
   const watch = scheduleMonitor(run.deps.monitor, {
     cluster: run.cluster,
-    check: { kind: "verify", chartVersion: plan.toChart, since: since.toISOString() },
+    check: {
+      kind: "verify",
+      chartVersion: plan.toChart,
+      since: since.toISOString(),
+      ...(timedOutRevision ? { timedOutRevision } : {}),
+    },
     intervalMs: run.policy.pollIntervalMs,
     deadline: new Date(run.now.getTime() + run.policy.verifyDeadlineMs).toISOString(),
   });

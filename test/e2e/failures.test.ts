@@ -4,6 +4,8 @@ import { APPROVER, approve, startDemo, type Demo } from "./harness.js";
 
 const OPERATOR = "operators@contoso.example";
 const BASIC = { scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } } };
+/** The simulated slow rollout comes up a few seconds after Helm's timeout: a shorter grace sees it still down. */
+const SHORT_GRACE = { helmTimeoutGrace: "1s" };
 
 let demo: Demo | undefined;
 afterEach(async () => {
@@ -32,7 +34,7 @@ describe("approval gates", () => {
     expect(run.status).toBe("rejected");
     expect(run.approvals.decisions[0]).toMatchObject({ choice: "reject", reason: "not during quarter close" });
     expect(helmOps(demo, "upgrade")).toHaveLength(0);
-    expect(lastRevision(demo)).toMatchObject({ revision: 3, status: "deployed", appVersion: "2024.12.02" });
+    expect(lastRevision(demo)).toMatchObject({ revision: 3, status: "deployed", release: "2024.12.02" });
     expect((await demo.mails()).some((m) => m.subject.includes("not approved"))).toBe(true);
   });
 
@@ -85,7 +87,7 @@ describe("pre-checks", () => {
 
 describe("failure policy", () => {
   it("a helm timeout on a basic upgrade rolls back at once when the profile says auto", async () => {
-    demo = await startDemo({ ...BASIC, faults: { helmUpgrade: "timeout" } });
+    demo = await startDemo({ ...BASIC, faults: { helmUpgrade: "timeout" }, profile: { timings: SHORT_GRACE } });
     const id = await demo.start("2024.12.02");
     await approve(demo, id);
     const run = await demo.finished(id);
@@ -93,14 +95,33 @@ describe("failure policy", () => {
     expect(run.reason).toMatch(/rolled back to revision \d+/);
     expect(helmOps(demo, "upgrade")).toHaveLength(1);
     expect(helmOps(demo, "rollback")).toHaveLength(1);
-    expect(lastRevision(demo)).toMatchObject({ status: "deployed", appVersion: "2024.12.01" });
+    expect(lastRevision(demo)).toMatchObject({ status: "deployed", release: "2024.12.01" });
+  });
+
+  it("a helm timeout whose pods come up within the grace continues to verification and completes", async () => {
+    demo = await startDemo({ ...BASIC, faults: { helmUpgrade: "timeout" } });
+    const id = await demo.start("2024.12.02");
+    await approve(demo, id);
+    const run = await demo.finished(id);
+    expect(run.status).toBe("completed");
+    expect(helmOps(demo, "upgrade")).toHaveLength(1);
+    expect(helmOps(demo, "rollback")).toHaveLength(0);
+    expect(run.stages.find((s) => s.name === "helm-upgrade")?.state).toBe("succeeded");
+    expect(run.events.map((e) => e.message).join("\n")).toMatch(
+      /Helm timed out but the release came up within the grace/,
+    );
+    const audit = await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`);
+    const [helm] = audit.body.helm.commands;
+    expect(helm?.outcome).toMatch(/context deadline exceeded/);
+    expect(helm?.timeoutGrace).toMatchObject({ ok: true });
+    expect(lastRevision(demo)).toMatchObject({ status: "failed", release: "2024.12.02" });
   });
 
   it("with rollback: ask, an operator chooses through their own link", async () => {
     demo = await startDemo({
       ...BASIC,
       faults: { helmUpgrade: "timeout" },
-      profile: { policies: { rollback: "ask" } },
+      profile: { policies: { rollback: "ask" }, timings: SHORT_GRACE },
     });
     const id = await demo.start("2024.12.02");
     await approve(demo, id);
@@ -110,14 +131,14 @@ describe("failure policy", () => {
     expect(run.status).toBe("failed");
     expect(run.reason).toMatch(/rolled back to revision \d+/);
     expect(run.approvals.decisions.at(-1)).toMatchObject({ kind: "rollback", approver: OPERATOR, choice: "rollback" });
-    expect(lastRevision(demo)).toMatchObject({ status: "deployed", appVersion: "2024.12.01" });
+    expect(lastRevision(demo)).toMatchObject({ status: "deployed", release: "2024.12.01" });
   });
 
   it("with rollback: ask, leaving it as it is keeps the failed revision and says so", async () => {
     demo = await startDemo({
       ...BASIC,
       faults: { helmUpgrade: "timeout" },
-      profile: { policies: { rollback: "ask" } },
+      profile: { policies: { rollback: "ask" }, timings: SHORT_GRACE },
     });
     const id = await demo.start("2024.12.02");
     await approve(demo, id);

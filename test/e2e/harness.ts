@@ -2,14 +2,16 @@
  * End-to-end harness: the real app on the local runtime's virtual clock against the simulated cluster, driven
  * through its HTTP API and its e-mailed approval links, exactly as an operator would. No module is mocked.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
+import { isMap, isSeq, parseDocument, type Document, type YAMLMap } from "yaml";
 import { VirtualClock } from "../../local/clock.js";
 import { recordCustomStatus } from "./custom-status.js";
 import { startLocalApp, type LocalApp, type LocalAppOptions } from "../../local/app.js";
 import { readOutbox, type OutboxMessage } from "../../lib/mail/index.js";
+import { resetServices } from "../../lib/services.js";
 import type { UpgradeResource } from "../../lib/workflow/status.js";
 
 export interface Reply<T = unknown> {
@@ -38,6 +40,10 @@ export interface Demo {
 export const isFinished = (run: UpgradeResource): boolean => run.finished;
 export const REQUESTER = { name: "Ops", email: "ops@contoso.example" };
 export const APPROVER = "approver@contoso.example";
+/** The simulated cluster on 2024.12.01: a basic upgrade to 2024.12.02 away. */
+export const ON_2024_12_01 = {
+  scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
+};
 
 export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "clock">> = {}): Promise<Demo> {
   const dir = await mkdtemp(path.join(tmpdir(), "cluedin-upgrade-e2e-"));
@@ -118,6 +124,10 @@ export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "
     close: async () => {
       const largest = app.runtime.largestCustomStatus;
       await app.close();
+      if (process.env.RELEASES_FILE?.startsWith(dir)) {
+        delete process.env.RELEASES_FILE;
+        resetServices();
+      }
       await rm(dir, { recursive: true, force: true });
       recordCustomStatus(largest, expect.getState().testPath ?? "e2e");
     },
@@ -131,4 +141,24 @@ export async function approve(demo: Demo, id: string, approver = APPROVER): Prom
   if (!link) throw new Error(`no approval link for ${approver}`);
   const reply = await demo.decide(link, "approve", "change CHG-1234 approved");
   if (reply.status !== 200) throw new Error(`approve: ${reply.status} ${reply.text}`);
+}
+
+/**
+ * Runs the app on a copy of config/releases.yaml with one release changed by `edit`, set the way a deploy sets it
+ * (the RELEASES_FILE setting); the demo's close restores the project's catalog.
+ */
+export async function editRelease(
+  demo: Demo,
+  tag: string,
+  edit: (release: YAMLMap, catalog: Document) => void,
+): Promise<void> {
+  const catalog = parseDocument(await readFile(path.resolve("config/releases.yaml"), "utf8"));
+  const releases = catalog.get("releases");
+  const release = isSeq(releases) ? releases.items.find((r) => isMap(r) && r.get("tag") === tag) : undefined;
+  if (!isMap(release)) throw new Error(`${tag} is not in config/releases.yaml`);
+  edit(release, catalog);
+  const file = path.join(demo.dir, "releases.yaml");
+  await writeFile(file, catalog.toString());
+  process.env.RELEASES_FILE = file;
+  resetServices();
 }

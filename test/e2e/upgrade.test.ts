@@ -38,7 +38,7 @@ describe("an upgrade, end to end", () => {
     expect(ops[0]!.set.join(" ")).toContain("application.system.runNugetFullRestore=true");
     expect(ops[0]!.flags).toContain("--wait");
     const last = state.release.revisions.at(-1)!;
-    expect(last).toMatchObject({ status: "deployed", appVersion: "2024.12.02" });
+    expect(last).toMatchObject({ status: "deployed", release: "2024.12.02" });
     expect(state.pods.every((p) => p.ready || p.phase === "Succeeded")).toBe(true);
     expect(run.approvals.decisions).toEqual([
       expect.objectContaining({
@@ -76,7 +76,7 @@ describe("an upgrade, end to end", () => {
     expect(state.dataUpgrades[0]).toMatchObject({ name: "data-upgrade-450", toVersion: "Version450" });
     expect(state.workloads.every((w) => !w.upgradeMode)).toBe(true);
     expect(state.ui.ready).toBe(true);
-    expect(state.release.revisions.at(-1)).toMatchObject({ status: "deployed", appVersion: "2025.05.00" });
+    expect(state.release.revisions.at(-1)).toMatchObject({ status: "deployed", release: "2025.05.00" });
     expect(run.stages.find((s) => s.name === "data-upgrade")?.note).toContain("responded 200");
   });
 

@@ -36,6 +36,9 @@ export const isProbabilistic = (cell: Cell): boolean =>
     Object.values(f ?? {}).some((v) => typeof v === "object" && v !== null && "probability" in v),
   );
 
+/** The simulated slow rollout comes up a few seconds after Helm's timeout: a shorter grace sees it still down. */
+const SHORT_GRACE = { helmTimeoutGrace: "1s" };
+
 const both = (cell: Omit<Cell, "mode">, data: Partial<Cell> = {}): Cell[] => [
   { ...cell, mode: "basic" },
   { ...cell, mode: "data", ...data },
@@ -105,7 +108,13 @@ export const CELLS: Cell[] = [
     { outcomes: ["completed"] },
   ),
   ...both(
-    { fault: "helm timeout", policy: "stop", faults: { helmUpgrade: "timeout" }, outcomes: ["failed"] },
+    {
+      fault: "helm timeout",
+      policy: "stop",
+      faults: { helmUpgrade: "timeout" },
+      profile: { timings: SHORT_GRACE },
+      outcomes: ["failed"],
+    },
     { outcomes: ["halted"] },
   ),
   ...both(
@@ -113,6 +122,7 @@ export const CELLS: Cell[] = [
       fault: "helm timeout x1",
       policy: "retry",
       faults: { helmUpgrade: { mode: "timeout", count: 1 } },
+      profile: { timings: SHORT_GRACE },
       outcomes: ["failed"],
     },
     { outcomes: ["completed"] },
@@ -122,7 +132,7 @@ export const CELLS: Cell[] = [
       fault: "helm timeout, rollback ask",
       policy: "stop",
       faults: { helmUpgrade: "timeout" },
-      profile: { policies: { rollback: "ask" } },
+      profile: { policies: { rollback: "ask" }, timings: SHORT_GRACE },
       outcomes: ["failed"],
     },
     { outcomes: ["halted"] },
@@ -132,7 +142,7 @@ export const CELLS: Cell[] = [
       fault: "helm timeout, rollback ask",
       policy: "retry",
       faults: { helmUpgrade: "timeout" },
-      profile: { policies: { rollback: "ask" } },
+      profile: { policies: { rollback: "ask" }, timings: SHORT_GRACE },
       outcomes: ["failed"],
     },
     { outcomes: ["completed"] },
@@ -230,6 +240,7 @@ export const CELLS: Cell[] = [
       policy: "retry",
       chaos: 21,
       faults: { helmUpgrade: { mode: "timeout", count: 1 } },
+      profile: { timings: SHORT_GRACE },
       outcomes: ["failed"],
     },
     { outcomes: ["completed"] },

@@ -33,10 +33,10 @@ function clusterState(r: CellRun): string[] {
   if (run.status === "completed") {
     if (
       last?.status !== "deployed" ||
-      last.appVersion !== r.targetRelease ||
+      last.release !== r.targetRelease ||
       !last.chart.endsWith(CHARTS[r.targetRelease]!)
     )
-      problems.push(`completed, but the last revision is ${last?.status} ${last?.appVersion} ${last?.chart}`);
+      problems.push(`completed, but the last revision is ${last?.status} ${last?.release} ${last?.chart}`);
     if (upgradeMode) problems.push("completed, but workloads are still in upgrade mode");
     const unhealthy = after.pods.filter((p) => !p.ready && p.phase !== "Succeeded").map((p) => p.name);
     if (unhealthy.length > 0) problems.push(`completed, but pods are not healthy: ${unhealthy.join(", ")}`);
@@ -51,8 +51,8 @@ function clusterState(r: CellRun): string[] {
   if (run.status === "failed" && r.cell.mode === "basic" && upgrades.length > 0) {
     const rolledBack = /rolled back to revision/.test(run.reason ?? "");
     const reported = /left as it is|rollback .* failed/.test(run.reason ?? "");
-    if (rolledBack && (last?.status !== "deployed" || last.appVersion !== r.fromRelease))
-      problems.push(`says rolled back, but the last revision is ${last?.status} ${last?.appVersion}`);
+    if (rolledBack && (last?.status !== "deployed" || last.release !== r.fromRelease))
+      problems.push(`says rolled back, but the last revision is ${last?.status} ${last?.release}`);
     if (!rolledBack && !reported)
       problems.push(`failed after the Helm upgrade without rollback or report: ${run.reason}`);
   }

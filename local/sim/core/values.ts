@@ -39,6 +39,14 @@ export function getPath(values: unknown, path: string): unknown {
   return node;
 }
 
+/** A scalar at `path` as the chart's templates print it (strings and numbers), else undefined. */
+export function textAt(values: unknown, path: string): string | undefined {
+  const value = getPath(values, path);
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number") return String(value);
+  return undefined;
+}
+
 export type SetResult = { ok: true } | { ok: false; reason: string };
 
 /**

@@ -1,6 +1,6 @@
 import { rfc3339Nano } from "../core/format.js";
-import { mergeValues, type Values } from "../core/values.js";
-import type { ChartVersion } from "../model/charts.js";
+import { coalesceValues, mergeValues, type Values } from "../core/values.js";
+import { chartDefaults, type ChartVersion } from "../model/charts.js";
 import type { Faults } from "../model/faults.js";
 import type { Timings } from "../model/timings.js";
 import { statusOutput, type OutputFormat } from "./format.js";
@@ -38,6 +38,7 @@ export interface UpgradeRequest {
   values: Values;
   resetValues: boolean;
   reuseValues: boolean;
+  resetThenReuseValues: boolean;
   wait: boolean;
   waitForJobs: boolean;
   atomic: boolean;
@@ -68,7 +69,8 @@ export interface HelmCluster {
   /** Scaled timings; `scale` converts helm's own durations (--timeout). */
   timings: Timings;
   scale: number;
-  render(chart: ChartVersion, config: Values): DesiredState;
+  /** Renders user values over the chart values a revision carries. */
+  render(chart: ChartVersion, chartValues: Values, config: Values): DesiredState;
   apply(release: HelmRelease, kind: "upgrade" | "rollback", notReadyUntil?: number): void;
   readyAt(): number;
   jobsCompleteAt(): number;
@@ -79,6 +81,30 @@ export interface HelmCluster {
 }
 
 const errPending = "another operation (install/upgrade/rollback) is in progress";
+
+/**
+ * The user values an upgrade stores and the chart values it renders with, as helm/helm pkg/action/upgrade.go
+ * (reuseValues) decides: `--reuse-values` merges the new values over the previous release's and, as the Helm docs
+ * warn ("reuse the last release's values and merge in any overrides"), renders with the previous release's computed
+ * values instead of the new chart's defaults; `--reset-then-reuse-values` merges the same way over the new chart's
+ * defaults; no values at all reuses the previous release's values.
+ */
+export function upgradeValues(
+  req: Pick<UpgradeRequest, "chart" | "values" | "resetValues" | "reuseValues" | "resetThenReuseValues">,
+  current: Pick<HelmRelease, "config" | "chart">,
+): { config: Values; chartValues: Values } {
+  const fresh = chartDefaults(req.chart);
+  if (req.resetValues) return { config: req.values, chartValues: fresh };
+  if (req.reuseValues) {
+    return {
+      config: mergeValues(current.config, req.values),
+      chartValues: coalesceValues(current.chart.values, current.config),
+    };
+  }
+  if (req.resetThenReuseValues) return { config: mergeValues(current.config, req.values), chartValues: fresh };
+  if (Object.keys(req.values).length === 0) return { config: current.config, chartValues: fresh };
+  return { config: req.values, chartValues: fresh };
+}
 
 /** Helm 3's upgrade and rollback actions (pkg/action/upgrade.go, rollback.go) over the simulated cluster. */
 export class HelmBackend {
@@ -106,22 +132,20 @@ export class HelmBackend {
       done(error(`UPGRADE FAILED: "${req.release}" has no deployed releases`));
       return;
     }
-    let config = req.values;
-    if (req.resetValues) config = req.values;
-    else if (req.reuseValues) config = mergeValues(current.config, req.values);
-    else if (Object.keys(req.values).length === 0 && Object.keys(current.config).length > 0) config = current.config;
+    const { config, chartValues } = upgradeValues(req, current);
 
     const upgraded = newRelease({
       name: req.release,
       namespace: req.namespace,
       chart: req.chart,
+      chartValues,
       config,
       version: last.version + 1,
       status: "pending-upgrade",
       description: "Preparing upgrade",
       firstDeployed: Date.parse(current.info.first_deployed),
       lastDeployed: now,
-      desired: this.cluster.render(req.chart, config),
+      desired: this.cluster.render(req.chart, chartValues, config),
     });
     if (req.dryRun) {
       upgraded.info.description = req.description ?? "Dry run complete";
@@ -285,7 +309,7 @@ export class HelmBackend {
       description: "Initial install underway",
       firstDeployed: now,
       lastDeployed: now,
-      desired: this.cluster.render(req.chart, req.values),
+      desired: this.cluster.render(req.chart, chartDefaults(req.chart), req.values),
     });
     this.releases.create(release, now);
     this.cluster.schedule(now + this.cluster.timings.helmApplyMs, (at) => {

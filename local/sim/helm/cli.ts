@@ -2,19 +2,11 @@ import { stringify } from "yaml";
 import { parseGoDuration } from "../core/format.js";
 import { applySet, coalesceValues, type Values, mergeValues } from "../core/values.js";
 import { parseValuesFile } from "../core/yaml-errors.js";
-import {
-  CHART_NAME,
-  REPO_NAME,
-  REPO_URL,
-  chartDefaults,
-  findChart,
-  latestChart,
-  type ChartVersion,
-} from "../model/charts.js";
 import { normalize } from "../shell/run.js";
 import { fail, ok, type Exit, type Program, type ProgramContext } from "../shell/types.js";
 import { parseFlags, type FlagSpec, type ParsedFlags } from "../shell/flags.js";
 import { historyOutput, listOutput, statusOutput, type OutputFormat } from "./format.js";
+import { locateFromFlags, repoAdd, repoList, repoUpdate, showChart } from "./repo-commands.js";
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "namespace", short: "n", type: "string" },
@@ -39,6 +31,7 @@ const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
     { name: "install", short: "i", type: "bool" },
     { name: "reset-values", type: "bool" },
     { name: "reuse-values", type: "bool" },
+    { name: "reset-then-reuse-values", type: "bool" },
     { name: "atomic", type: "bool" },
     { name: "cleanup-on-fail", type: "bool" },
     { name: "dry-run", type: "bool" },
@@ -78,6 +71,11 @@ const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
   "repo add": [{ name: "force-update", type: "bool" }],
   "repo update": [],
   "repo list": [OUTPUT],
+  "show chart": [
+    { name: "repo", type: "string" },
+    { name: "version", type: "string" },
+    { name: "devel", type: "bool" },
+  ],
   version: [
     { name: "short", type: "bool" },
     { name: "template", type: "string" },
@@ -85,6 +83,8 @@ const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
 };
 
 const ALIASES: Record<string, string> = { ls: "list", hist: "history" };
+/** Commands with subcommands (`helm get values`, `helm repo add`, `helm show chart`). */
+const GROUPS = ["get", "repo", "show"];
 
 const usage: Record<string, string> = {
   upgrade: "helm upgrade [RELEASE] [CHART] [flags]",
@@ -121,20 +121,17 @@ const isExit = (value: unknown): value is Exit => typeof value === "object" && v
 export const helm: Program = (argv, ctx, done) => {
   const [first = "", second = ""] = argv;
   const top = ALIASES[first] ?? first;
-  const command = top === "get" || top === "repo" ? `${top} ${second}` : top;
-  const rest = argv.slice(top === "get" || top === "repo" ? 2 : 1);
+  const grouped = GROUPS.includes(top);
+  const command = grouped ? `${top} ${second}` : top;
+  const rest = argv.slice(grouped ? 2 : 1);
   if (!first || first === "help" || first === "--help" || first === "-h") {
     done(ok("The Kubernetes package manager\n\nUsage:\n  helm [command]\n"));
     return;
   }
   const specs = COMMAND_FLAGS[command];
   if (!specs) {
-    const unknown = top === "get" || top === "repo" ? second : first;
-    done(
-      err(
-        `unknown command "${unknown}" for "helm${top === "get" || top === "repo" ? ` ${top}` : ""}"\nRun 'helm --help' for usage.`,
-      ),
-    );
+    const unknown = grouped ? second : first;
+    done(err(`unknown command "${unknown}" for "helm${grouped ? ` ${top}` : ""}"\nRun 'helm --help' for usage.`));
     return;
   }
   const parsed = parseFlags(rest, [...GLOBAL_FLAGS, ...specs]);
@@ -154,27 +151,11 @@ export const helm: Program = (argv, ctx, done) => {
     );
     return;
   }
-  if (command === "repo add") {
-    const [name, url] = flags.args;
-    if (!name || !url) {
-      done(fail(1, 'Error: "helm repo add" requires 2 arguments\n\nUsage:  helm repo add [NAME] [URL] [flags]\n'));
-      return;
-    }
-    done(ok(`"${name}" has been added to your repositories\n`));
-    return;
-  }
-  if (command === "repo update") {
-    done(
-      ok(
-        `Hang tight while we grab the latest from your chart repositories...\n...Successfully got an update from the "${REPO_NAME}" chart repository\nUpdate Complete. ⎈Happy Helming!⎈\n`,
-      ),
-    );
-    return;
-  }
-  if (command === "repo list") {
-    done(ok(`NAME   \tURL\n${REPO_NAME}\t${REPO_URL}\n`));
-    return;
-  }
+  // Repositories and charts are read from the network, not the cluster: no credentials needed.
+  if (command === "repo add") return done(repoAdd(flags, ctx));
+  if (command === "repo update") return done(repoUpdate(flags, ctx));
+  if (command === "repo list") return done(repoList(ctx));
+  if (command === "show chart") return done(showChart(flags, ctx));
   if (!ctx.host.authorized) {
     done(err("Kubernetes cluster unreachable: the server has asked for the client to provide credentials"));
     return;
@@ -222,9 +203,10 @@ export const helm: Program = (argv, ctx, done) => {
       const revision = flags.string.get("revision");
       const release = revision ? releases.get(name, namespace, Number(revision)) : releases.last(name, namespace);
       if (!release) return done(err("release: not found"));
+      // --all coalesces with the values the revision was rendered with (pkg/action/get_values.go), which after
+      // --reuse-values are the previous chart's, not this chart's defaults.
       const all = flags.bool.get("all") ?? false;
-      const chart = findChart(release.chart.metadata.version);
-      const values = all && chart ? coalesceValues(chartDefaults(chart), release.config) : release.config;
+      const values = all ? coalesceValues(release.chart.values, release.config) : release.config;
       const empty = Object.keys(values).length === 0;
       if (format === "json") return done(ok(`${JSON.stringify(empty ? null : values)}\n`));
       const yaml = empty ? "null\n" : stringify(values);
@@ -279,48 +261,6 @@ function rollback(flags: ParsedFlags, namespace: string, ctx: ProgramContext, do
   );
 }
 
-function resolveChart(ref: string, flags: ParsedFlags): { ok: true; chart: ChartVersion } | { ok: false; exit: Exit } {
-  const repoFlag = flags.string.get("repo");
-  const [repo, chartName] =
-    repoFlag !== undefined
-      ? [repoFlag === REPO_URL ? REPO_NAME : repoFlag, ref]
-      : ref.includes("/")
-        ? ref.split("/", 2)
-        : [undefined, ref];
-  if (repo === undefined) {
-    return { ok: false, exit: err(`path "${ref}" not found`) };
-  }
-  if (repo !== REPO_NAME) {
-    return {
-      ok: false,
-      exit: err(
-        repoFlag !== undefined
-          ? `looks like "${repoFlag}" is not a valid chart repository or cannot be reached`
-          : `repo ${repo} not found`,
-      ),
-    };
-  }
-  if (chartName !== CHART_NAME) {
-    return {
-      ok: false,
-      exit: err(
-        `chart "${chartName ?? ""}" not found in ${REPO_NAME} index. (try 'helm repo update'): no chart name found`,
-      ),
-    };
-  }
-  const version = flags.string.get("version");
-  const chart = version === undefined ? latestChart() : findChart(version.replace(/^v/, ""));
-  if (!chart) {
-    return {
-      ok: false,
-      exit: err(
-        `chart "${CHART_NAME}" matching ${version ?? ""} not found in ${REPO_NAME} index. (try 'helm repo update'): no chart version found for ${CHART_NAME}-${version ?? ""}`,
-      ),
-    };
-  }
-  return { ok: true, chart };
-}
-
 function upgrade(
   flags: ParsedFlags,
   namespace: string,
@@ -342,9 +282,9 @@ function upgrade(
     done(ms);
     return;
   }
-  const resolved = resolveChart(chartRef, flags);
-  if (!resolved.ok) {
-    done(resolved.exit);
+  const located = locateFromFlags(chartRef, flags, ctx);
+  if (!located.ok) {
+    done(err(located.message));
     return;
   }
   let values: Values = {};
@@ -381,11 +321,12 @@ function upgrade(
     {
       release,
       namespace,
-      chart: resolved.chart,
+      chart: located.chart,
       install: flags.bool.get("install") ?? false,
       values,
       resetValues: flags.bool.get("reset-values") ?? false,
       reuseValues: flags.bool.get("reuse-values") ?? false,
+      resetThenReuseValues: flags.bool.get("reset-then-reuse-values") ?? false,
       wait: flags.bool.get("wait") ?? false,
       waitForJobs: flags.bool.get("wait-for-jobs") ?? false,
       atomic: flags.bool.get("atomic") ?? false,
@@ -397,6 +338,7 @@ function upgrade(
       set: sets,
       valuesFiles,
     },
-    done,
+    // Helm prints what it pulled from an OCI registry before anything else.
+    (exit) => done(located.pulled ? { ...exit, stderr: `${located.pulled}${exit.stderr}` } : exit),
   );
 }

@@ -57,6 +57,8 @@ export function newRelease(input: {
   name: string;
   namespace: string;
   chart: ChartVersion;
+  /** The chart values the revision rendered with; the chart's defaults unless `--reuse-values` carried others. */
+  chartValues?: Values;
   config: Values;
   version: number;
   status: ReleaseStatus;
@@ -79,14 +81,14 @@ export function newRelease(input: {
       metadata: {
         name: CHART_NAME,
         version: input.chart.version,
-        description: "CluedIn Master Data Management platform",
+        description: "Deploys all parts of the CluedIn platform",
         apiVersion: "v2",
         appVersion: input.chart.appVersion,
         type: "application",
       },
       lock: null,
       templates: [],
-      values: chartDefaults(input.chart),
+      values: input.chartValues ?? chartDefaults(input.chart),
       schema: null,
       files: [],
     },

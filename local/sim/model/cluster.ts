@@ -33,8 +33,13 @@ interface WorkloadState {
 interface JobRun {
   run: number;
   startAt: number;
+  /** Image reference with the registry, without the tag. */
+  image: string;
   tag: string;
 }
+
+const jobImage = (def: JobDef, desired: DesiredState): string =>
+  desired.registry ? `${desired.registry}/${def.image}` : def.image;
 
 interface JobState {
   def: JobDef;
@@ -124,12 +129,29 @@ export class CluedInCluster {
       });
     }
     for (const def of JOBS)
-      this.jobs.set(def.name, { def, runs: [{ run: 1, startAt: runningSince, tag: desired.platformTag }] });
+      this.jobs.set(def.name, {
+        def,
+        runs: [{ run: 1, startAt: runningSince, image: jobImage(def, desired), tag: desired.platformTag }],
+      });
   }
 
   /** Rolls the workloads to `desired` at time `at` (what `kubectl apply` of the rendered chart does). */
   apply(desired: DesiredState, at: number, options: ApplyOptions = {}): string[] {
     const changed: string[] = [];
+    // Workloads a values switch turns on or off (cluedin-ai): helm creates or deletes them outright.
+    for (const def of WORKLOADS) {
+      const want = desired.workloads.get(def.name);
+      if (want && !this.workloads.has(def.name)) {
+        this.workloads.set(def.name, {
+          def,
+          createdAt: at,
+          specGeneration: 1,
+          generations: [this.generation(def, want, 1, at, at, options.notReadyUntil ?? 0)],
+          crashWindows: [],
+        });
+        changed.push(def.name);
+      } else if (!want && this.workloads.delete(def.name)) changed.push(def.name);
+    }
     for (const state of this.workloads.values()) {
       const want = desired.workloads.get(state.def.name);
       const current = state.generations[state.generations.length - 1];
@@ -150,7 +172,12 @@ export class CluedInCluster {
     }
     if (desired.runDatabaseJobs) {
       for (const job of this.jobs.values()) {
-        job.runs.push({ run: (job.runs[job.runs.length - 1]?.run ?? 0) + 1, startAt: at, tag: desired.platformTag });
+        job.runs.push({
+          run: (job.runs[job.runs.length - 1]?.run ?? 0) + 1,
+          startAt: at,
+          image: jobImage(job.def, desired),
+          tag: desired.platformTag,
+        });
       }
     }
     return changed;
@@ -315,7 +342,7 @@ export class CluedInCluster {
       },
       createdAt: run.startAt,
       containerName: def.container,
-      image: `${def.image}:${run.tag}`,
+      image: `${run.image}:${run.tag}`,
       phase: done ? "Succeeded" : running ? "Running" : "Pending",
       ...(running && !done
         ? { container: containerAt(containerStart, [], 0, t, { ...this.containerTimings(undefined), readyMs: 0 }) }

@@ -3,13 +3,13 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { definedOnly } from "../core/defined.js";
 import { cloneValues, coalesceValues, isMap, type Values } from "../core/values.js";
-import { CHARTS, findChart, findChartByRelease, type ChartVersion } from "./charts.js";
+import { CHARTS, findChart, findChartByRelease, releaseOf, type ChartVersion } from "./charts.js";
 import { partialFaultsSchema, type Faults } from "./faults.js";
 import { DEFAULT_QUEUES } from "./queues.js";
 import { DEFAULT_TIMINGS, type Timings } from "./timings.js";
 
-/** Placeholder in scenario values replaced by each revision's app version. */
-export const APP_VERSION_PLACEHOLDER = "{{appVersion}}";
+/** Placeholder in scenario values replaced by each revision's release tag (`2024.12.02`). */
+export const RELEASE_PLACEHOLDER = "{{release}}";
 
 /**
  * Secrets planted in the default values. Nothing the app prints, mails or stores should ever contain one of these:
@@ -44,7 +44,12 @@ export function defaultUserValues(): Values {
   const s = PLANTED_SECRETS;
   return {
     global: {
-      image: { tag: APP_VERSION_PLACEHOLDER, existingPullSecret: s.existingPullSecretLiteral },
+      // The registry customers pull from (upgrade-guide/050 shows cluedinprod.azurecr.io/cluedin/ui:2024.12.02).
+      image: {
+        tag: RELEASE_PLACEHOLDER,
+        registry: "cluedinprod.azurecr.io",
+        existingPullSecret: s.existingPullSecretLiteral,
+      },
       alerts: { target: s.alertsWebhook },
       strategy: { type: "Recreate" },
     },
@@ -56,7 +61,7 @@ export function defaultUserValues(): Values {
     application: {
       cluedin: {
         allowedKeys: [s.allowedKey],
-        image: { tag: APP_VERSION_PLACEHOLDER },
+        image: { tag: RELEASE_PLACEHOLDER },
         env: [
           { name: "SQL_PASSWORD", value: s.envSqlPassword },
           {
@@ -162,6 +167,8 @@ export const scenarioSchema = z
             z
               .object({
                 chart: chartVersion,
+                /** The release tag `{{release}}` stands for; by default the newest page naming the chart. */
+                release: z.string().optional(),
                 status: z.enum(STATUSES).optional(),
                 description: z.string().optional(),
                 ageDays: z.number().min(0).optional(),
@@ -182,6 +189,8 @@ export const scenarioSchema = z
     queues: z.record(z.string(), z.number().int().min(0)).optional(),
     timings: timingsSchema.optional(),
     faults: partialFaultsSchema.optional(),
+    /** OCI chart references a private registry mirrors (`oci://contoso.azurecr.io/helm/cluedin-platform`). */
+    chartMirrors: z.array(z.string().regex(/^oci:\/\/[^/]+\/.+/, "must be oci://<registry>/<path>")).optional(),
   })
   .strict();
 
@@ -215,6 +224,7 @@ export interface Scenario {
   queues: Record<string, number>;
   timings: Timings;
   faults: Partial<Faults>;
+  chartMirrors: string[];
 }
 
 export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; reason: string };
@@ -251,6 +261,7 @@ export function resolveScenario(input: unknown): ScenarioResult {
       queues: { ...DEFAULT_QUEUES, ...s.queues },
       timings: { ...DEFAULT_TIMINGS, ...(s.timings ? definedOnly(s.timings) : {}) },
       faults: s.faults ? definedOnly(s.faults) : {},
+      chartMirrors: s.chartMirrors ?? [],
     },
   };
 }
@@ -288,7 +299,7 @@ function planRevisions(release: ReleaseInput, baseValues: Values): RevisionPlan[
       else status = "superseded";
     }
     if (status === "deployed") deployedAssigned = true;
-    const values = substituteAppVersion(coalesceValues(baseValues, entry.values ?? {}), chart.appVersion);
+    const values = substituteRelease(coalesceValues(baseValues, entry.values ?? {}), entry.release ?? releaseOf(chart));
     plans.unshift({
       revision: i + 1,
       chart,
@@ -303,10 +314,15 @@ function planRevisions(release: ReleaseInput, baseValues: Values): RevisionPlan[
 
 type HistoryEntry = NonNullable<ReleaseInput["history"]>[number];
 
+/** The current release and the two released charts before it (charts no page names are skipped). */
 function defaultHistory(current: string): HistoryEntry[] {
   const chart = findChartByRelease(current);
-  const index = chart ? CHARTS.indexOf(chart) : 2;
-  return CHARTS.slice(Math.max(0, index - 2), index + 1).map((c) => ({ chart: c.version }));
+  const released = CHARTS.filter((c) => c.releases.length > 0 || c === chart);
+  const index = chart ? released.indexOf(chart) : 2;
+  const entries: HistoryEntry[] = released.slice(Math.max(0, index - 2), index + 1).map((c) => ({ chart: c.version }));
+  const last = entries.at(-1);
+  if (last && chart?.releases.includes(current)) last.release = current;
+  return entries;
 }
 
 function describe(status: string, first: boolean): string {
@@ -315,9 +331,9 @@ function describe(status: string, first: boolean): string {
   return first ? "Install complete" : "Upgrade complete";
 }
 
-function substituteAppVersion(values: Values, appVersion: string): Values {
+function substituteRelease(values: Values, release: string): Values {
   const visit = (node: unknown): unknown => {
-    if (node === APP_VERSION_PLACEHOLDER) return appVersion;
+    if (node === RELEASE_PLACEHOLDER) return release;
     if (Array.isArray(node)) return node.map(visit);
     if (isMap(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v)]));
     return node;

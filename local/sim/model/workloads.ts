@@ -1,7 +1,9 @@
 import { getPath, type Values } from "../core/values.js";
+import type { ChartVersion } from "./charts.js";
 
 export const RELEASE_LABELS = { "app.kubernetes.io/instance": "cluedin-platform", release: "cluedin-platform" };
-const REGISTRY = "cluedinprod.azurecr.io";
+/** The registry cluedin-infrastructure's values.yaml pins for every third-party image. */
+const INFRA_REGISTRY = "cluedinprod.azurecr.io";
 
 export interface WorkloadDef {
   name: string;
@@ -9,7 +11,10 @@ export interface WorkloadDef {
   /** `app` (and for the server `role`) labels, as the chart sets them. */
   labels: Record<string, string>;
   container: string;
+  /** Repository without registry; application images take `global.image.registry` (common.images.image). */
   image: string;
+  /** Registry fixed by the subchart's values; absent for application images. */
+  registry?: string;
   /** Values path of the component's own `image.tag`, which wins over `global.image.tag`; absent for infra images. */
   tagKey?: string;
   fixedTag?: string;
@@ -20,11 +25,18 @@ export interface WorkloadDef {
   scaledToZeroInUpgradeMode: boolean;
   runsInUpgradeMode: boolean;
   serviceType?: "ClusterIP" | "LoadBalancer";
+  /** volumeClaimTemplates of a StatefulSet: its PVCs are `<template>-<name>-<ordinal>`. */
+  claimTemplates?: readonly string[];
+  /** `common.wait.single` init containers (`wait-<service>`, image groundnuty/k8s-wait-for). */
+  waitsFor?: readonly string[];
+  /** Values path that must be true for the chart to render it, and the charts that have its template. */
+  enabledBy?: { path: string; chart: (chart: ChartVersion) => boolean };
 }
 
-const platform = (
+const app = (
   name: string,
   labels: Record<string, string>,
+  container: string,
   image: string,
   tagKey: string,
   readyMs: number,
@@ -34,8 +46,8 @@ const platform = (
   name,
   kind: "Deployment",
   labels,
-  container: name.replace(/^cluedin-/, ""),
-  image: `${REGISTRY}/cluedin/${image}`,
+  container,
+  image,
   tagKey,
   port,
   readyMs,
@@ -47,127 +59,199 @@ const platform = (
 const infra = (
   name: string,
   kind: WorkloadDef["kind"],
-  app: string,
+  label: string,
   image: string,
   tag: string,
   port: number,
-  serviceType: WorkloadDef["serviceType"] = "ClusterIP",
+  extra: Partial<WorkloadDef> = {},
 ): WorkloadDef => ({
   name,
   kind,
-  labels: { app },
-  container: app,
+  labels: { app: label },
+  container: label,
   image,
+  registry: INFRA_REGISTRY,
   fixedTag: tag,
   port,
   readyMs: 40_000,
   scaledToZeroInUpgradeMode: false,
   runsInUpgradeMode: false,
-  serviceType,
+  serviceType: "ClusterIP",
+  ...extra,
 });
 
 const serverTag = "application.cluedin.image.tag";
+const server = { readinessPath: "/health/readiness", runsInUpgradeMode: true } as const;
 
-/** The workloads of a CluedIn installation (REFERENCE §7). */
+/**
+ * The workloads cluedin-platform renders, from CluedIn-io/Charts charts/cluedin-platform/2.6.0:
+ * cluedin-application templates/deployments/*.yaml (names, `app`/`role` labels, container names) and values.yaml
+ * (`<component>.image.repository`), cluedin-infrastructure values.yaml (`fullnameOverride`s and pinned images, as of
+ * 2.6.0) and the subcharts' volumeClaimTemplates. The monitoring DaemonSet and CRDs live in monitoring.ts.
+ */
 export const WORKLOADS: readonly WorkloadDef[] = [
-  platform("cluedin-server", { app: "cluedin", role: "main" }, "cluedin-server", serverTag, 150_000, 9000, {
-    container: "cluedin",
-    readinessPath: "/health/readiness",
-    runsInUpgradeMode: true,
-  }),
-  platform(
+  app(
+    "cluedin-server",
+    { app: "cluedin", role: "main" },
+    "cluedin",
+    "cluedin/cluedin-server",
+    serverTag,
+    150_000,
+    9000,
+    server,
+  ),
+  app(
     "cluedin-server-processing",
     { app: "cluedin", role: "processing" },
-    "cluedin-server",
+    "cluedin-processing",
+    "cluedin/cluedin-server",
     serverTag,
     120_000,
     9000,
-    {
-      container: "cluedin",
-      readinessPath: "/health/readiness",
-      runsInUpgradeMode: true,
-    },
+    server,
   ),
-  platform(
+  app(
     "cluedin-server-crawling",
     { app: "cluedin", role: "crawling" },
-    "cluedin-server",
+    "cluedin-crawling",
+    "cluedin/cluedin-server",
     serverTag,
     120_000,
     9000,
-    {
-      container: "cluedin",
-      readinessPath: "/health/readiness",
-      runsInUpgradeMode: true,
-    },
+    server,
   ),
-  platform("cluedin-ui", { app: "ui" }, "ui", "application.ui.image.tag", 25_000, 80, {
+  app("cluedin-ui", { app: "ui" }, "ui", "cluedin/ui", "application.ui.image.tag", 25_000, 80, {
+    scaledToZeroInUpgradeMode: true,
+    waitsFor: ["cluedin-gql"],
+  }),
+  app("cluedin-gql", { app: "gql" }, "gql", "cluedin/cluedin-ui-gql", "application.gql.image.tag", 35_000, 8888, {
     scaledToZeroInUpgradeMode: true,
   }),
-  platform("cluedin-gql", { app: "gql" }, "graphql", "application.gql.image.tag", 35_000, 8888, {
-    scaledToZeroInUpgradeMode: true,
-  }),
-  platform(
+  app(
     "cluedin-datasource",
     { app: "datasource" },
     "datasource",
+    "cluedin/data-source",
     "application.datasource.image.tag",
     40_000,
     8080,
-    {
-      scaledToZeroInUpgradeMode: true,
-    },
+    { scaledToZeroInUpgradeMode: true },
   ),
-  platform(
+  app(
     "cluedin-datasource-processing",
     { app: "datasource-processing" },
-    "datasource",
-    "application.datasource.image.tag",
+    "datasource-processing",
+    "cluedin/data-source-processing",
+    "application.datasourceProcessing.image.tag",
     40_000,
     8080,
     { scaledToZeroInUpgradeMode: true },
   ),
-  platform(
+  app(
     "cluedin-datasource-submitter",
     { app: "datasource-submitter" },
-    "datasource",
-    "application.datasource.image.tag",
+    "cluedin-datasource-submitter",
+    "cluedin/data-source-submitter",
+    "application.submitter.image.tag",
     40_000,
     8080,
     { scaledToZeroInUpgradeMode: true },
   ),
-  platform(
+  app(
     "cluedin-controller",
-    { app: "controller" },
+    { app: "cluedin-controller" },
     "cluedin-controller",
-    "application.controller.image.tag",
+    "cluedin/controller",
+    "application.cluedincontroller.image.tag",
     20_000,
     8080,
   ),
-  infra("cluedin-openrefine", "Deployment", "openrefine", `${REGISTRY}/cluedin/openrefine`, "3.7.9", 3333),
-  infra("cluedin-sqlserver", "Deployment", "sqlserver", `${REGISTRY}/cluedin/sqlserver`, "2022-cu14", 1433),
+  app(
+    "cluedin-openrefine",
+    { app: "openrefine" },
+    "openrefine",
+    "cluedin/openrefine",
+    "application.openrefine.image.tag",
+    30_000,
+    3333,
+  ),
+  app(
+    "cluedin-ai",
+    { app: "cluedin-ai" },
+    "cluedin-ai",
+    "cluedin/ai-host",
+    "application.cluedinai.image.tag",
+    30_000,
+    8080,
+    {
+      enabledBy: { path: "application.cluedinai.enabled", chart: (chart) => chart.cluedinAi },
+    },
+  ),
+  infra("cluedin-sqlserver", "Deployment", "sqlserver", "mssql/server", "2022-latest", 1433),
   infra(
     "cluedin-haproxy-ingress",
     "Deployment",
     "haproxy-ingress",
-    "haproxytech/kubernetes-ingress",
-    "1.10.11",
+    "jcmoraisjr/haproxy-ingress",
+    "v0.14.7-alpine-fix.4",
     80,
-    "LoadBalancer",
+    {
+      serviceType: "LoadBalancer",
+    },
   ),
-  infra("cluedin-grafana", "Deployment", "grafana", "grafana/grafana", "10.4.1", 3000),
+  infra("cluedin-grafana", "Deployment", "grafana", "grafana/grafana", "10.3.12", 3000),
   infra(
-    "cluedin-elasticsearch",
-    "StatefulSet",
-    "elasticsearch",
-    "docker.elastic.co/elasticsearch/elasticsearch",
-    "7.17.21",
-    9200,
+    "cluedin-operator",
+    "Deployment",
+    "kube-prometheus-stack-operator",
+    "prometheus-operator/prometheus-operator",
+    "v0.79.2",
+    10250,
   ),
-  infra("cluedin-neo4j", "StatefulSet", "neo4j", "neo4j", "4.4.33-enterprise", 7687),
-  infra("cluedin-rabbitmq", "StatefulSet", "rabbitmq", "bitnami/rabbitmq", "3.12.14", 5672),
-  infra("cluedin-redis-master", "StatefulSet", "redis", "bitnami/redis", "7.2.4", 6379),
+  infra(
+    "cluedin-kube-state-metrics",
+    "Deployment",
+    "kube-state-metrics",
+    "kube-state-metrics/kube-state-metrics",
+    "v2.14.0",
+    8080,
+  ),
+  infra("cluedin-elasticsearch", "StatefulSet", "elasticsearch", "elasticsearch/elasticsearch", "7.8.0", 9200, {
+    claimTemplates: ["cluedin-elasticsearch"],
+  }),
+  infra("cluedin-neo4j", "StatefulSet", "neo4j", "cluedin/neo4j", "2024.12", 7687, {
+    tagKey: "infrastructure.neo4j.image.tag",
+    claimTemplates: ["data"],
+  }),
+  infra("cluedin-rabbitmq", "StatefulSet", "rabbitmq", "bitnami/rabbitmq", "3.12.14-debian-12-r7", 5672, {
+    claimTemplates: ["data"],
+  }),
+  infra("cluedin-redis-master", "StatefulSet", "redis", "bitnami/redis", "7.4.1-debian-12-r2", 6379, {
+    claimTemplates: ["redis-data"],
+  }),
+  // Created by prometheus-operator from the chart's Prometheus and Alertmanager resources (storageSpec claims).
+  infra("prometheus-cluedin-prometheus", "StatefulSet", "prometheus", "prometheus/prometheus", "v2.55.0", 9090, {
+    claimTemplates: ["prometheus-cluedin-prometheus-db"],
+  }),
+  infra(
+    "alertmanager-cluedin-alertmanager",
+    "StatefulSet",
+    "alertmanager",
+    "prometheus/alertmanager",
+    "v0.28.0",
+    9093,
+    {
+      claimTemplates: ["alertmanager-cluedin-alertmanager-db"],
+    },
+  ),
 ];
+
+/** PVC names the StatefulSets' volumeClaimTemplates produce for ordinal 0 (`<template>-<statefulset>-0`). */
+export function claimNames(def: WorkloadDef, replicas = 1): string[] {
+  return (def.claimTemplates ?? []).flatMap((template) =>
+    Array.from({ length: replicas }, (_, ordinal) => `${template}-${def.name}-${ordinal}`),
+  );
+}
 
 export interface JobDef {
   name: string;
@@ -180,11 +264,11 @@ export const JOBS: readonly JobDef[] = [
   {
     name: "init-sqlserver-job",
     container: "init-sqlserver",
-    image: `${REGISTRY}/cluedin/sqlserver-init`,
+    image: "cluedin/sqlserver-init",
     runMs: 60_000,
   },
-  { name: "init-neo4j-job", container: "init-neo4j", image: `${REGISTRY}/cluedin/neo4j-init`, runMs: 45_000 },
-  { name: "init-cluedin-job", container: "init-cluedin", image: `${REGISTRY}/cluedin/cluedin-server`, runMs: 90_000 },
+  { name: "init-neo4j-job", container: "init-neo4j", image: "cluedin/neo4j-init", runMs: 45_000 },
+  { name: "init-cluedin-job", container: "init-cluedin", image: "cluedin/nuget-installer", runMs: 90_000 },
 ];
 
 export const SERVER = "cluedin-server";
@@ -211,6 +295,8 @@ export interface DesiredWorkload {
 
 export interface DesiredState {
   platformTag: string;
+  /** `global.image.registry`, which the init jobs' images take too. */
+  registry?: string;
   upgradeMode: boolean;
   runDatabaseJobs: boolean;
   nugetFullRestore: boolean;
@@ -231,8 +317,9 @@ function flag(value: unknown): boolean {
 }
 
 /** Renders the chart's effective state from coalesced values (user values over chart defaults). */
-export function renderDesired(effective: Values): DesiredState {
-  const platformTag = text(getPath(effective, "global.image.tag")) ?? "latest";
+export function renderDesired(chart: ChartVersion, effective: Values): DesiredState {
+  const platformTag = text(getPath(effective, "global.image.tag")) ?? chart.appVersion;
+  const registry = text(getPath(effective, "global.image.registry"));
   const upgradeMode = flag(getPath(effective, "application.system.upgradeMode"));
   const rawPackages = getPath(effective, "application.cluedin.components.packages");
   const packages: Package[] = Array.isArray(rawPackages)
@@ -245,15 +332,19 @@ export function renderDesired(effective: Values): DesiredState {
   const nugetFullRestore = flag(getPath(effective, "application.system.runNugetFullRestore"));
   const workloads = new Map<string, DesiredWorkload>();
   for (const def of WORKLOADS) {
-    // The chart's coalesce (REFERENCE §7): a component tag wins over global.image.tag, which wins over the default.
-    const tag = def.fixedTag ?? text(def.tagKey ? getPath(effective, def.tagKey) : undefined) ?? platformTag;
+    if (def.enabledBy && !(def.enabledBy.chart(chart) && flag(getPath(effective, def.enabledBy.path)))) continue;
+    // common.images.image: `coalesce .imageRoot.tag .global.image.tag` - a component tag pin (the 2026.01.00 support
+    // page's application.datasourceProcessing.image.tag: 4.7.0-update.118) wins over the global tag.
+    const pinned = text(def.tagKey ? getPath(effective, def.tagKey) : undefined);
+    const tag = pinned ?? def.fixedTag ?? platformTag;
+    const imageRegistry = def.registry ?? registry;
     const mode = upgradeMode && def.runsInUpgradeMode;
     const replicas = upgradeMode && def.scaledToZeroInUpgradeMode ? 0 : 1;
     const templateKey = def.name.startsWith(SERVER)
       ? `${mode}|${packages.map((p) => `${p.name}@${p.version}`).join(",")}`
       : "";
     workloads.set(def.name, {
-      image: def.image,
+      image: imageRegistry ? `${imageRegistry}/${def.image}` : def.image,
       tag,
       upgradeMode: mode,
       replicas,
@@ -265,6 +356,7 @@ export function renderDesired(effective: Values): DesiredState {
   const alertsTarget = text(getPath(effective, "global.alerts.target"));
   return {
     platformTag,
+    ...(registry !== undefined ? { registry } : {}),
     upgradeMode,
     runDatabaseJobs,
     nugetFullRestore,

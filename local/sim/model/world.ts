@@ -1,7 +1,7 @@
 import type { Clock } from "../../clock.js";
 import { rfc3339Nano } from "../core/format.js";
 import { Timeline } from "../core/timeline.js";
-import { coalesceValues, type Values } from "../core/values.js";
+import { coalesceValues, textAt, type Values } from "../core/values.js";
 import { HelmBackend, type HelmCluster, type HelmOperation } from "../helm/backend.js";
 import { helm } from "../helm/cli.js";
 import { newRelease, type HelmRelease } from "../helm/release.js";
@@ -43,7 +43,10 @@ export interface SimState {
       revision: number;
       status: string;
       chart: string;
+      /** Chart.yaml appVersion (`2024.12`). */
       appVersion: string;
+      /** The CluedIn release the revision runs: its computed `global.image.tag`. */
+      release: string;
       description: string;
       updated: string;
     }[];
@@ -137,7 +140,7 @@ export class World {
     const installedAt = t0 - first.ageMs;
     const runningSince = t0 - last.ageMs;
     this.appliedChart = last.chart;
-    this.appliedDesired = this.render(last.chart, last.values);
+    this.appliedDesired = this.render(last.chart, chartDefaults(last.chart), last.values);
 
     this.releases = new ReleaseStore(this.store);
     plans.forEach((plan, index) => {
@@ -152,7 +155,7 @@ export class World {
         description: plan.description,
         firstDeployed: installedAt,
         lastDeployed: at,
-        desired: this.render(plan.chart, plan.values),
+        desired: this.render(plan.chart, chartDefaults(plan.chart), plan.values),
       });
       this.releases.create(release, at);
       const next = plans[index + 1];
@@ -281,6 +284,7 @@ export class World {
           status: r.info.status,
           chart: `${r.chart.metadata.name}-${r.chart.metadata.version}`,
           appVersion: r.chart.metadata.appVersion,
+          release: textAt(coalesceValues(r.chart.values, r.config), "global.image.tag") ?? "",
           description: r.info.description,
           updated: r.info.last_deployed,
         })),
@@ -345,8 +349,8 @@ export class World {
     };
   }
 
-  private render(chart: ChartVersion, config: Values): DesiredState {
-    return renderDesired(coalesceValues(chartDefaults(chart), config));
+  private render(chart: ChartVersion, chartValues: Values, config: Values): DesiredState {
+    return renderDesired(chart, coalesceValues(chartValues, config));
   }
 
   private helmCluster(): HelmCluster {
@@ -355,7 +359,7 @@ export class World {
       schedule: (at, fn) => this.timeline.schedule(at, fn),
       timings: this.timings,
       scale: this.scale,
-      render: (chart, config) => this.render(chart, config),
+      render: (chart, chartValues, config) => this.render(chart, chartValues, config),
       apply: (release, kind, notReadyUntil) => this.apply(release, kind, notReadyUntil),
       readyAt: () => this.cluster.readyAt(this.timeline.now()),
       jobsCompleteAt: () => this.cluster.jobsCompleteAt(this.timeline.now()),
@@ -371,7 +375,7 @@ export class World {
   private apply(release: HelmRelease, kind: "upgrade" | "rollback", notReadyUntil?: number): void {
     const at = this.timeline.now();
     const chart = findChart(release.chart.metadata.version) ?? this.appliedChart;
-    const desired = this.render(chart, release.config);
+    const desired = this.render(chart, release.chart.values, release.config);
     const faults = this.faults.get();
     if (kind === "rollback") {
       for (const name of faults.crashLoopAfterUpgrade)
@@ -518,6 +522,7 @@ export class World {
       kube: this.kube,
       queues: () => this.queueRows(),
       kubernetesVersion: this.scenario.cluster.kubernetesVersion,
+      chartMirrors: this.scenario.chartMirrors,
       commandId: record.id,
     };
   }

@@ -24,6 +24,8 @@ export interface ShellHost {
   kube: KubeApi;
   queues(): QueueRow[];
   kubernetesVersion: string;
+  /** OCI chart references (`oci://host/path/cluedin-platform`) the scenario declares as reachable mirrors. */
+  chartMirrors: readonly string[];
   commandId: string;
 }
 

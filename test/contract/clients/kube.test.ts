@@ -37,9 +37,10 @@ describe("KubeClient against the simulated API server", () => {
   it("reads the Helm history from the release Secrets, newest first, with the user values", async () => {
     const revisions = await kube.listHelmRevisions("cluedin-platform");
     expect(revisions.map(({ valuesYaml: _values, updatedAt: _at, description: _d, ...r }) => r)).toEqual([
-      { revision: 3, status: "deployed", chartVersion: "2.4.2", appVersion: "2024.12.02" },
-      { revision: 2, status: "superseded", chartVersion: "2.4.1", appVersion: "2024.12.01" },
-      { revision: 1, status: "superseded", chartVersion: "2.3.0", appVersion: "2024.07.00" },
+      // Chart.yaml appVersion is the release train (CluedIn-io/Charts), the release itself is in the values.
+      { revision: 3, status: "deployed", chartVersion: "2.4.2", appVersion: "2024.12" },
+      { revision: 2, status: "superseded", chartVersion: "2.4.1", appVersion: "2024.12" },
+      { revision: 1, status: "superseded", chartVersion: "2.3.2", appVersion: "2024.07" },
     ]);
     const values = parse(revisions[0]!.valuesYaml) as { global: { image: { tag: string } } };
     expect(values.global.image.tag).toBe("2024.12.02");

@@ -19,6 +19,7 @@ import { KubeClient } from "../../../lib/clients/kube.js";
 import { RunCommandRunner, runCommandLine } from "../../../lib/clients/runner.js";
 import type { CommandHandle, CommandPoll, HelmCommandFile } from "../../../lib/clients/types.js";
 import { startSimFixture, type SimFixture } from "./fixtures/simulator.js";
+import { DOCUMENTED_CHART_REPOSITORY } from "../../../lib/config/chart-source.js";
 
 let fx: SimFixture;
 let runner: RunCommandRunner;
@@ -69,9 +70,10 @@ const upgradeTo = (valuesFile: string, description: string, version = "2.5.0"): 
   helmUpgradeArgs({
     release: "cluedin-platform",
     namespace: "cluedin",
-    chart: "cluedin/cluedin-platform",
+    source: { kind: "repo", url: DOCUMENTED_CHART_REPOSITORY },
     version,
-    valuesFile,
+    reuseValues: false,
+    valuesFiles: [valuesFile],
     set: { "application.system.runDatabaseJobsOnUpgrade": true, "application.system.runNugetFullRestore": true },
     wait: true,
     timeout: "10m0s",
@@ -85,7 +87,6 @@ describe("RunCommandRunner against the simulated cluster", () => {
     expect(handle.driver).toBe("run-command");
     const done = await finish(handle);
     expect(done.exitCode).toBe(0);
-    expect(done.logs).toContain('"cluedin" has been added to your repositories');
     expect(done.logs).toContain('Release "cluedin-platform" has been upgraded. Happy Helming!');
     expect(parseHelmFailure(done.logs)).toBeUndefined();
     const [latest] = await kube.listHelmRevisions("cluedin-platform");

@@ -169,12 +169,19 @@ describe("the version branch", () => {
     expect(outcomes.map((o) => o.episode.status).filter((s) => s === "Failed")).toEqual([]);
   });
 
-  it("under this version, a decision event is first checked by verifyDecision: the old history no longer fits", async () => {
-    const mine = episodes(answer500, asVersion(answer500.history));
+  it("under 2.1, a decision event is first checked by verifyDecision: the old history no longer fits", async () => {
+    const mine = episodes(answer500, asVersion(answer500.history, BEHAVIOUR_SINCE.signedDecisions));
     const { outcomes, diverged } = await replayAll(mine);
     expect(diverged).toBeGreaterThan(0);
     expect(outcomes[diverged]!.decisions[0]).toMatchObject({ kind: "activity", name: ACTIVITIES.verifyDecision.name });
     expect(mine[diverged]!.record.inbox.some((e) => e.EventType === EventType.EventRaised)).toBe(true);
+  });
+
+  it("under this version, the pre-checks prove the target chart resolves before approval: the old history no longer fits", async () => {
+    const mine = episodes(answer500, asVersion(answer500.history));
+    const { outcomes, diverged } = await replayAll(mine);
+    expect(diverged).toBeGreaterThan(0);
+    expect(outcomes[diverged]!.decisions[0]).toMatchObject({ kind: "activity", name: ACTIVITIES.startChartCheck.name });
   });
 });
 

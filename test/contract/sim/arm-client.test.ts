@@ -78,7 +78,7 @@ describe("simulated ARM through @azure/arm-containerservice", () => {
 
   it("runs a helm upgrade through Run Command: start, serialize, restore in a later call, poll to done", async () => {
     const command = [
-      "helm repo add cluedin https://helm.cluedin.com",
+      "helm repo add cluedin https://cluedin-io.github.io/Charts/",
       "helm repo update",
       "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.5.0 --values values-dev-2025-05-00.yml --set application.system.upgradeMode=true --set application.system.runDatabaseJobsOnUpgrade=true --set application.system.runNugetFullRestore=true --wait --timeout 10m0s",
     ].join(" && ");
@@ -119,7 +119,7 @@ describe("simulated ARM through @azure/arm-containerservice", () => {
       .listNamespacedSecret({ namespace: "cluedin", labelSelector: "owner=helm" });
     const releases = secrets.items.map(decodeRelease).sort((a, b) => a.version - b.version);
     expect(releases.map((r) => r.info.status)).toEqual(["superseded", "superseded", "superseded", "deployed"]);
-    expect(releases[3]?.chart.metadata).toMatchObject({ version: "2.5.0", appVersion: "2025.05.00" });
+    expect(releases[3]?.chart.metadata).toMatchObject({ version: "2.5.0", appVersion: "2025.05" });
     expect(releases[3]?.config).toEqual({
       global: { image: { tag: "2025.05.00" }, strategy: { type: "Recreate" } },
       application: {
@@ -158,7 +158,8 @@ describe("simulated ARM through @azure/arm-containerservice", () => {
     expect(server).toMatchObject({
       status: "Running",
       ready: true,
-      image: "cluedinprod.azurecr.io/cluedin/cluedin-server:2025.05.00",
+      // The values file names no registry, so the chart default applies (2.5.0 values.yaml: docker.io).
+      image: "docker.io/cluedin/cluedin-server:2025.05.00",
     });
     expect(state.pods.some((p) => p.workload === "cluedin-ui")).toBe(false);
     expect(state.jobs.map((j) => j.status)).toEqual(["Complete", "Complete", "Complete"]);

@@ -112,14 +112,13 @@ describe("scenario files", () => {
     }
   });
 
+  // CluedIn-io/Charts 2.4.2 values.yaml: global.image.registry "docker.io", global.image.tag "2024.12".
   it("without global.image.tag the chart's old default tag is used", async () => {
     const t = await startTestSimulator({
       values: { global: { image: null }, application: { cluedin: { image: null } } },
     });
     try {
-      expect(t.sim.state().pods.find((p) => p.workload === "cluedin-ui")?.image).toBe(
-        "cluedinprod.azurecr.io/cluedin/ui:2024.07.00",
-      );
+      expect(t.sim.state().pods.find((p) => p.workload === "cluedin-ui")?.image).toBe("docker.io/cluedin/ui:2024.12");
     } finally {
       await t.close();
     }

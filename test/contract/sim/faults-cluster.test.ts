@@ -7,7 +7,7 @@ import { runOnCluster, startTestSimulator, type TestSimulator } from "./harness.
 const DU = { group: "api.cluedin.com", version: "v1", plural: "dataupgrades", namespace: "cluedin" } as const;
 const VALUES = { "values.yaml": 'global:\n  image:\n    tag: "2025.05.00"\n' };
 const UPGRADE =
-  "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.5.0 -f values.yaml --wait --timeout 10m0s";
+  "helm upgrade cluedin-platform cluedin-platform --repo https://cluedin-io.github.io/Charts/ -n cluedin --version 2.5.0 -f values.yaml --wait --timeout 10m0s";
 
 type Queue = { name: string; messages: number; consumers: number };
 

@@ -5,8 +5,10 @@ import { gunzipSync } from "node:zlib";
 import type { ContainerServiceClient, RunCommandResult } from "@azure/arm-containerservice";
 import type { V1Secret } from "@kubernetes/client-node";
 import { strToU8, zipSync } from "fflate";
+import { afterEach, beforeEach } from "vitest";
 import { VirtualClock } from "../../../local/clock.js";
 import { startSimulator, type ScenarioInput, type Simulator } from "../../../local/sim/index.js";
+import { armClient } from "./clients.js";
 
 export interface TestSimulator {
   sim: Simulator;
@@ -90,4 +92,37 @@ export function decodeRelease(secret: V1Secret): DecodedRelease {
   let bytes = Buffer.from(helmString, "base64");
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   return JSON.parse(bytes.toString("utf8")) as DecodedRelease;
+}
+
+/**
+ * A fresh simulator for each test of the calling `describe`, with `run` sending a command through Run Command;
+ * read `t` and `aks` inside tests only.
+ */
+export function simulatorPerTest(scenario?: ScenarioInput | string): {
+  readonly t: TestSimulator;
+  readonly aks: ContainerServiceClient;
+  run: (command: string, options?: Parameters<typeof runOnCluster>[3]) => Promise<RunCommandResult>;
+} {
+  let current: { t: TestSimulator; aks: ContainerServiceClient } | undefined;
+  const get = (): { t: TestSimulator; aks: ContainerServiceClient } => {
+    if (!current) throw new Error("the simulator exists only inside a test");
+    return current;
+  };
+  beforeEach(async () => {
+    const t = await startTestSimulator(scenario);
+    current = { t, aks: armClient(t.sim) };
+  });
+  afterEach(async () => {
+    await current?.t.close();
+    current = undefined;
+  });
+  return {
+    get t() {
+      return get().t;
+    },
+    get aks() {
+      return get().aks;
+    },
+    run: (command, options = {}) => runOnCluster(get().aks, get().t, command, options),
+  };
 }

@@ -4,7 +4,7 @@ import { armClient } from "./clients.js";
 import { runOnCluster, startTestSimulator, type TestSimulator } from "./harness.js";
 
 const UPGRADE =
-  "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.5.0 --values values.yaml --wait --timeout 10m0s";
+  "helm upgrade cluedin-platform cluedin-platform --repo https://cluedin-io.github.io/Charts/ -n cluedin --version 2.5.0 --values values.yaml --wait --timeout 10m0s";
 const VALUES = { "values.yaml": 'global:\n  image:\n    tag: "2025.05.00"\n' };
 
 const DATA_UPGRADE = `kubectl apply -f - <<EOF
@@ -51,7 +51,7 @@ describe("helm and kubectl as Run Command sees them", () => {
         revision: "3",
         status: "deployed",
         chart: "cluedin-platform-2.4.2",
-        app_version: "2024.12.02",
+        app_version: "2024.12",
       }),
     ]);
     const history = JSON.parse((await run("helm history cluedin-platform -n cluedin -o json")).logs ?? "") as {
@@ -78,7 +78,9 @@ describe("helm and kubectl as Run Command sees them", () => {
     expect((await run(`${UPGRADE} --bogus`, { files: VALUES })).logs).toBe("Error: unknown flag: --bogus\n");
     const version = await run(UPGRADE.replace("2.5.0", "9.9.9"), { files: VALUES });
     expect(version.exitCode).toBe(1);
-    expect(version.logs).toContain('Error: chart "cluedin-platform" matching 9.9.9 not found in cluedin index');
+    expect(version.logs).toBe(
+      'Error: chart "cluedin-platform" version "9.9.9" not found in https://cluedin-io.github.io/Charts/ repository\n',
+    );
     const tabs = await run(UPGRADE, { files: { "values.yaml": "global:\n\timage:\n\t\ttag: x\n" } });
     expect(tabs.logs).toBe(
       "Error: failed to parse values.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token\n",
@@ -100,7 +102,8 @@ describe("helm and kubectl as Run Command sees them", () => {
   });
 
   it("follows Helm's value rules: --reuse-values merges, no values reuses, --set alone replaces", async () => {
-    const chart = "helm upgrade cluedin-platform cluedin/cluedin-platform -n cluedin --version 2.4.2";
+    const chart =
+      "helm upgrade cluedin-platform cluedin-platform --repo https://cluedin-io.github.io/Charts -n cluedin --version 2.4.2";
     const values = async (): Promise<Record<string, unknown>> =>
       JSON.parse((await run("helm get values cluedin-platform -n cluedin -o json")).logs ?? "") as Record<
         string,
@@ -121,7 +124,8 @@ describe("helm and kubectl as Run Command sees them", () => {
     ) as unknown;
     expect(revision4).toEqual(reused);
     const computed = await run("helm get values cluedin-platform -n cluedin --all -o yaml");
-    expect(computed.logs).toContain("tag: 2024.07.00");
+    // Chart 2.4.2 values.yaml: global.image.tag "2024.12".
+    expect(computed.logs).toContain(`tag: "2024.12"`);
     expect(t.sim.state().helmOperations.map((o) => o.outcome)).toEqual(["deployed", "deployed", "deployed"]);
   });
 

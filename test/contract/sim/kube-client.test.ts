@@ -144,9 +144,9 @@ describe("simulated API server through @kubernetes/client-node", () => {
     expect(
       releases.map((r) => [r.version, r.info.status, r.chart.metadata.version, r.chart.metadata.appVersion]),
     ).toEqual([
-      [1, "superseded", "2.3.0", "2024.07.00"],
-      [2, "superseded", "2.4.1", "2024.12.01"],
-      [3, "deployed", "2.4.2", "2024.12.02"],
+      [1, "superseded", "2.3.2", "2024.07"],
+      [2, "superseded", "2.4.1", "2024.12"],
+      [3, "deployed", "2.4.2", "2024.12"],
     ]);
     const labels = secrets.items.find((s) => s.metadata?.name === "sh.helm.release.v1.cluedin-platform.v3")?.metadata
       ?.labels;
@@ -232,11 +232,14 @@ describe("simulated API server through @kubernetes/client-node", () => {
     const server = await apps.readNamespacedDeployment({ name: "cluedin-server", namespace: "cluedin" });
     expect(server.status).toMatchObject({ readyReplicas: 1, availableReplicas: 1 });
     const sets = await apps.listNamespacedStatefulSet({ namespace: "cluedin" });
+    // cluedin-infrastructure fullnameOverrides, plus the StatefulSets prometheus-operator makes for the chart.
     expect(sets.items.map((s) => s.metadata?.name).sort()).toEqual([
+      "alertmanager-cluedin-alertmanager",
       "cluedin-elasticsearch",
       "cluedin-neo4j",
       "cluedin-rabbitmq",
       "cluedin-redis-master",
+      "prometheus-cluedin-prometheus",
     ]);
     const job = await batch.readNamespacedJobStatus({ name: "init-cluedin-job", namespace: "cluedin" });
     expect(job.status?.succeeded).toBe(1);

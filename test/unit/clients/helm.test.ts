@@ -1,22 +1,28 @@
 import { describe, expect, it } from "vitest";
 import {
   CommandOutputError,
+  chartRefArgs,
   classifyHelmError,
   helmRollbackArgs,
+  helmShowChartArgs,
   helmUpgradeArgs,
   parseHelmFailure,
   parseRabbitmqQueues,
   rabbitmqListQueuesArgs,
-  withHelmRepo,
   type HelmUpgradeOptions,
 } from "../../../lib/clients/helm.js";
+import { DOCUMENTED_CHART_REPOSITORY, type ChartSource } from "../../../lib/config/chart-source.js";
+
+const documented: ChartSource = { kind: "repo", url: DOCUMENTED_CHART_REPOSITORY };
+const registry: ChartSource = { kind: "oci", url: "oci://acr.contoso.example/helm" };
 
 const upgrade: HelmUpgradeOptions = {
   release: "cluedin-platform",
   namespace: "cluedin",
-  chart: "cluedin/cluedin-platform",
+  source: documented,
   version: "2.5.0",
-  valuesFile: "values-dev-2025-05-00.yml",
+  reuseValues: false,
+  valuesFiles: ["values-dev-2025-05-00.yml"],
   set: {
     "application.system.upgradeMode": true,
     "application.system.runDatabaseJobsOnUpgrade": true,
@@ -35,7 +41,9 @@ describe("helmUpgradeArgs", () => {
       "cluedin-platform",
       "-n",
       "cluedin",
-      "cluedin/cluedin-platform",
+      "cluedin-platform",
+      "--repo",
+      "https://cluedin-io.github.io/Charts/",
       "--version",
       "2.5.0",
       "--values",
@@ -68,14 +76,17 @@ describe("helmUpgradeArgs", () => {
     ["namespace with slash", { namespace: "a/b" }],
     ["chart version with spaces", { version: "2.5.0 --post-renderer x" }],
     ["chart version that is a flag", { version: "--devel" }],
-    ["values file with a path", { valuesFile: "../etc/passwd" }],
-    ["values file that is a flag", { valuesFile: "-f" }],
+    ["values file with a path", { valuesFiles: ["../etc/passwd"] }],
+    ["values file that is a flag", { valuesFiles: ["-f"] }],
+    ["command without a values file", { valuesFiles: [] }],
     ["set key with a comma", { set: { "a,b": true } }],
     ["set value with a comma", { set: { "global.image.tag": "x,y=z" } }],
     ["set value with braces", { set: { "global.image.tag": "{a}" } }],
     ["timeout in words", { timeout: "ten minutes" }],
     ["description with a newline", { description: "a\nb" }],
-    ["another chart", { chart: "evil/chart" as "cluedin/cluedin-platform" }],
+    ["http source", { source: { kind: "repo", url: "http://charts.contoso.example/" } }],
+    ["source with credentials", { source: { kind: "repo", url: "https://u:p@charts.contoso.example/" } }],
+    ["OCI source given as a repository", { source: { kind: "repo", url: "oci://acr.contoso.example/helm" } }],
   ])("refuses a %s", (_name, change) => {
     expect(() => helmUpgradeArgs({ ...upgrade, ...change })).toThrow();
   });
@@ -126,19 +137,39 @@ describe("rabbitmqListQueuesArgs", () => {
   });
 });
 
-describe("withHelmRepo", () => {
-  it("adds and updates the CluedIn repository before an upgrade", () => {
-    const commands = withHelmRepo([helmUpgradeArgs(upgrade)]);
-    expect(commands.slice(0, 2)).toEqual([
-      ["helm", "repo", "add", "cluedin", "https://helm.cluedin.com", "--force-update"],
-      ["helm", "repo", "update", "cluedin"],
-    ]);
-    expect(commands).toHaveLength(3);
+describe("the chart source on the command", () => {
+  it("names the documented repository with --repo, leaving the machine's repository list alone", () => {
+    expect(chartRefArgs(documented)).toEqual(["cluedin-platform", "--repo", "https://cluedin-io.github.io/Charts/"]);
   });
 
-  it("leaves other commands alone", () => {
-    const rollback = [["helm", "rollback", "cluedin-platform", "3"]];
-    expect(withHelmRepo(rollback)).toEqual(rollback);
+  it("refers to the chart in an OCI registry by its full reference", () => {
+    const args = helmUpgradeArgs({ ...upgrade, source: registry, reuseValues: true });
+    expect(args.slice(0, 9)).toEqual([
+      "helm",
+      "upgrade",
+      "cluedin-platform",
+      "-n",
+      "cluedin",
+      "oci://acr.contoso.example/helm/cluedin-platform",
+      "--version",
+      "2.5.0",
+      "--reuse-values",
+    ]);
+    expect(args).not.toContain("--repo");
+  });
+
+  it("proves a version resolves with helm show chart from the same source", () => {
+    expect(helmShowChartArgs({ source: documented, version: "2.4.2" })).toEqual([
+      "helm",
+      "show",
+      "chart",
+      "cluedin-platform",
+      "--repo",
+      "https://cluedin-io.github.io/Charts/",
+      "--version",
+      "2.4.2",
+    ]);
+    expect(() => helmShowChartArgs({ source: documented, version: "--devel" })).toThrow();
   });
 });
 
@@ -188,9 +219,18 @@ describe("helm failures", () => {
     ["Error: UPGRADE FAILED: context deadline exceeded", "timeout"],
     ["Error: UPGRADE FAILED: timed out waiting for the condition", "timeout"],
     [
-      'Error: chart "cluedin-platform" version "9.9.9" not found in https://helm.cluedin.com repository',
+      'Error: chart "cluedin-platform" version "9.9.9" not found in https://cluedin-io.github.io/Charts/ repository',
       "chart-not-found",
     ],
+    [
+      'Error: failed to perform "FetchReference" on source: oci://acr.contoso.example/helm/cluedin-platform:9.9.9: not found',
+      "chart-not-found",
+    ],
+    [
+      'Error: looks like "https://charts.contoso.example/" is not a valid chart repository or cannot be reached: Get "https://charts.contoso.example/index.yaml": dial tcp: lookup charts.contoso.example on 10.0.0.10:53: no such host',
+      "source-unreachable",
+    ],
+    ["Error: could not find protocol handler for: ftp", "source-unreachable"],
     [
       "Error: failed to parse values.yml: error converting YAML to JSON: yaml: line 3: found character that cannot start any token",
       "invalid-values",

@@ -87,6 +87,7 @@ describe("parseClusterProfiles", () => {
       release: "cluedin-platform",
       armEndpoint: "https://management.azure.com",
       helmDriver: "run-command",
+      chartSource: { kind: "repo", url: "https://cluedin-io.github.io/Charts/" },
       escalation: [],
       notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
       policies: {
@@ -102,6 +103,7 @@ describe("parseClusterProfiles", () => {
         dataUpgradeDeadline: 3_600_000,
         queueDrainDeadline: 1_800_000,
         helmTimeout: 600_000,
+        helmTimeoutGrace: 900_000,
         verifyDeadline: 1_800_000,
         decisionDeadline: 86_400_000,
       },
@@ -154,6 +156,32 @@ describe("parseClusterProfiles", () => {
       expect.objectContaining({ path: "clusters[1].name", message: expect.stringMatching(/twice/) }),
     ]);
     expect(formatConfigIssues("clusters.yaml", parsed.issues)).toMatch(/^clusters\.yaml:\d+:\d+ clusters\[1\]\.name: /);
+  });
+
+  it.each([
+    ["https://charts.contoso.example/cluedin", { kind: "repo", url: "https://charts.contoso.example/cluedin" }],
+    ["oci://ACR.contoso.example/helm/", { kind: "oci", url: "oci://acr.contoso.example/helm" }],
+    ["oci://registry.contoso.example:5000", { kind: "oci", url: "oci://registry.contoso.example:5000" }],
+  ])("reads the chart source %s", (chartSource, expected) => {
+    const parsed = parseOne({ ...minimal, chartSource });
+    expect(parsed.ok && parsed.value[0]?.chartSource).toEqual(expected);
+  });
+
+  it.each([
+    ["http://charts.contoso.example/", /http:\/\/ is not allowed/],
+    ["https://reader:s3cret@charts.contoso.example/", /holds credentials/],
+    ["https://charts.contoso.example/?sv=2024&sig=abc", /query or fragment/],
+    ["oci://acr.contoso.example/helm/cluedin-platform", /without the chart itself/],
+    ["oci://acr.contoso.example/Helm", /not an OCI repository path/],
+    ["charts.contoso.example", /not a URL/],
+    ["file:///srv/charts", /file:\/\/ is not allowed/],
+  ])("refuses the chart source %s with a clear message", (chartSource, message) => {
+    const parsed = parseOne({ ...minimal, chartSource });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues).toEqual([
+      expect.objectContaining({ path: "clusters[0].chartSource", message: expect.stringMatching(message) }),
+    ]);
   });
 
   it("refuses a file without clusters and YAML errors", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  commandLines,
   approvalQuestion,
   closingKind,
   closingNotice,
@@ -170,5 +171,22 @@ describe("the questions put to people", () => {
     expect(haltedQuestion(run, "data-upgrade", "responded 500")).toBe(
       "The data upgrade of prod-eu halted at data-upgrade: responded 500. Retry the step, finalize anyway, or stop?",
     );
+  });
+});
+
+describe("commandLines", () => {
+  it("lists what will run in run order, verbatim", () => {
+    expect(
+      commandLines({
+        chartSource: "chart repository https://cluedin-io.github.io/Charts/",
+        beforeHelm: [{ id: "delete-node-exporter", description: "d", command: "kubectl delete ds/x -n cluedin" }],
+        helm: [{ phase: "basic", command: "helm upgrade cluedin-platform -n cluedin … --values <values file>" }],
+        afterHelm: [],
+      }),
+    ).toEqual([
+      "What will run (the chart comes from the chart repository https://cluedin-io.github.io/Charts/):",
+      "Before the Helm upgrade, delete-node-exporter: kubectl delete ds/x -n cluedin",
+      "Helm (basic): helm upgrade cluedin-platform -n cluedin … --values <values file>",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LogScan, PodsSummary } from "../../../lib/clients/types.js";
 import {
+  evaluateChartCheck,
   evaluateCommand,
   evaluateDataUpgrade,
   evaluatePods,
@@ -164,5 +165,57 @@ describe("monitor verdicts", () => {
       evaluateVerify({ ...good, logs: { ...quietLogs, applicationStarted: false } }, { chartVersion: "2.5.0" }).done,
     ).toBe(false);
     expect(evaluateVerify({ ...good, ui: { ok: false, elapsedMs: 5000 } }, { chartVersion: "2.5.0" }).done).toBe(false);
+  });
+
+  it("verify: a revision a Helm timeout marked failed counts as up only when it is the one whose pods came up", () => {
+    const timedOut = {
+      revision: 6,
+      status: "failed" as const,
+      chartVersion: "2.5.0",
+      appVersion: "2025.05.00",
+      description: 'Upgrade "cluedin-platform" failed: context deadline exceeded',
+      updatedAt: "",
+    };
+    const seen = { release: timedOut, pods: healthyPods, logs: quietLogs, ui: uiUp };
+    expect(evaluateVerify(seen, { chartVersion: "2.5.0" }).done).toBe(false);
+    expect(evaluateVerify(seen, { chartVersion: "2.5.0", timedOutRevision: 6 })).toMatchObject({ ok: true });
+    expect(evaluateVerify(seen, { chartVersion: "2.5.0", timedOutRevision: 5 }).done).toBe(false);
+  });
+});
+
+describe("the chart resolves pre-check", () => {
+  const command = "helm show chart cluedin-platform --repo https://cluedin-io.github.io/Charts/ --version 2.4.2";
+  const answered = (exitCode: number, logs: string) => ({
+    ok: exitCode === 0,
+    timedOut: false,
+    summary: `exit code ${exitCode}`,
+    observation: { state: "done" as const, exitCode, logs, finishedAt: "" },
+  });
+
+  it("passes when helm printed the chart", () => {
+    expect(
+      evaluateChartCheck(answered(0, "apiVersion: v2\nname: cluedin-platform\nversion: 2.4.2\n"), command),
+    ).toEqual({ ok: true, summary: `the chart resolves: ${command}` });
+  });
+
+  it.each([
+    [
+      'Error: chart "cluedin-platform" version "9.9.9" not found in https://cluedin-io.github.io/Charts/ repository',
+      "chart-not-found",
+    ],
+    [
+      'Error: looks like "https://charts.example/" is not a valid chart repository or cannot be reached: no such host',
+      "chart-source-unreachable",
+    ],
+  ])("blocks with helm's own words: %s", (logs, code) => {
+    const verdict = evaluateChartCheck(answered(1, logs), command);
+    expect(verdict).toMatchObject({ ok: false, finding: { code } });
+    expect(!verdict.ok && verdict.finding.message).toContain(logs);
+    expect(!verdict.ok && verdict.finding.message).toContain(command);
+  });
+
+  it("blocks as unreachable when no answer came in time", () => {
+    const verdict = evaluateChartCheck({ ok: false, timedOut: true, summary: "running" }, command);
+    expect(verdict).toMatchObject({ ok: false, finding: { code: "chart-source-unreachable" } });
   });
 });
