@@ -47,8 +47,8 @@ describe("the chart source", () => {
     const shown = /Helm \(basic\): (helm upgrade .*)/.exec(mail.text)?.[1]?.trim();
     expect(shown).toBe(
       `helm upgrade cluedin-platform -n cluedin cluedin-platform --repo ${DOCUMENTED} --version 2.4.2 ` +
-        "--values <values file> --set application.system.runDatabaseJobsOnUpgrade=true " +
-        "--set application.system.runNugetFullRestore=true --set application.system.upgradeMode=false " +
+        // The 2024.12.02 page's command sets no flags; a basic upgrade adds upgradeMode=false.
+        "--values <values file> --set application.system.upgradeMode=false " +
         "--wait --timeout 10m0s --description <run marker>",
     );
     const link = (await demo.links(id, APPROVER)).at(-1)!;

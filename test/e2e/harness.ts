@@ -2,7 +2,7 @@
  * End-to-end harness: the real app on the local runtime's virtual clock against the simulated cluster, driven
  * through its HTTP API and its e-mailed approval links, exactly as an operator would. No module is mocked.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
@@ -11,6 +11,7 @@ import { VirtualClock } from "../../local/clock.js";
 import { recordCustomStatus } from "./custom-status.js";
 import { startLocalApp, type LocalApp, type LocalAppOptions } from "../../local/app.js";
 import { readOutbox, type OutboxMessage } from "../../lib/mail/index.js";
+import { VALUES_FILES_DIR } from "../../lib/catalog/index.js";
 import { resetServices } from "../../lib/services.js";
 import type { UpgradeResource } from "../../lib/workflow/status.js";
 
@@ -159,6 +160,8 @@ export async function editRelease(
   edit(release, catalog);
   const file = path.join(demo.dir, "releases.yaml");
   await writeFile(file, catalog.toString());
+  // The catalog's values files live beside it (lib/catalog VALUES_FILES_DIR), as a deploy ships them.
+  await cp(path.resolve("config", VALUES_FILES_DIR), path.join(demo.dir, VALUES_FILES_DIR), { recursive: true });
   process.env.RELEASES_FILE = file;
   resetServices();
 }
