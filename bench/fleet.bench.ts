@@ -12,7 +12,7 @@ import { demoClustersYaml } from "../local/demoProfile.js";
 import { readOutbox } from "../lib/mail/index.js";
 import type { RunView } from "../lib/workflow/model.js";
 import { startDemo, type Demo } from "../test/e2e/harness.js";
-import { printTable } from "./table.js";
+import { figure, type BenchResult } from "./table.js";
 
 const TIME_SCALE = 0.05;
 const fleetSize = (): number => Number(process.env.FLEET_SIZE ?? 100);
@@ -128,7 +128,7 @@ async function measure(count: number): Promise<Measure> {
   }
 }
 
-export default async function fleetBench(): Promise<void> {
+export default async function fleetBench(): Promise<BenchResult> {
   const size = fleetSize();
   // The first upgrade in a process also pays for JIT warm-up, first TLS handshakes and configuration loading.
   await measure(1);
@@ -143,6 +143,17 @@ export default async function fleetBench(): Promise<void> {
     "peak RSS MiB": m.peakRssMb,
     "per-upgrade CPU vs one": m.cpuMs / m.upgrades / one.cpuMs,
   });
-  console.log(`Fleet of ${size} concurrent data upgrades, each on its own simulated cluster (one process)`);
-  printTable([row(one), row(fleet)]);
+  const ratio = fleet.cpuMs / fleet.upgrades / one.cpuMs;
+  return {
+    tables: [
+      {
+        title: `Fleet of ${size} concurrent data upgrades, each on its own simulated cluster (one process)`,
+        rows: [row(one), row(fleet)],
+      },
+    ],
+    summary:
+      `${size} concurrent data upgrades on one runtime: ${figure(fleet.cpuMs / 1000 / fleet.upgrades, 2)} CPU s per ` +
+      `upgrade against ${figure(one.cpuMs / 1000, 2)} s for one alone (${figure(ratio, 2)}x, target <= 1.2x); ` +
+      `peak RSS ${figure(fleet.peakRssMb)} MiB vs ${figure(one.peakRssMb)} MiB`,
+  };
 }

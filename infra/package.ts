@@ -1,7 +1,8 @@
 /**
  * Builds the deployment package Azure runs (`npm run package`; azd runs it before each deploy): the app bundled by
  * esbuild into `dist/main.js` with its production dependencies, `host.json`, a production `package.json` and
- * `config/`. Which repository files may ship is decided by `.funcignore`; the local runtime, the simulator, tests,
+ * `config/`. What the app loads on first use (the Azure and Kubernetes SDKs, lib/lazily.ts) is split into
+ * `dist/chunks/`, so a cold start neither parses nor runs it. Which repository files may ship is decided by `.funcignore`; the local runtime, the simulator, tests,
  * benchmarks and tooling cannot reach the bundle, and the build fails if one of them ever does.
  *
  * host.json is written, not copied: its Durable storage provider is the one the infrastructure wired
@@ -192,15 +193,18 @@ export function devOnlyInputs(metafile: Metafile, devDependencies: readonly stri
   );
 }
 
-export async function bundleApp(outFile: string): Promise<Metafile> {
+/** Bundles main.ts into `<outDir>/dist/main.js`, and what it imports with `import()` into `<outDir>/dist/chunks/`. */
+export async function bundleApp(outDir: string): Promise<Metafile> {
   const result = await build({
     absWorkingDir: repoRoot,
-    entryPoints: ["main.ts"],
+    entryPoints: { [path.basename(BUNDLE_PATH, ".js")]: "main.ts" },
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node22",
-    outfile: outFile,
+    outdir: path.join(outDir, path.dirname(BUNDLE_PATH)),
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     external: WORKER_PROVIDED,
     banner: { js: REQUIRE_SHIM },
     metafile: true,
@@ -247,10 +251,14 @@ export async function buildPackage(
     else if (file === "host.json") await writePackagedHostJson(target, storageProvider);
     else await copyFile(path.join(repoRoot, file), target);
   }
-  const metafile = await bundleApp(path.join(outDir, BUNDLE_PATH));
+  const metafile = await bundleApp(outDir);
   const leaked = devOnlyInputs(metafile, Object.keys(repo.devDependencies ?? {}));
   if (leaked.length > 0) throw new Error(`development-only code reached the bundle: ${leaked.slice(0, 5).join(", ")}`);
-  return { dir: outDir, storageProvider, files: await listFiles(outDir), bundleInputs: Object.keys(metafile.inputs) };
+  const files = await listFiles(outDir);
+  const dropped = files.filter((f) => isExcluded(rules, f.path, false));
+  if (dropped.length > 0)
+    throw new Error(`.funcignore leaves out bundle files: ${dropped.map((f) => f.path).join(", ")}`);
+  return { dir: outDir, storageProvider, files, bundleInputs: Object.keys(metafile.inputs) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -5,17 +5,24 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
+import type {
+  AccessToken,
+  DefaultAzureCredential,
+  DefaultAzureCredentialClientIdOptions,
+  GetTokenOptions,
+  TokenCredential,
+} from "@azure/identity";
 import { BlobAuditSink, FileAuditSink, type AuditSink } from "./audit/sink.js";
 import { parseReleaseCatalog, VALUES_FILES_DIR, type ReleaseCatalog } from "./catalog/index.js";
 import { AksClient } from "./clients/aks.js";
-import { KubeClient } from "./clients/kube.js";
+import type { KubeClient } from "./clients/kube.js";
 import { CliRunner } from "./clients/cli-runner.js";
 import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
 import type { ClusterTarget } from "./clients/types.js";
 import { findClusterProfile, parseClusterProfiles, type ClusterProfile } from "./config/clusters.js";
 import { formatConfigIssues } from "./config/yaml-config.js";
 import { UnknownClusterError } from "./errors.js";
+import { lazily } from "./lazily.js";
 import { AcsTransport, OutboxTransport, type MailTransport } from "./mail/index.js";
 import { loadSettings, SettingsError, type Settings } from "./settings.js";
 
@@ -92,11 +99,26 @@ function readConfig<T>(
   return result.value;
 }
 
+/** DefaultAzureCredential, made (and `@azure/identity` loaded) on the first token request: lib/lazily.ts. */
+export class DeferredAzureCredential implements TokenCredential {
+  readonly credential: () => Promise<DefaultAzureCredential>;
+
+  constructor(options: DefaultAzureCredentialClientIdOptions) {
+    this.credential = lazily(async () => new (await import("@azure/identity")).DefaultAzureCredential(options));
+  }
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    return (await this.credential()).getToken(scopes, options);
+  }
+}
+
 /** Managed identity in Azure (the user-assigned one named by AZURE_CLIENT_ID), developer sign-ins elsewhere. */
 export function azureCredential(settings: Settings): TokenCredential {
   return settings.AZURE_CREDENTIAL === "static-token"
     ? staticTokenCredential(settings.AZURE_STATIC_TOKEN ?? "")
-    : new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+    : new DeferredAzureCredential(
+        settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {},
+      );
 }
 
 /** The CLI driver needs the cluster's kube config, which only an ARM call gives: fetched on first use. */
@@ -144,9 +166,9 @@ export function buildServices(settings: Settings): Services {
     let cached: { kube: Promise<KubeClient>; at: number } | undefined;
     const kube = (): Promise<KubeClient> => {
       if (!cached || Date.now() - cached.at > KUBECONFIG_TTL_MS) {
-        const kube = aks
-          .kubeConfig()
-          .then((kubeConfig) => new KubeClient({ kubeConfig, namespace: profile.namespace }));
+        const kube = Promise.all([aks.kubeConfig(), import("./clients/kube.js")]).then(
+          ([kubeConfig, { KubeClient }]) => new KubeClient({ kubeConfig, namespace: profile.namespace }),
+        );
         kube.catch(() => (cached = undefined));
         cached = { kube, at: Date.now() };
       }

@@ -9,7 +9,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TokenCredential } from "@azure/identity";
-import { AnonymousCredential, ContainerClient, RestError, type StoragePipelineOptions } from "@azure/storage-blob";
+import type { ContainerClient, StoragePipelineOptions } from "@azure/storage-blob";
+import { lazily } from "../lazily.js";
 import { AuditRecordSchema, type AuditRecord } from "./record.js";
 import { parseRunId } from "../workflow/runId.js";
 
@@ -110,22 +111,34 @@ export class FileAuditSink implements AuditSink {
   }
 }
 
+/** The Blob Storage SDK, loaded on first use (lib/lazily.ts). */
+const blobSdk = lazily(() => import("@azure/storage-blob"));
+
+/** A failure of the Blob service with this HTTP status (the SDK's RestError). */
+async function isRestError(error: unknown, ...statuses: number[]): Promise<boolean> {
+  const { RestError } = await blobSdk();
+  return error instanceof RestError && statuses.includes(error.statusCode ?? 0);
+}
+
 export class BlobAuditSink implements AuditSink {
-  private readonly container: ContainerClient;
+  private readonly container: () => Promise<ContainerClient>;
 
   /** `containerUrl` is the container's URL (no SAS: access is by identity); no credential only for a local emulator. */
   constructor(options: { containerUrl: string; credential?: TokenCredential; pipeline?: StoragePipelineOptions }) {
-    this.container = new ContainerClient(
-      options.containerUrl,
-      options.credential ?? new AnonymousCredential(),
-      options.pipeline,
-    );
+    this.container = lazily(async () => {
+      const { AnonymousCredential, ContainerClient } = await blobSdk();
+      return new ContainerClient(
+        options.containerUrl,
+        options.credential ?? new AnonymousCredential(),
+        options.pipeline,
+      );
+    });
   }
 
   async write(record: AuditRecord): Promise<AuditWrite> {
     const name = auditBlobName(record.runId, record.cluster);
     if (!name) throw new Error(`cannot name an audit record for run '${record.runId}'`);
-    const blob = this.container.getBlockBlobClient(name);
+    const blob = (await this.container()).getBlockBlobClient(name);
     return { created: await this.writeOnce(name, `${JSON.stringify(record, null, 2)}\n`), location: blob.url };
   }
 
@@ -133,7 +146,7 @@ export class BlobAuditSink implements AuditSink {
     const name = auditBlobName(runId);
     if (!name) return undefined;
     const text = await this.readText(name);
-    return text === undefined ? undefined : parseRecord(text, this.container.getBlockBlobClient(name).url);
+    return text === undefined ? undefined : parseRecord(text, (await this.container()).getBlockBlobClient(name).url);
   }
 
   async claim(key: string, body: string): Promise<Claim> {
@@ -151,25 +164,25 @@ export class BlobAuditSink implements AuditSink {
   /** false when the blob exists (`ifNoneMatch: "*"`): nothing is overwritten. */
   private async writeOnce(name: string, body: string): Promise<boolean> {
     try {
-      await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+      await (await this.container()).getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: "*" },
         blobHTTPHeaders: { blobContentType: "application/json" },
       });
       return true;
     } catch (error) {
-      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) return false;
+      if (await isRestError(error, 409, 412)) return false;
       throw error;
     }
   }
 
   private async readText(name: string): Promise<string | undefined> {
     try {
-      const response = await this.container.getBlockBlobClient(name).download();
+      const response = await (await this.container()).getBlockBlobClient(name).download();
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString("utf8");
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (await isRestError(error, 404)) return undefined;
       throw error;
     }
   }

@@ -2,12 +2,13 @@
  * The AKS management plane through `@azure/arm-containerservice`: cluster facts, a KubeConfig for the Kubernetes
  * API, and Run Command started and polled separately (an activity may run 10 minutes at most, REFERENCE §3).
  */
-import { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { lazily } from "../lazily.js";
+import { aksAadServerScope } from "./aad.js";
 import { zipContextBase64 } from "./command-files.js";
 import { ClusterApiError, guarded } from "./errors.js";
-import { aksAadServerScope, kubeConfigFromAks } from "./kubeconfig.js";
 import { azureClientOptions } from "./tls.js";
 import type { ClusterFacts, ClusterTarget, CommandHandle, CommandPoll, HelmCommandFile } from "./types.js";
 
@@ -66,7 +67,8 @@ export interface AksClientOptions {
 }
 
 export class AksClient {
-  private readonly client: ContainerServiceClient;
+  /** The ARM SDK is loaded on the first call (lib/lazily.ts). */
+  private readonly client: () => Promise<ContainerServiceClient>;
   private readonly credential: TokenCredential;
   private readonly target: AksClientOptions["target"];
   private readonly extraCaPem: string | undefined;
@@ -79,16 +81,19 @@ export class AksClient {
     this.target = options.target;
     this.extraCaPem = options.extraCaPem;
     this.now = options.now ?? Date.now;
-    this.client = new ContainerServiceClient(options.credential, options.target.subscriptionId, {
-      endpoint: options.target.armEndpoint,
-      ...azureClientOptions(options.extraCaPem),
+    this.client = lazily(async () => {
+      const { ContainerServiceClient } = await import("@azure/arm-containerservice");
+      return new ContainerServiceClient(options.credential, options.target.subscriptionId, {
+        endpoint: options.target.armEndpoint,
+        ...azureClientOptions(options.extraCaPem),
+      });
     });
   }
 
   async facts(): Promise<ClusterFacts> {
     const { resourceGroup, clusterName } = this.target;
-    const cluster = await guarded("AKS get cluster", () =>
-      this.client.managedClusters.get(resourceGroup, clusterName, this.callOptions()),
+    const cluster = await guarded("AKS get cluster", async () =>
+      (await this.client()).managedClusters.get(resourceGroup, clusterName, this.callOptions()),
     );
     return {
       kubernetesVersion: cluster.currentKubernetesVersion ?? cluster.kubernetesVersion ?? "unknown",
@@ -103,12 +108,13 @@ export class AksClient {
   /** A KubeConfig for the cluster's API server; for AAD clusters it authenticates with this client's credential. */
   async kubeConfig(): Promise<KubeConfig> {
     const { resourceGroup, clusterName } = this.target;
-    const credentials = await guarded("AKS list cluster user credentials", () =>
-      this.client.managedClusters.listClusterUserCredentials(resourceGroup, clusterName, this.callOptions()),
+    const credentials = await guarded("AKS list cluster user credentials", async () =>
+      (await this.client()).managedClusters.listClusterUserCredentials(resourceGroup, clusterName, this.callOptions()),
     );
     const value = credentials.kubeconfigs?.[0]?.value;
     if (!value)
       throw new ClusterApiError("AKS list cluster user credentials", { transient: false, detail: "no kubeconfig" });
+    const { kubeConfigFromAks } = await import("./kubeconfig.js");
     return kubeConfigFromAks(Buffer.from(value).toString("utf8"), {
       credential: this.credential,
       ...(this.extraCaPem !== undefined ? { extraCaPem: this.extraCaPem } : {}),
@@ -130,7 +136,7 @@ export class AksClient {
     const clusterToken = options.clusterToken ? await this.clusterToken() : undefined;
     const startedAt = new Date(this.now()).toISOString();
     const commandId = await guarded(operation, async () => {
-      const poller = this.client.managedClusters.runCommand(
+      const poller = (await this.client()).managedClusters.runCommand(
         resourceGroup,
         clusterName,
         {
@@ -150,8 +156,13 @@ export class AksClient {
   async pollRunCommand(handle: CommandHandle): Promise<CommandPoll> {
     if (handle.driver !== "run-command") throw new Error(`not a run-command handle: ${handle.driver}`);
     const { resourceGroup, clusterName } = this.target;
-    const result = await guarded("AKS get command result", () =>
-      this.client.managedClusters.getCommandResult(resourceGroup, clusterName, handle.commandId, this.callOptions()),
+    const result = await guarded("AKS get command result", async () =>
+      (await this.client()).managedClusters.getCommandResult(
+        resourceGroup,
+        clusterName,
+        handle.commandId,
+        this.callOptions(),
+      ),
     );
     return toCommandPoll(result, new Date(this.now()));
   }

@@ -10,7 +10,6 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises"
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { assertCommandFileNames } from "./command-files.js";
-import { materializeKubeconfig } from "./kubeconfig.js";
 import type { CommandRunner } from "./runner.js";
 import { shellQuote, toShellLine } from "./shell.js";
 import type { CommandHandle, CommandPoll, HelmCommandFile } from "./types.js";
@@ -98,6 +97,8 @@ export class CliRunner implements CommandRunner {
     for (const file of commandFiles) {
       await writeFile(path.join(dir, file.name), file.content, { mode: 0o600, flag: "wx" });
     }
+    // Loads client-node on first use: lib/lazily.ts.
+    const { materializeKubeconfig } = await import("./kubeconfig.js");
     await writeFile(kubeconfigPath, await materializeKubeconfig(this.options.kubeConfig), { mode: 0o600, flag: "wx" });
     const argv = commands.map((command) => localArgv(command, this.binaries, kubeconfigPath));
     const script = cliScript(argv, [files.kubeconfig, ...commandFiles.map((f) => f.name)]);

@@ -7,10 +7,8 @@ import https from "node:https";
 import { KubeConfig, type Cluster, type User } from "@kubernetes/client-node";
 import type { TokenCredential } from "@azure/identity";
 import { stringify } from "yaml";
+import { aksAadServerScope } from "./aad.js";
 import { mergeCaData } from "./tls.js";
-
-/** The AKS AAD server application; its `.default` scope yields tokens the API server accepts (REFERENCE §4). */
-export const aksAadServerScope = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 
 /** Our auth-provider name: client-node has a built-in `azure` provider that would match first. */
 export const aadAuthProviderName = "cluedin-upgrade-aad";

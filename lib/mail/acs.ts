@@ -4,8 +4,9 @@
  * wait ACS asked for, so the workflow can sleep on a durable timer instead of retrying here.
  */
 import { randomUUID } from "node:crypto";
-import { EmailClient, type EmailMessage } from "@azure/communication-email";
+import type { EmailClient, EmailMessage } from "@azure/communication-email";
 import type { TokenCredential } from "@azure/identity";
+import { lazily } from "../lazily.js";
 import { scrubSecrets, statusOf } from "../clients/errors.js";
 import { azureClientOptions } from "../clients/tls.js";
 import { checkMailMessage, type MailMessage, type MailSendResult, type MailTransport } from "./types.js";
@@ -75,11 +76,15 @@ export interface AcsTransportOptions {
 }
 
 export class AcsTransport implements MailTransport {
-  private readonly client: EmailClient;
+  /** The ACS SDK is loaded on the first mail (lib/lazily.ts). */
+  private readonly client: () => Promise<EmailClient>;
   private readonly now: () => number;
 
   constructor(private readonly options: AcsTransportOptions) {
-    this.client = new EmailClient(options.endpoint, options.credential, azureClientOptions(options.extraCaPem));
+    this.client = lazily(async () => {
+      const { EmailClient } = await import("@azure/communication-email");
+      return new EmailClient(options.endpoint, options.credential, azureClientOptions(options.extraCaPem));
+    });
     this.now = options.now ?? Date.now;
   }
 
@@ -103,7 +108,9 @@ export class AcsTransport implements MailTransport {
       last = raw.status < 300 ? (acsOperation(raw.parsedBody) ?? last) : last;
     };
     try {
-      const poller = await this.client.beginSend(email, {
+      const poller = await (
+        await this.client()
+      ).beginSend(email, {
         operationId,
         updateIntervalInMs: this.options.pollIntervalMs ?? 1000,
         onResponse,

@@ -39,7 +39,7 @@ import {
 } from "./instance.js";
 import { findFunction, registeredFunctions, TriggerType } from "./registry.js";
 import type { KnownFunctions } from "./host-replay.js";
-import { InstanceStore, StoreStoppedError } from "./store.js";
+import { InstanceStore, StoreStoppedError, type LateMessages } from "./store.js";
 import { WorkTracker } from "./work-tracker.js";
 
 export interface LocalRuntimeOptions {
@@ -137,6 +137,8 @@ export class LocalRuntime {
   readonly clock: Clock;
   private readonly instances = new Map<string, LiveInstance>();
   private readonly reserved = new Set<string>();
+  /** Inbox messages no journal line holds yet: the runtime's own deliveries, written with the episode that consumes them. */
+  private readonly unjournaled = new WeakSet<InboxEvent>();
   private readonly defaultVersion: string;
   /** The largest custom status any episode set, as the host measures it (UTF-16 bytes): a margin to watch. */
   largestCustomStatus: { instanceId: string; utf16Bytes: number } | undefined;
@@ -397,29 +399,36 @@ export class LocalRuntime {
     }
   }
 
-  /** Client operations: refused for finished instances (HTTP 410), durable before they return. */
+  /**
+   * Client operations: refused for finished instances (HTTP 410), durable before they return. An episode may consume
+   * the message while its line is still being written: the episode's line comes after it in the same journal, so it
+   * is durable only once the message is, and what the episode decides happens only then.
+   */
   private async appendToInbox(live: LiveInstance, event: InboxEvent): Promise<void> {
-    await this.serial(live, async () => {
+    const durable = await this.serial(live, () => {
       const { record } = live;
       if (isFinished(record.status) || this.instances.get(record.instanceId) !== live) {
         throw new LocalRuntimeError("gone", `Instance '${record.instanceId}' is ${record.status}.`);
       }
-      await this.store.appendMessage(record.instanceId, event);
+      const written = this.store.appendMessage(record.instanceId, event);
       record.inbox.push(event);
+      return Promise.resolve({ written });
     });
     this.requestEpisode(live);
+    await durable.written;
   }
 
   /** Results of work the runtime itself started; dropped when the execution they belong to is over. */
   private async deliver(target: Target, event: InboxEvent): Promise<void> {
     const live = this.instances.get(target.instanceId);
     if (!live || this.state === "stopped") return;
-    await this.serial(live, async () => {
+    await this.serial(live, () => {
       const { record } = live;
       const current = this.instances.get(record.instanceId) === live && record.executionId === target.executionId;
-      if (!current || isFinished(record.status)) return;
-      await this.store.appendMessage(record.instanceId, event);
+      if (!current || isFinished(record.status)) return Promise.resolve();
+      this.unjournaled.add(event);
       record.inbox.push(event);
+      return Promise.resolve();
     });
     this.requestEpisode(live);
   }
@@ -460,6 +469,7 @@ export class LocalRuntime {
         const unprocessed = old.inbox.slice(result.episode.consumed);
         const next = continuedRecord(old, input, result.episode.customStatus, carriedEvents, unprocessed, now);
         await this.store.write(next);
+        for (const event of next.inbox) this.unjournaled.delete(event);
         live.record = next;
       });
       this.disarmTimers(live);
@@ -468,10 +478,11 @@ export class LocalRuntime {
       return;
     }
     this.measureCustomStatus(instanceId, result.episode.customStatus);
-    await this.serial(live, async () => {
-      await this.store.appendEpisode(instanceId, result.episode);
-      applyEpisode(live.record, result.episode);
-    });
+    const late: LateMessages = live.record.inbox
+      .slice(0, result.episode.consumed)
+      .flatMap((event, index) => (this.unjournaled.has(event) ? [[index, event] as const] : []));
+    await this.store.appendEpisode(instanceId, result.episode, late);
+    applyEpisode(live.record, result.episode);
     this.afterEpisode(live, result);
   }
 

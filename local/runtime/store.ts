@@ -1,17 +1,30 @@
 /**
  * Instances on disk, one journal per instance (`instances/<id>.jsonl`): a snapshot line written by temp file + rename,
- * then appended lines for inbox messages and committed episodes, each fsynced before the caller is answered. A torn
- * last line (a crash mid-append) was never acknowledged and is dropped on load. Appends keep the write path O(new
- * events) instead of rewriting whole histories; continueAsNew and restarts write a fresh snapshot.
+ * then appended lines for client messages and committed episodes. Appends to one journal are group-committed
+ * (journal.ts) and resolve once durable; callers answer only then. A torn last line (a crash mid-append) was never
+ * acknowledged and is dropped on load. Appends keep the write path O(new events) instead of rewriting whole
+ * histories; continueAsNew and restarts write a fresh snapshot.
+ *
+ * Messages the runtime produced itself (activity results, fired timers, sub-orchestration outcomes) are not written on
+ * arrival: the episode that consumes them carries them in its own line, one write per episode. One lost in a crash
+ * is produced again on recovery (the activity re-runs, the timer is re-armed, the child's outcome re-sent), the
+ * at-least-once delivery DurableTask gives every message.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, truncate, unlink, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { InboxEvent } from "./history.js";
 import { applyEpisode, type EpisodeRecord, type InstanceRecord } from "./instance.js";
+import { JournalFile } from "./journal.js";
 
-type JournalLine = { k: "snap"; s: InstanceRecord } | { k: "msg"; e: InboxEvent } | { k: "ep"; ep: EpisodeRecord };
+/** Messages an episode consumed that no `msg` line holds, each with its index among the episode's consumed ones. */
+export type LateMessages = [index: number, event: InboxEvent][];
+
+type JournalLine =
+  { k: "snap"; s: InstanceRecord } | { k: "msg"; e: InboxEvent } | { k: "ep"; ep: EpisodeRecord; late?: LateMessages };
+
+/** Journals kept open at once; beyond it the least recently written is closed (reopened on its next write). */
+const MAX_OPEN_JOURNALS = 128;
 
 const activeStores = new Set<string>();
 
@@ -45,15 +58,6 @@ async function stillAlive(pid: number): Promise<boolean> {
   return true;
 }
 
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 export class StoreStoppedError extends Error {
   constructor() {
     super("The runtime store was stopped; nothing more is written.");
@@ -63,6 +67,9 @@ export class StoreStoppedError extends Error {
 
 export class InstanceStore {
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly journals = new Map<string, JournalFile>();
+  /** Journals with an open handle, least recently opened first. */
+  private readonly open = new Set<JournalFile>();
   private stopped = false;
 
   private constructor(
@@ -117,7 +124,11 @@ export class InstanceStore {
         if (entry.k === "snap") record = entry.s;
         else if (!record) throw new Error(`Runtime journal ${file} does not start with a snapshot.`);
         else if (entry.k === "msg") record.inbox.push(entry.e);
-        else applyEpisode(record, entry.ep);
+        else {
+          // The journaled messages it consumed lead the inbox in order; the late ones go back to their places.
+          for (const [at, event] of entry.late ?? []) record.inbox.splice(at, 0, event);
+          applyEpisode(record, entry.ep);
+        }
       });
     if (!record) throw new Error(`Runtime journal ${file} is empty.`);
     return record;
@@ -125,57 +136,60 @@ export class InstanceStore {
 
   /** Replaces the instance's journal with a snapshot of `record`, atomically. */
   write(record: InstanceRecord): Promise<void> {
-    return this.track(async () => {
-      const file = this.fileOf(record.instanceId);
-      const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-      const handle = await open(temp, "w", 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify({ k: "snap", s: record } satisfies JournalLine)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-      await fsyncDirectory(this.instancesDir);
-    });
+    const line = `${JSON.stringify({ k: "snap", s: record } satisfies JournalLine)}\n`;
+    return this.track(() => this.journal(record.instanceId).replace(line));
   }
 
+  /** A client's message (raised event, termination): durable when this resolves. */
   appendMessage(instanceId: string, event: InboxEvent): Promise<void> {
     return this.append(instanceId, { k: "msg", e: event });
   }
 
-  appendEpisode(instanceId: string, episode: EpisodeRecord): Promise<void> {
-    return this.append(instanceId, { k: "ep", ep: episode });
+  /** A committed episode with the consumed messages no earlier line holds. */
+  appendEpisode(instanceId: string, episode: EpisodeRecord, late: LateMessages): Promise<void> {
+    return this.append(instanceId, late.length > 0 ? { k: "ep", ep: episode, late } : { k: "ep", ep: episode });
   }
 
   remove(instanceId: string): Promise<void> {
-    return this.track(async () => {
-      await unlink(this.fileOf(instanceId)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      });
-    });
+    const journal = this.journal(instanceId);
+    this.journals.delete(instanceId);
+    this.open.delete(journal);
+    return this.track(() => journal.remove());
   }
 
   /** Refuses further writes, waits for those under way, and releases the lock (graceful close and kill alike). */
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.open].map((journal) => journal.release()));
+    this.open.clear();
     if (activeStores.delete(this.dir)) await rm(this.lockFile, { force: true });
   }
 
   private append(instanceId: string, line: JournalLine): Promise<void> {
-    return this.track(async () => {
-      // No O_CREAT: a journal only ever starts with a snapshot, so appending to a purged instance fails loudly.
-      const handle = await open(this.fileOf(instanceId), constants.O_WRONLY | constants.O_APPEND);
-      try {
-        await handle.write(`${JSON.stringify(line)}\n`);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-    });
+    const text = `${JSON.stringify(line)}\n`;
+    return this.track(() => this.journal(instanceId).append(text));
   }
 
+  private journal(instanceId: string): JournalFile {
+    let journal = this.journals.get(instanceId);
+    if (!journal) {
+      journal = new JournalFile(this.fileOf(instanceId), this.instancesDir, (opened) => this.opened(opened));
+      this.journals.set(instanceId, journal);
+    }
+    return journal;
+  }
+
+  private opened(journal: JournalFile): void {
+    this.open.add(journal);
+    for (const oldest of this.open) {
+      if (this.open.size <= MAX_OPEN_JOURNALS) break;
+      this.open.delete(oldest);
+      void oldest.release().catch(() => {});
+    }
+  }
+
+  /** Starts `write` unless stopped, and counts it among the writes `stop` waits for. */
   private track(write: () => Promise<void>): Promise<void> {
     if (this.stopped) return Promise.reject(new StoreStoppedError());
     const done = write();

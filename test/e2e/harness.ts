@@ -130,7 +130,8 @@ export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "
         resetServices();
       }
       await rm(dir, { recursive: true, force: true });
-      recordCustomStatus(largest, expect.getState().testPath ?? "e2e");
+      // Only under vitest: the benchmarks drive demos too, where expect has no state to read.
+      if (process.env.VITEST) recordCustomStatus(largest, expect.getState().testPath ?? "e2e");
     },
   };
 }

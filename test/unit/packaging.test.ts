@@ -160,7 +160,9 @@ describe("buildPackage", () => {
 
   it("holds the bundle, host.json, a production package.json and the configuration, nothing else", async () => {
     const files = result.files.map((f) => f.path);
-    expect(files).toEqual([...(await shippedRepositoryFiles()), BUNDLE_PATH].sort());
+    const chunks = files.filter((f) => f.startsWith("dist/chunks/"));
+    expect(files.filter((f) => !chunks.includes(f))).toEqual([...(await shippedRepositoryFiles()), BUNDLE_PATH].sort());
+    for (const chunk of chunks) expect(chunk).toMatch(/^dist\/chunks\/[\w-]+\.js$/);
     expect(files).toContain("config/releases.yaml");
   });
 

@@ -7,7 +7,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunCommandRunner } from "../../lib/clients/runner.js";
 import { parseClusterProfiles } from "../../lib/config/clusters.js";
-import { azureCredential, buildServices } from "../../lib/services.js";
+import { azureCredential, buildServices, DeferredAzureCredential } from "../../lib/services.js";
 import { loadSettings, SettingsError, type Settings } from "../../lib/settings.js";
 
 const CONFIG_DIR = fileURLToPath(new URL("../../config/", import.meta.url));
@@ -152,16 +152,19 @@ describe("settings that would let callers forge who they are", () => {
 });
 
 describe("azureCredential", () => {
-  it("is DefaultAzureCredential (managed identity in Azure) when AZURE_CREDENTIAL=default", () => {
-    expect(azureCredential(loadSettings(AZURE))).toBeInstanceOf(DefaultAzureCredential);
-    expect(azureCredential(loadSettings({ ...AZURE, AZURE_CLIENT_ID: "" }))).toBeInstanceOf(DefaultAzureCredential);
+  it("is DefaultAzureCredential (managed identity in Azure), made on first use, when AZURE_CREDENTIAL=default", async () => {
+    for (const settings of [AZURE, { ...AZURE, AZURE_CLIENT_ID: "" }]) {
+      const credential = azureCredential(loadSettings(settings));
+      expect(credential).toBeInstanceOf(DeferredAzureCredential);
+      expect(await (credential as DeferredAzureCredential).credential()).toBeInstanceOf(DefaultAzureCredential);
+    }
   });
 
   it("hands out the fixed token only when told to", async () => {
     const credential = azureCredential(
       loadSettings({ ...LOCAL, AZURE_CREDENTIAL: "static-token", AZURE_STATIC_TOKEN: "t0k" }),
     );
-    expect(credential).not.toBeInstanceOf(DefaultAzureCredential);
+    expect(credential).not.toBeInstanceOf(DeferredAzureCredential);
     expect((await credential.getToken("https://management.azure.com/.default"))?.token).toBe("t0k");
   });
 });

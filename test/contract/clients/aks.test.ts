@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AksClient } from "../../../lib/clients/aks.js";
 import { ClusterApiError } from "../../../lib/clients/errors.js";
-import { aadAuthProviderName, aksAadServerScope } from "../../../lib/clients/kubeconfig.js";
+import { aksAadServerScope } from "../../../lib/clients/aad.js";
+import { aadAuthProviderName } from "../../../lib/clients/kubeconfig.js";
 import type { CommandHandle, CommandPoll } from "../../../lib/clients/types.js";
 import { startSimFixture, type SimFixture } from "./fixtures/simulator.js";
 

@@ -2,9 +2,9 @@ import https from "node:https";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { aksAadServerScope } from "../../../lib/clients/aad.js";
 import {
   aadAuthProviderName,
-  aksAadServerScope,
   isAadUser,
   kubeConfigFromAks,
   materializeKubeconfig,
