@@ -10,10 +10,10 @@ export interface LogLine {
   text: string;
 }
 
-/** CluedIn's server log format: `[#098 05:57:02 INF][CluedIn.Server] message`. */
+/** CluedIn's server log format: `[#098 05:57:02 INF][CluedIn.Server] message`; no source: `[#098 05:57:02 INF] message`. */
 export function serverLine(at: number, level: Level, source: string, message: string): LogLine {
   const thread = String(1 + smallInt(`${at}/${message}`, 140)).padStart(3, "0");
-  return { at, text: `[#${thread} ${hhmmss(at)} ${level}][${source}] ${message}` };
+  return { at, text: `[#${thread} ${hhmmss(at)} ${level}]${source ? `[${source}]` : ""} ${message}` };
 }
 
 export interface ServerContext {
