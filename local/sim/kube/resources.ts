@@ -91,6 +91,14 @@ const CRUD = ["create", "delete", "deletecollection", "get", "list", "patch", "u
 /** Pod STATUS as kubectl's printPod computes it. */
 export function podStatusText(pod: unknown): string {
   let reason = str(pod, "status.reason") ?? str(pod, "status.phase") ?? "Unknown";
+  // An init container that has not completed decides the status: Init:Error, Init:CrashLoopBackOff, Init:0/1.
+  const inits = list(pod, "status.initContainerStatuses");
+  const pending = inits.find((s) => str(s, "state.terminated.reason") !== "Completed");
+  if (pending) {
+    const why = str(pending, "state.waiting.reason") ?? str(pending, "state.terminated.reason");
+    if (why && why !== "PodInitializing") return `Init:${why}`;
+    if (str(pending, "state.running.startedAt")) return `Init:${inits.indexOf(pending)}/${inits.length}`;
+  }
   for (const status of list(pod, "status.containerStatuses")) {
     const waiting = str(status, "state.waiting.reason");
     const terminated = str(status, "state.terminated.reason");

@@ -19,7 +19,7 @@ import { CluedInCluster, NODES, type PodView } from "./cluster.js";
 import { RunCommands, type CommandRecord } from "./commands.js";
 import { DataUpgradeOperator } from "./dataupgrade.js";
 import { FaultState, type Faults, type InjectedFault } from "./faults.js";
-import { LogBook } from "./logs.js";
+import { initContainerLog, LogBook } from "./logs.js";
 import type { ObjectContext } from "./objects/context.js";
 import { dataUpgradeCrd, namespaceObjects, nodeObjects, opaqueSecret, serviceObjects } from "./objects/cluster.js";
 import { helmAnnotations, helmLabels } from "./objects/context.js";
@@ -253,6 +253,11 @@ export class World {
     for (const name of previous.crashLoopAfterUpgrade.filter((w) => !next.crashLoopAfterUpgrade.includes(w))) {
       if (!next.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
     }
+    for (const name of next.oomKilled.filter((w) => !previous.oomKilled.includes(w)))
+      this.cluster.startCrashing(name, at, "OOMKilled");
+    for (const name of previous.oomKilled.filter((w) => !next.oomKilled.includes(w)))
+      this.cluster.stopCrashing(name, at);
+    this.cluster.setSymptoms(next.notReady, next.initWaiting);
     if (next.serverLogErrors && !previous.serverLogErrors) this.logs.startErrors(this.livePod(SERVER)?.name, at);
     if (!next.serverLogErrors && previous.serverLogErrors) this.logs.stopErrors(at);
     if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth)
@@ -592,6 +597,8 @@ export class World {
     const pod = pods.find((p) => p.name === name);
     if (!pod) return { ok: false, failure: notFound("pods", "", name) };
     const container = options.container ?? pod.containerName;
+    const initName = pod.waitsFor?.map((service) => `wait-${service}`).find((name) => name === container);
+    if (initName !== undefined) return { ok: true, value: initContainerLog(pod, initName, t) };
     if (container !== pod.containerName) {
       return { ok: false, failure: badRequest(`container ${container} is not valid for pod ${name}`) };
     }
