@@ -20,6 +20,7 @@ import {
   type ScenarioInput,
   type ScenarioResult,
 } from "./model/scenario.js";
+import type { JournalEntry } from "./model/journal.js";
 import { World, type SimState } from "./model/world.js";
 
 export interface SimulatorOptions {
@@ -58,6 +59,8 @@ export interface Simulator {
   readonly token: string;
   setFaults(faults: Partial<FaultsInput>): Faults;
   state(): SimState;
+  /** The ordered cluster operations (`GET /_sim/journal`). */
+  journal(): JournalEntry[];
   /** Rebuilds the cluster from a scenario (default: the one it started with); open watches are closed. */
   reset(scenario?: ScenarioInput | string): Promise<void>;
   close(): Promise<void>;
@@ -215,6 +218,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     state: () => {
       world.sync();
       return world.state();
+    },
+    journal: () => {
+      world.sync();
+      return world.journal.all();
     },
     reset: async (input) => {
       rebuild(input === undefined ? scenario : await loadScenario(input));

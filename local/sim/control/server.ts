@@ -31,7 +31,7 @@ async function readDocument(
   }
 }
 
-/** `/_sim/*` (state, faults, reset) and, everywhere else, the CluedIn UI behind the ingress. */
+/** `/_sim/*` (state, journal, faults, reset) and, everywhere else, the CluedIn UI behind the ingress. */
 export function createControlHandler(
   options: ControlOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -45,6 +45,8 @@ export function createControlHandler(
       case "GET /_sim":
       case "GET /_sim/state":
         return sendJson(res, 200, world.state());
+      case "GET /_sim/journal":
+        return sendJson(res, 200, { entries: world.journal.all() });
       case "GET /_sim/faults":
         return sendJson(res, 200, world.faults.get());
       case "GET /_sim/scenario":

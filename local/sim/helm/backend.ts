@@ -1,6 +1,6 @@
 import { rfc3339Nano } from "../core/format.js";
 import { coalesceValues, mergeValues, type Values } from "../core/values.js";
-import { chartDefaults, type ChartVersion } from "../model/charts.js";
+import { CHART_NAME, chartDefaults, type ChartVersion } from "../model/charts.js";
 import type { Faults } from "../model/faults.js";
 import type { Timings } from "../model/timings.js";
 import { statusOutput, type OutputFormat } from "./format.js";
@@ -78,6 +78,10 @@ export interface HelmCluster {
   onChange(listener: () => void): () => void;
   takeUpgradeFault(): Faults["helmUpgrade"];
   record(operation: HelmOperation): void;
+  /** Why the cluster refuses this chart (old monitoring CRDs, the old node-exporter DaemonSet), if it does. */
+  hazard(chart: ChartVersion): { phase: "build" | "apply"; message: string } | undefined;
+  /** Notes a finished helm operation in the cluster's journal. */
+  journal(operation: HelmOperation, error?: string): void;
 }
 
 const errPending = "another operation (install/upgrade/rollback) is in progress";
@@ -133,6 +137,28 @@ export class HelmBackend {
       return;
     }
     const { config, chartValues } = upgradeValues(req, current);
+    const hazard = req.dryRun ? undefined : this.cluster.hazard(req.chart);
+    if (hazard?.phase === "build") {
+      // Helm builds and validates the manifest before it records a revision: nothing is stored.
+      const refused = error(`UPGRADE FAILED: ${hazard.message}`);
+      this.cluster.journal(
+        {
+          at: new Date(now).toISOString(),
+          kind: "upgrade",
+          release: req.release,
+          namespace: req.namespace,
+          revision: last.version + 1,
+          chart: `${CHART_NAME}-${req.chart.version}`,
+          set: req.set,
+          valuesFiles: req.valuesFiles,
+          flags: req.flags,
+          outcome: "failed",
+        },
+        refused.stderr.trim(),
+      );
+      done(refused);
+      return;
+    }
 
     const upgraded = newRelease({
       name: req.release,
@@ -180,6 +206,7 @@ export class HelmBackend {
       if (finished) return;
       finished = true;
       cancelWait();
+      this.cluster.journal(operation, outcome.code === 0 ? undefined : outcome.stderr.trim() || outcome.fatal);
       done(outcome);
     };
     if (fault?.mode === "dies") {
@@ -195,6 +222,12 @@ export class HelmBackend {
     }
     this.cluster.schedule(applyAt, (at) => {
       if (finished) return;
+      if (hazard) {
+        this.markFailed(upgraded, `Upgrade "${req.release}" failed: ${hazard.message}`, at);
+        operation.outcome = "failed";
+        finish(error(`UPGRADE FAILED: ${hazard.message}`));
+        return;
+      }
       const slowUntil =
         fault?.mode === "timeout" ? Math.max(deadline, at) + this.cluster.timings.slowRolloutExtraMs : undefined;
       this.cluster.apply(upgraded, "upgrade", slowUntil);
@@ -274,6 +307,11 @@ export class HelmBackend {
       outcome: "pending",
     };
     this.cluster.record(operation);
+    const reply = done;
+    done = (outcome) => {
+      this.cluster.journal(operation, outcome.code === 0 ? undefined : outcome.stderr.trim());
+      reply(outcome);
+    };
     const deadline = now + req.timeoutMs * this.cluster.scale;
     this.cluster.schedule(now + this.cluster.timings.helmApplyMs, (at) => {
       this.cluster.apply(rolled, "rollback");
@@ -317,7 +355,7 @@ export class HelmBackend {
       release.info.status = "deployed";
       release.info.description = "Install complete";
       this.releases.update(release, at);
-      this.cluster.record({
+      const recorded: HelmOperation = {
         at: new Date(now).toISOString(),
         kind: "install",
         release: req.release,
@@ -328,7 +366,9 @@ export class HelmBackend {
         valuesFiles: req.valuesFiles,
         flags: req.flags,
         outcome: "deployed",
-      });
+      };
+      this.cluster.record(recorded);
+      this.cluster.journal(recorded);
       done({
         code: 0,
         stdout: `Release "${req.release}" does not exist. Installing it now.\n${statusOutput(release, req.output)}`,
@@ -371,7 +411,7 @@ export class HelmBackend {
     const rolled = this.createRollback(name, namespace, target, last, at);
     this.cluster.apply(rolled, "rollback");
     this.completeRollback(rolled, at);
-    this.cluster.record({
+    const recorded: HelmOperation = {
       at: new Date(at).toISOString(),
       kind: "rollback",
       release: name,
@@ -382,7 +422,9 @@ export class HelmBackend {
       valuesFiles: [],
       flags,
       outcome: "deployed",
-    });
+    };
+    this.cluster.record(recorded);
+    this.cluster.journal(recorded);
   }
 
   private createRollback(

@@ -34,8 +34,10 @@ export interface KubeApiHooks {
   refresh(): void;
   now(): number;
   namespaces(): readonly string[];
-  created(def: ResourceDef, object: KubeObject, via: string): void;
-  deleted(def: ResourceDef, object: KubeObject): void;
+  /** `via` names the writer (`kube-api`, `kubectl apply`, `helm`); `source` the manifest's URL, if any. */
+  created(def: ResourceDef, object: KubeObject, via: string, source?: string): void;
+  changed(def: ResourceDef, object: KubeObject, verb: "patch" | "update", via: string, source?: string): void;
+  deleted(def: ResourceDef, object: KubeObject, via: string): void;
   podLog(namespace: string, name: string, options: LogOptions): ApiResult<string>;
 }
 
@@ -84,6 +86,7 @@ export class KubeApi {
     body: unknown,
     via: string,
     strict = false,
+    source?: string,
   ): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "create", def.plural, def.group, namespace));
     const checked = this.validate(def, namespace, body, strict);
@@ -109,7 +112,7 @@ export class KubeApi {
     if (namespace === undefined) delete object.metadata.namespace;
     delete object.status;
     const stored = this.store.put(key, object);
-    this.hooks.created(def, stored, via);
+    this.hooks.created(def, stored, via, source);
     return { ok: true, value: this.store.get(key, namespace, stored.metadata.name) ?? stored };
   }
 
@@ -119,6 +122,7 @@ export class KubeApi {
     name: string,
     body: unknown,
     subresource?: string,
+    via = "kube-api",
   ): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "update", def.plural, def.group, namespace, name));
     const existing = this.get(def, namespace, name);
@@ -134,7 +138,7 @@ export class KubeApi {
     const version = incoming.metadata.resourceVersion;
     if (version && version !== existing.value.metadata.resourceVersion)
       return fail(conflict(def.plural, def.group, name));
-    return { ok: true, value: this.write(def, existing.value, incoming, subresource) };
+    return { ok: true, value: this.write(def, existing.value, incoming, "update", via, subresource) };
   }
 
   patch(
@@ -144,6 +148,8 @@ export class KubeApi {
     patch: unknown,
     contentType: string,
     subresource?: string,
+    via = "kube-api",
+    source?: string,
   ): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "patch", def.plural, def.group, namespace, name));
     const type = contentType.split(";")[0]?.trim() ?? "";
@@ -160,15 +166,15 @@ export class KubeApi {
     }
     const checked = this.validate(def, namespace, patched, false);
     if (!checked.ok) return checked;
-    return { ok: true, value: this.write(def, existing.value, checked.value, subresource) };
+    return { ok: true, value: this.write(def, existing.value, checked.value, "patch", via, subresource, source) };
   }
 
-  delete(def: ResourceDef, namespace: string | undefined, name: string): ApiResult<KubeObject> {
+  delete(def: ResourceDef, namespace: string | undefined, name: string, via = "kube-api"): ApiResult<KubeObject> {
     if (!def.writable) return fail(forbidden(this.user, "delete", def.plural, def.group, namespace, name));
     const existing = this.get(def, namespace, name);
     if (!existing.ok) return existing;
     const gone = this.store.remove(resourceKey(def), namespace, name) ?? existing.value;
-    this.hooks.deleted(def, gone);
+    this.hooks.deleted(def, gone, via);
     return { ok: true, value: gone };
   }
 
@@ -178,7 +184,15 @@ export class KubeApi {
   }
 
   /** Writes the spec (main resource) or the status (status subresource) of `incoming` over `existing`. */
-  private write(def: ResourceDef, existing: KubeObject, incoming: KubeObject, subresource?: string): KubeObject {
+  private write(
+    def: ResourceDef,
+    existing: KubeObject,
+    incoming: KubeObject,
+    verb: "patch" | "update",
+    via: string,
+    subresource?: string,
+    source?: string,
+  ): KubeObject {
     const next = structuredClone(existing);
     if (subresource === "status") {
       next.status = incoming.status;
@@ -192,7 +206,9 @@ export class KubeApi {
       else delete next.metadata.annotations;
       if (specChanged) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
-    return this.store.put(resourceKey(def), next);
+    const stored = this.store.put(resourceKey(def), next);
+    if (subresource !== "status") this.hooks.changed(def, stored, verb, via, source);
+    return stored;
   }
 
   private validate(

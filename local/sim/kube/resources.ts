@@ -76,11 +76,29 @@ const meta = (extra: Record<string, FieldGetter> = {}): Record<string, FieldGett
   ...extra,
 });
 
+/** NAME, DESIRED, CURRENT, READY: how kubectl opens ReplicaSets and DaemonSets. */
+const REPLICA_COLUMNS = [NAME, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer")];
+/** The wide columns of workloads with a pod template: CONTAINERS, IMAGES, SELECTOR. */
+const TEMPLATE_COLUMNS = [col("Containers", "string", 1), col("Images", "string", 1), col("Selector", "string", 1)];
+const templateCells = (o: KubeObject): string[] => [
+  containerNames(o, "spec.template.spec.containers"),
+  images(o, "spec.template.spec.containers"),
+  selectorText(o),
+];
+
 const CRUD = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 /** Pod STATUS as kubectl's printPod computes it. */
 export function podStatusText(pod: unknown): string {
   let reason = str(pod, "status.reason") ?? str(pod, "status.phase") ?? "Unknown";
+  // An init container that has not completed decides the status: Init:Error, Init:CrashLoopBackOff, Init:0/1.
+  const inits = list(pod, "status.initContainerStatuses");
+  const pending = inits.find((s) => str(s, "state.terminated.reason") !== "Completed");
+  if (pending) {
+    const why = str(pending, "state.waiting.reason") ?? str(pending, "state.terminated.reason");
+    if (why && why !== "PodInitializing") return `Init:${why}`;
+    if (str(pending, "state.running.startedAt")) return `Init:${inits.indexOf(pending)}/${inits.length}`;
+  }
   for (const status of list(pod, "status.containerStatuses")) {
     const waiting = str(status, "state.waiting.reason");
     const terminated = str(status, "state.terminated.reason");
@@ -379,25 +397,14 @@ export const RESOURCES: readonly ResourceDef[] = [
       { name: "status", verbs: ["get", "patch", "update"] },
       { name: "scale", verbs: ["get", "patch", "update"] },
     ],
-    columns: [
-      NAME,
-      col("Ready"),
-      col("Up-to-date", "integer"),
-      col("Available", "integer"),
-      AGE,
-      col("Containers", "string", 1),
-      col("Images", "string", 1),
-      col("Selector", "string", 1),
-    ],
+    columns: [NAME, col("Ready"), col("Up-to-date", "integer"), col("Available", "integer"), AGE, ...TEMPLATE_COLUMNS],
     cells: (o, now) => [
       o.metadata.name,
       `${num(o, "status.readyReplicas")}/${num(o, "spec.replicas")}`,
       num(o, "status.updatedReplicas"),
       num(o, "status.availableReplicas"),
       age(o, now),
-      containerNames(o, "spec.template.spec.containers"),
-      images(o, "spec.template.spec.containers"),
-      selectorText(o),
+      ...templateCells(o),
     ],
     fields: meta(),
   },
@@ -429,6 +436,40 @@ export const RESOURCES: readonly ResourceDef[] = [
   {
     group: "apps",
     version: "v1",
+    plural: "daemonsets",
+    singular: "daemonset",
+    kind: "DaemonSet",
+    namespaced: true,
+    shortNames: ["ds"],
+    categories: ["all"],
+    verbs: CRUD,
+    // The release pages delete cluedin-prometheus-node-exporter by hand before upgrading.
+    writable: true,
+    subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
+    columns: [
+      ...REPLICA_COLUMNS,
+      col("Up-to-date", "integer"),
+      col("Available", "integer"),
+      col("Node Selector"),
+      AGE,
+      ...TEMPLATE_COLUMNS,
+    ],
+    cells: (o, now) => [
+      o.metadata.name,
+      num(o, "status.desiredNumberScheduled"),
+      num(o, "status.currentNumberScheduled"),
+      num(o, "status.numberReady"),
+      num(o, "status.updatedNumberScheduled"),
+      num(o, "status.numberAvailable"),
+      "<none>",
+      age(o, now),
+      ...templateCells(o),
+    ],
+    fields: meta(),
+  },
+  {
+    group: "apps",
+    version: "v1",
     plural: "replicasets",
     singular: "replicaset",
     kind: "ReplicaSet",
@@ -438,25 +479,14 @@ export const RESOURCES: readonly ResourceDef[] = [
     verbs: CRUD,
     writable: false,
     subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
-    columns: [
-      NAME,
-      col("Desired", "integer"),
-      col("Current", "integer"),
-      col("Ready", "integer"),
-      AGE,
-      col("Containers", "string", 1),
-      col("Images", "string", 1),
-      col("Selector", "string", 1),
-    ],
+    columns: [...REPLICA_COLUMNS, AGE, ...TEMPLATE_COLUMNS],
     cells: (o, now) => [
       o.metadata.name,
       num(o, "spec.replicas"),
       num(o, "status.replicas"),
       num(o, "status.readyReplicas"),
       age(o, now),
-      containerNames(o, "spec.template.spec.containers"),
-      images(o, "spec.template.spec.containers"),
-      selectorText(o),
+      ...templateCells(o),
     ],
     fields: meta(),
   },
@@ -472,25 +502,14 @@ export const RESOURCES: readonly ResourceDef[] = [
     verbs: CRUD,
     writable: false,
     subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
-    columns: [
-      NAME,
-      col("Status"),
-      col("Completions"),
-      col("Duration"),
-      AGE,
-      col("Containers", "string", 1),
-      col("Images", "string", 1),
-      col("Selector", "string", 1),
-    ],
+    columns: [NAME, col("Status"), col("Completions"), col("Duration"), AGE, ...TEMPLATE_COLUMNS],
     cells: (o, now) => [
       o.metadata.name,
       jobStatus(o),
       `${num(o, "status.succeeded")}/${num(o, "spec.completions") || 1}`,
       jobDuration(o, now),
       age(o, now),
-      containerNames(o, "spec.template.spec.containers"),
-      images(o, "spec.template.spec.containers"),
-      selectorText(o),
+      ...templateCells(o),
     ],
     fields: meta({ "status.successful": (o) => String(num(o, "status.succeeded")) }),
   },
@@ -504,7 +523,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     shortNames: ["crd", "crds"],
     categories: ["api-extensions"],
     verbs: CRUD,
-    writable: false,
+    // The release pages delete and re-apply the monitoring.coreos.com CRDs.
+    writable: true,
     subresources: [{ name: "status", verbs: ["get", "patch", "update"] }],
     columns: [NAME, col("Created At", "date")],
     cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ""],

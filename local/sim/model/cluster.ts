@@ -71,6 +71,12 @@ export interface PodView {
   isServer: boolean;
   /** What the chart rendered for the pod's generation (tag, mode, packages); absent for job pods. */
   desired?: DesiredWorkload;
+  /** The readiness probe keeps failing (the notReady fault). */
+  probeFailing?: boolean;
+  /** Services its `wait-<service>` init containers wait for (common.wait.single). */
+  waitsFor?: readonly string[];
+  /** The init container that cannot finish (the initWaiting fault), and its crash-looping state. */
+  blockedInit?: { name: string; view: ContainerView };
 }
 
 export interface WorkloadView {
@@ -107,6 +113,8 @@ export const NODES = [
 export class CluedInCluster {
   private readonly workloads = new Map<string, WorkloadState>();
   private readonly jobs = new Map<string, JobState>();
+  private notReady = new Set<string>();
+  private initWaiting = new Set<string>();
 
   /** `timings` are already scaled; `scale` converts the workloads' own realistic durations. */
   constructor(
@@ -183,9 +191,15 @@ export class CluedInCluster {
     return changed;
   }
 
-  startCrashing(workload: string, at: number): void {
+  startCrashing(workload: string, at: number, reason: CrashWindow["reason"] = "Error"): void {
     const state = this.workloads.get(workload);
-    if (state && !state.crashWindows.some((w) => w.until === undefined)) state.crashWindows.push({ from: at });
+    if (state && !state.crashWindows.some((w) => w.until === undefined)) state.crashWindows.push({ from: at, reason });
+  }
+
+  /** Workloads whose readiness probe fails (`notReady`) or whose init container cannot finish (`initWaiting`). */
+  setSymptoms(notReady: readonly string[], initWaiting: readonly string[]): void {
+    this.notReady = new Set(notReady);
+    this.initWaiting = new Set(initWaiting);
   }
 
   stopCrashing(workload: string, at: number): void {
@@ -285,9 +299,20 @@ export class CluedInCluster {
       : `${def.name}-${generation.hash}-${nameSuffix(`${def.name}/${generation.startAt}/${ordinal}`, 5)}`;
     const ownerName = isStatefulSet ? def.name : `${def.name}-${generation.hash}`;
     const containerStart = generation.podsCreateAt + this.timings.imagePullMs;
-    const container =
-      t >= containerStart
+    const blocked = this.initWaiting.has(def.name) && def.waitsFor?.[0] !== undefined;
+    const running =
+      t >= containerStart && !blocked
         ? containerAt(containerStart, state.crashWindows, generation.notReadyUntil, t, this.containerTimings(def))
+        : undefined;
+    const probeFailing = this.notReady.has(def.name) && running?.state.kind === "running";
+    const container = running && probeFailing ? { ...running, ready: false, readyAt: Infinity } : running;
+    // The wait-<service> init container crash-loops like any container; the main one never starts.
+    const init =
+      blocked && t >= containerStart
+        ? {
+            name: `wait-${def.waitsFor?.[0] ?? ""}`,
+            view: containerAt(containerStart, [{ from: containerStart }], 0, t, this.containerTimings(undefined)),
+          }
         : undefined;
     const labels: Record<string, string> = { ...def.labels, ...RELEASE_LABELS, "app.kubernetes.io/name": def.name };
     if (isStatefulSet) {
@@ -309,6 +334,9 @@ export class CluedInCluster {
       image: `${generation.desired.image}:${generation.desired.tag}`,
       phase: container ? "Running" : "Pending",
       ...(container !== undefined ? { container } : {}),
+      ...(probeFailing ? { probeFailing } : {}),
+      ...(init !== undefined ? { blockedInit: init } : {}),
+      ...(def.waitsFor?.length ? { waitsFor: def.waitsFor } : {}),
       ready: container?.ready ?? false,
       nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
       podIP: `10.244.${smallInt(`${name}/a`, 3)}.${2 + smallInt(`${name}/b`, 250)}`,

@@ -2,6 +2,8 @@
 export interface CrashWindow {
   from: number;
   until?: number;
+  /** How the container dies: `Error` (exit 1) or `OOMKilled` (exit 137, the kernel's SIGKILL). */
+  reason?: "Error" | "OOMKilled";
 }
 
 export interface ContainerTimings {
@@ -75,7 +77,10 @@ export function containerAt(
           instanceStart: lastStart,
         };
       }
-      lastTerminated = { startedAt: lastStart, finishedAt: crashAt, exitCode: 1, reason: "Error" };
+      lastTerminated =
+        window.reason === "OOMKilled"
+          ? { startedAt: lastStart, finishedAt: crashAt, exitCode: 137, reason: "OOMKilled" }
+          : { startedAt: lastStart, finishedAt: crashAt, exitCode: 1, reason: "Error" };
       const backoff = Math.min(timings.backoffBaseMs * 2 ** Math.min(cycle, 30), timings.backoffCapMs);
       cycle++;
       const restartAt = crashAt + backoff;

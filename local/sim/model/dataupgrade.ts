@@ -3,6 +3,7 @@ import type { KubeObject } from "../kube/types.js";
 import type { Faults } from "./faults.js";
 import { serverLine, type LogLine } from "./logs.js";
 import type { Timings } from "./timings.js";
+import { upgradeScript } from "./upgrade-scripts.js";
 
 export interface DataUpgradeRecord {
   at: string;
@@ -35,16 +36,6 @@ interface Job {
   toVersion: string;
   cancel: () => void;
   waitingForServer: boolean;
-}
-
-const SCENARIOS: Record<string, string[]> = {
-  Version450: ["Apply DataSource and Manual Data Entry Project Owners Upgrade", "Elastic search upgrade mapping"],
-};
-
-function scenariosFor(version: string): string[] {
-  return (
-    SCENARIOS[version] ?? ["Database schema migration", "Elastic search upgrade mapping", "Rebuild search indexes"]
-  );
 }
 
 /**
@@ -117,7 +108,8 @@ export class DataUpgradeOperator {
     const fault = this.host.takeFault();
     const step = this.host.timings.dataUpgradeStepMs;
     const write = (at: number, level: "INF" | "ERR", message: string): void => {
-      if (pod) this.host.writeLog(pod, serverLine(at, level, "CluedIn.Server.Upgrade", message));
+      // The pages print these lines without a source: `[#093 12:12:33 INF] Performing Upgrade Scenario ...`.
+      if (pod) this.host.writeLog(pod, serverLine(at, level, "", message));
     };
     const respond = (at: number, code: number, elapsedMs: number): void => {
       if (pod) {
@@ -126,7 +118,7 @@ export class DataUpgradeOperator {
           serverLine(
             at,
             code === 200 ? "INF" : "ERR",
-            "CluedIn.Server.Api",
+            "",
             `HTTP POST /api/upgradeto/${job.toVersion} responded ${code} in ${elapsedMs.toFixed(4)} ms`,
           ),
         );
@@ -145,24 +137,24 @@ export class DataUpgradeOperator {
       this.jobs.delete(`${job.namespace}/${job.name}`);
       return;
     }
-    const scenarios = scenariosFor(job.toVersion);
-    const realisticStep = step / this.host.scale;
-    let at = start;
-    for (const [index, scenario] of scenarios.entries()) {
-      write(at, "INF", `Performing Upgrade Scenario ${scenario} for version ${job.toVersion}`);
+    // Realistic offsets from the pages, on the simulator's time scale.
+    const script = upgradeScript(job.toVersion, step / this.host.scale);
+    const scaled = (ms: number): number => start + ms * this.host.scale;
+    for (const [index, { scenario, performAtMs, completeAtMs }] of script.steps.entries()) {
+      write(scaled(performAtMs), "INF", `Performing Upgrade Scenario ${scenario} for version ${job.toVersion}`);
       if (fault?.mode === "never") {
         this.jobs.delete(`${job.namespace}/${job.name}`);
         return;
       }
-      if (fault?.mode === "error" && index === scenarios.length - 1) {
-        const failedAt = at + step / 2;
+      if (fault?.mode === "error" && index === script.steps.length - 1) {
+        const failedMs = performAtMs + Math.max(500, (completeAtMs - performAtMs) / 2);
         write(
-          failedAt,
+          scaled(failedMs),
           "ERR",
           `Upgrade Scenario ${scenario} for version ${job.toVersion} failed: System.InvalidOperationException: Elasticsearch rejected the mapping update (index cluedin-clues is read-only)`,
         );
-        job.cancel = this.host.schedule(failedAt, (when) => {
-          respond(when, 500, realisticStep * (index + 0.5));
+        job.cancel = this.host.schedule(scaled(failedMs), (when) => {
+          respond(when, 500, failedMs + 3.2109);
           this.host.setStatus(job.namespace, job.name, {
             phase: "Failed",
             message: `POST /api/upgradeto/${job.toVersion} responded 500`,
@@ -171,11 +163,11 @@ export class DataUpgradeOperator {
         });
         return;
       }
-      at += step;
-      write(at - 1, "INF", `Completed Upgrade Scenario ${scenario} for version ${job.toVersion}`);
+      write(scaled(completeAtMs), "INF", `Completed Upgrade Scenario ${scenario} for version ${job.toVersion}`);
     }
+    const at = scaled(script.respondedInMs);
     job.cancel = this.host.schedule(at, (when) => {
-      respond(when, 200, realisticStep * scenarios.length);
+      respond(when, 200, script.respondedInMs);
       const alerts = this.host.alertsTarget();
       this.host.setStatus(job.namespace, job.name, {
         phase: "Succeeded",

@@ -40,6 +40,20 @@ export const faultsSchema = z
     crashLoop: z.array(workloadName),
     /** Workloads whose pods crash-loop once a helm upgrade or rollback rolls them (until cleared). */
     crashLoopAfterUpgrade: z.array(workloadName),
+    /**
+     * Symptoms of upgrade-guide/050-resolve-common-upgrade-issues.md. `oomKilled`: containers are killed for memory
+     * (last state OOMKilled, exit 137) and crash-loop, the previous log ending in the page's OutOfMemoryError;
+     * `notReady`: Running but never ready, `Readiness probe failed` events, logs waiting for the database;
+     * `initWaiting`: the `wait-<service>` init container keeps failing (cluedin-ui waits for cluedin-gql), pods stay
+     * Pending in PodInitializing.
+     */
+    oomKilled: z.array(workloadName),
+    notReady: z.array(workloadName),
+    initWaiting: z.array(
+      workloadName.refine((name) => WORKLOADS.find((w) => w.name === name)?.waitsFor?.length, {
+        message: "must be a workload with a wait-<service> init container",
+      }),
+    ),
     /** `timeout`: pods get ready only after helm's --timeout, so helm fails; `dies`: the helm process is killed. */
     helmUpgrade: moded(["timeout", "dies"]).nullable(),
     /** `never`: the server never answers the upgrade call; `error`: it answers 500. */
@@ -71,6 +85,9 @@ export const NO_FAULTS: Faults = {
   runCommand: null,
   crashLoop: [],
   crashLoopAfterUpgrade: [],
+  oomKilled: [],
+  notReady: [],
+  initWaiting: [],
   helmUpgrade: null,
   dataUpgrade: null,
   queuesStuck: false,

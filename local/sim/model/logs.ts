@@ -1,4 +1,4 @@
-import { rfc3339Nano, hhmmss } from "../core/format.js";
+import { rfc3339, rfc3339Nano, hhmmss } from "../core/format.js";
 import { smallInt } from "../core/hash.js";
 import type { PodView } from "./cluster.js";
 import type { Package } from "./workloads.js";
@@ -10,10 +10,10 @@ export interface LogLine {
   text: string;
 }
 
-/** CluedIn's server log format: `[#098 05:57:02 INF][CluedIn.Server] message`. */
+/** CluedIn's server log format: `[#098 05:57:02 INF][CluedIn.Server] message`; no source: `[#098 05:57:02 INF] message`. */
 export function serverLine(at: number, level: Level, source: string, message: string): LogLine {
   const thread = String(1 + smallInt(`${at}/${message}`, 140)).padStart(3, "0");
-  return { at, text: `[#${thread} ${hhmmss(at)} ${level}][${source}] ${message}` };
+  return { at, text: `[#${thread} ${hhmmss(at)} ${level}]${source ? `[${source}]` : ""} ${message}` };
 }
 
 export interface ServerContext {
@@ -92,7 +92,8 @@ export class LogBook {
     else lines.push(...genericStartup(pod, start, container?.readyAt ?? start));
     if (server && pod.isServer) lines.push(...this.heartbeats(pod, start, end, container?.readyAt ?? Infinity, server));
     lines.push(...(this.written.get(pod.name) ?? []).filter((l) => l.at >= start && l.at <= end));
-    if (crashed) lines.push(serverLine(end, "FTL", "CluedIn.Server.Program", CRASH_MESSAGE));
+    if (crashed) lines.push(...crashLines(pod, end, container?.lastTerminated?.reason));
+    if (pod.probeFailing) lines.push(...waitingForDatabase(start, end));
     if (pod.completed) lines.push({ at: end, text: `${pod.containerName}: completed successfully` });
     if (pod.deletionAt !== undefined && pod.isServer && server) {
       lines.push(serverLine(pod.deletionAt, "INF", "CluedIn.Server.Program", "Application is shutting down..."));
@@ -137,6 +138,57 @@ const ERROR_MESSAGE =
 const SQL_ERROR =
   "Microsoft.Data.SqlClient.SqlException (0x80131904): Execution Timeout Expired. The timeout period elapsed prior to completion of the operation";
 const FATAL_MESSAGE = "Job server stopped unexpectedly: System.OutOfMemoryException: Insufficient memory to continue";
+/**
+ * The last words of a crashed container. OOMKilled ones end like upgrade-guide/050's `kubectl logs -p` sample
+ * ("ERROR OutOfMemoryError: Java heap space", "shutting down due to fatal error").
+ */
+function crashLines(pod: PodView, end: number, reason: string | undefined): LogLine[] {
+  if (reason !== "OOMKilled") return [serverLine(end, "FTL", "CluedIn.Server.Program", CRASH_MESSAGE)];
+  if (pod.isServer)
+    return [
+      serverLine(
+        end - 250,
+        "FTL",
+        "CluedIn.Server.Program",
+        "System.OutOfMemoryException: Insufficient memory to continue the execution of the program.",
+      ),
+    ];
+  return [
+    { at: end - 2_000, text: `${logStamp(end - 2_000)} INFO  Setting max memory usage to 1.5GiB` },
+    { at: end - 2, text: `${logStamp(end - 2)} ERROR OutOfMemoryError: Java heap space` },
+    { at: end, text: `${logStamp(end)} INFO  ${pod.containerName} shutting down due to fatal error` },
+  ];
+}
+
+/** upgrade-guide/050 Scenario 2's sample: the pod runs, but waits for its database and times out. */
+function waitingForDatabase(start: number, end: number): LogLine[] {
+  const lines: LogLine[] = [];
+  for (let at = start + 3_000; at <= end; at += 15_000) {
+    lines.push({ at, text: `${rfc3339(at)} WARN Waiting for database connection...` });
+    if (at + 15_000 <= end)
+      lines.push({
+        at: at + 15_000 - 1,
+        text: `${rfc3339(at + 15_000)} ERROR Timeout connecting to SQL at cluedin-sqlserver:1433`,
+      });
+  }
+  return lines.slice(-40);
+}
+
+/** groundnuty/k8s-wait-for's output while the service it waits for has no ready endpoint. */
+export function initContainerLog(pod: PodView, name: string, t: number): string {
+  const service = name.replace(/^wait-/, "");
+  const start = pod.blockedInit?.view.instanceStart ?? pod.createdAt;
+  if (!pod.blockedInit)
+    return `[${rfc3339(start)}] service ${service} is ready
+`;
+  const lines: string[] = [];
+  for (let at = start; at <= t && lines.length < 20; at += 2_000)
+    lines.push(`[${rfc3339(at)}] Waiting for service ${service}...`);
+  return `${lines.join("\n")}\n`;
+}
+
+const logStamp = (at: number): string => new Date(at).toISOString().replace("T", " ").replace("Z", "+0000");
+
 const CRASH_MESSAGE =
   "Host terminated unexpectedly: System.InvalidOperationException: Unable to connect to SQL Server 'cluedin-sqlserver' (Login failed for user 'cluedin')";
 

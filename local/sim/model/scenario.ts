@@ -189,6 +189,21 @@ export const scenarioSchema = z
     queues: z.record(z.string(), z.number().int().min(0)).optional(),
     timings: timingsSchema.optional(),
     faults: partialFaultsSchema.optional(),
+    /**
+     * The monitoring objects as the cluster has them, when they differ from what the deployed chart installed:
+     * `crds` is the prometheus-operator version of the monitoring.coreos.com CRDs (`none`: deleted),
+     * `nodeExporter` the DaemonSet's selector generation (`absent`: deleted).
+     */
+    monitoring: z
+      .object({
+        crds: z
+          .string()
+          .regex(/^(v?0\.\d+\.\d+|none)$/)
+          .optional(),
+        nodeExporter: z.enum(["app-release", "app.kubernetes.io", "absent"]).optional(),
+      })
+      .strict()
+      .optional(),
     /** OCI chart references a private registry mirrors (`oci://contoso.azurecr.io/helm/cluedin-platform`). */
     chartMirrors: z.array(z.string().regex(/^oci:\/\/[^/]+\/.+/, "must be oci://<registry>/<path>")).optional(),
   })
@@ -225,6 +240,7 @@ export interface Scenario {
   timings: Timings;
   faults: Partial<Faults>;
   chartMirrors: string[];
+  monitoring: { crds?: string; nodeExporter?: "app-release" | "app.kubernetes.io" | "absent" };
 }
 
 export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; reason: string };
@@ -262,6 +278,7 @@ export function resolveScenario(input: unknown): ScenarioResult {
       timings: { ...DEFAULT_TIMINGS, ...(s.timings ? definedOnly(s.timings) : {}) },
       faults: s.faults ? definedOnly(s.faults) : {},
       chartMirrors: s.chartMirrors ?? [],
+      monitoring: s.monitoring ? definedOnly(s.monitoring) : {},
     },
   };
 }

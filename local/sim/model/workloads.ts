@@ -304,6 +304,11 @@ export interface DesiredState {
   workloads: Map<string, DesiredWorkload>;
   /** `global.alerts.target`: where the platform posts upgrade progress (a webhook URL, itself a secret). */
   alertsTarget?: string;
+  /**
+   * `application.bootstrap.dataUpgrade.toVersion`: cluedin-application templates/customresources/
+   * bootstrap-data-upgrade.yaml renders a DataUpgrade named `data-upgrade` with it (the 2024.07 pages set Version430).
+   */
+  bootstrapDataUpgrade?: string;
 }
 
 function text(value: unknown): string | undefined {
@@ -354,6 +359,7 @@ export function renderDesired(chart: ChartVersion, effective: Values): DesiredSt
     });
   }
   const alertsTarget = text(getPath(effective, "global.alerts.target"));
+  const bootstrapDataUpgrade = text(getPath(effective, "application.bootstrap.dataUpgrade.toVersion"));
   return {
     platformTag,
     ...(registry !== undefined ? { registry } : {}),
@@ -363,5 +369,6 @@ export function renderDesired(chart: ChartVersion, effective: Values): DesiredSt
     packages,
     workloads,
     ...(alertsTarget === undefined ? {} : { alertsTarget }),
+    ...(bootstrapDataUpgrade === undefined ? {} : { bootstrapDataUpgrade }),
   };
 }

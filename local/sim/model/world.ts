@@ -10,6 +10,7 @@ import { KubeApi, type ApiResult, type LogOptions } from "../kube/api.js";
 import { podStatusText, resourceKey, RESOURCES, type ResourceDef } from "../kube/resources.js";
 import { badRequest, notFound } from "../kube/status.js";
 import { KubeStore } from "../kube/store.js";
+import type { KubeObject } from "../kube/types.js";
 import { BUILTINS } from "../shell/builtins.js";
 import { kubectl } from "../shell/kubectl.js";
 import type { ShellHost } from "../shell/types.js";
@@ -18,9 +19,20 @@ import { CluedInCluster, NODES, type PodView } from "./cluster.js";
 import { RunCommands, type CommandRecord } from "./commands.js";
 import { DataUpgradeOperator } from "./dataupgrade.js";
 import { FaultState, type Faults, type InjectedFault } from "./faults.js";
-import { LogBook } from "./logs.js";
+import { initContainerLog, LogBook } from "./logs.js";
 import type { ObjectContext } from "./objects/context.js";
 import { dataUpgradeCrd, namespaceObjects, nodeObjects, opaqueSecret, serviceObjects } from "./objects/cluster.js";
+import { helmAnnotations, helmLabels } from "./objects/context.js";
+import { Journal, type JournalEntry } from "./journal.js";
+import {
+  CRD_GROUP,
+  crdPlurals,
+  monitoringCrd,
+  NODE_EXPORTER,
+  nodeExporterDaemonSet,
+  upgradeHazard,
+  type MonitoringView,
+} from "./monitoring.js";
 import { podEvents, podObject } from "./objects/pod.js";
 import { jobObject, replicaSetObjects, workloadObject } from "./objects/workload.js";
 import { Queues, type QueueRow } from "./queues.js";
@@ -98,6 +110,7 @@ export interface SimState {
 
 const NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "aks-command"];
 const DATAUPGRADES = RESOURCES.find((r) => r.plural === "dataupgrades") as ResourceDef;
+const DAEMONSETS = RESOURCES.find((r) => r.plural === "daemonsets") as ResourceDef;
 
 /**
  * The simulated CluedIn installation on AKS: Helm releases, workloads, logs, queues and the DataUpgrade operator,
@@ -118,6 +131,7 @@ export class World {
   private readonly operator: DataUpgradeOperator;
   private readonly listeners = new Set<() => void>();
   private readonly helmOperations: HelmOperation[] = [];
+  readonly journal = new Journal();
   private appliedChart: ChartVersion;
   private appliedDesired: DesiredState;
   private refreshedAt = -Infinity;
@@ -177,10 +191,21 @@ export class World {
         refresh: () => this.refresh(),
         now: () => this.timeline.now(),
         namespaces: () => [scenario.namespace, ...NAMESPACES],
-        created: (def, object, via) => {
+        created: (def, object, via, source) => {
+          this.journalKube(
+            def,
+            object,
+            via === "kube-api" ? "create" : via.startsWith("kubectl apply") ? "apply" : "create",
+            via,
+            source,
+          );
           if (def === DATAUPGRADES) this.operator.created(object, via);
         },
-        deleted: (def, object) => {
+        changed: (def, object, verb, via, source) => {
+          this.journalKube(def, object, via.startsWith("kubectl apply") ? "apply" : verb, via, source);
+        },
+        deleted: (def, object, via) => {
+          this.journalKube(def, object, "delete", via);
           if (def === DATAUPGRADES) this.operator.deleted(object);
         },
         podLog: (namespace, name, options) => this.podLog(namespace, name, options),
@@ -228,6 +253,11 @@ export class World {
     for (const name of previous.crashLoopAfterUpgrade.filter((w) => !next.crashLoopAfterUpgrade.includes(w))) {
       if (!next.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
     }
+    for (const name of next.oomKilled.filter((w) => !previous.oomKilled.includes(w)))
+      this.cluster.startCrashing(name, at, "OOMKilled");
+    for (const name of previous.oomKilled.filter((w) => !next.oomKilled.includes(w)))
+      this.cluster.stopCrashing(name, at);
+    this.cluster.setSymptoms(next.notReady, next.initWaiting);
     if (next.serverLogErrors && !previous.serverLogErrors) this.logs.startErrors(this.livePod(SERVER)?.name, at);
     if (!next.serverLogErrors && previous.serverLogErrors) this.logs.stopErrors(at);
     if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth)
@@ -369,6 +399,20 @@ export class World {
       },
       takeUpgradeFault: () => this.faults.take("helmUpgrade"),
       record: (operation) => this.helmOperations.push(operation),
+      hazard: (chart) =>
+        upgradeHazard(chart, this.monitoringView(), this.scenario.releaseName, this.scenario.namespace),
+      journal: (operation, error) =>
+        this.journal.record({
+          at: new Date(this.timeline.now()).toISOString(),
+          actor: "helm",
+          verb: operation.kind,
+          resource: "release",
+          namespace: operation.namespace,
+          name: operation.release,
+          detail: operation.chart,
+          outcome: operation.outcome === "deployed" ? "ok" : "failed",
+          ...(error !== undefined ? { error } : {}),
+        }),
     };
   }
 
@@ -387,8 +431,84 @@ export class World {
     });
     this.appliedChart = chart;
     this.appliedDesired = desired;
+    this.applyChartObjects(chart, desired, at);
     this.updateQueues(at);
     this.changed();
+  }
+
+  /** Objects helm applies besides the workloads: the node-exporter DaemonSet, the bootstrap DataUpgrade. */
+  private applyChartObjects(chart: ChartVersion, desired: DesiredState, at: number): void {
+    const ctx = this.objectContext(at);
+    const existing = this.store.get("apps/daemonsets", ctx.namespace, NODE_EXPORTER);
+    const daemonSet = nodeExporterDaemonSet(
+      chart,
+      ctx,
+      existing ? Date.parse(existing.metadata.creationTimestamp ?? "") : at,
+      NODES.length,
+    );
+    if (!existing) this.journalKube(DAEMONSETS, this.store.put("apps/daemonsets", daemonSet), "create", "helm");
+    else
+      this.store.put("apps/daemonsets", {
+        ...daemonSet,
+        metadata: { ...daemonSet.metadata, uid: existing.metadata.uid ?? "" },
+      });
+    const toVersion = desired.bootstrapDataUpgrade;
+    if (toVersion === undefined) return;
+    const current = this.store.get(resourceKey(DATAUPGRADES), ctx.namespace, "data-upgrade");
+    if ((current?.spec as { toVersion?: string } | undefined)?.toVersion === toVersion) return;
+    if (current) this.kube.delete(DATAUPGRADES, ctx.namespace, "data-upgrade", "helm");
+    this.kube.create(
+      DATAUPGRADES,
+      ctx.namespace,
+      {
+        apiVersion: "api.cluedin.com/v1",
+        kind: "DataUpgrade",
+        metadata: {
+          name: "data-upgrade",
+          labels: { app: "cluedin", ...helmLabels(ctx, {}) },
+          annotations: helmAnnotations(ctx),
+        },
+        spec: { toVersion },
+      },
+      "helm",
+    );
+  }
+
+  /** What the hazard check sees: the DaemonSet's selector and the monitoring CRDs' operator versions. */
+  private monitoringView(): MonitoringView {
+    const daemonSet = this.store.get("apps/daemonsets", this.scenario.namespace, NODE_EXPORTER);
+    const selector = (daemonSet?.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector
+      ?.matchLabels;
+    const crds = new Map<string, string>();
+    for (const crd of this.store.list("apiextensions.k8s.io/customresourcedefinitions")) {
+      const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
+      if (spec?.group !== CRD_GROUP || !spec.names?.plural) continue;
+      crds.set(spec.names.plural, crd.metadata.annotations?.["operator.prometheus.io/version"] ?? "0.0.0");
+    }
+    return { ...(selector ? { daemonSetSelector: selector } : {}), crds };
+  }
+
+  private journalKube(
+    def: ResourceDef,
+    object: KubeObject,
+    verb: JournalEntry["verb"],
+    via: string,
+    source?: string,
+  ): void {
+    this.journal.record({
+      at: new Date(this.timeline.now()).toISOString(),
+      actor: via === "helm" ? "helm" : via.startsWith("kubectl") ? "kubectl" : "kube-api",
+      verb,
+      resource: def.group ? `${def.plural}.${def.group}` : def.plural,
+      ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
+      name: object.metadata.name,
+      ...(source !== undefined
+        ? { detail: source }
+        : def === DATAUPGRADES
+          ? { detail: (object.spec as { toVersion?: string } | undefined)?.toVersion ?? "" }
+          : {}),
+      outcome: "ok",
+    });
   }
 
   private changed(): void {
@@ -477,6 +597,8 @@ export class World {
     const pod = pods.find((p) => p.name === name);
     if (!pod) return { ok: false, failure: notFound("pods", "", name) };
     const container = options.container ?? pod.containerName;
+    const initName = pod.waitsFor?.map((service) => `wait-${service}`).find((name) => name === container);
+    if (initName !== undefined) return { ok: true, value: initContainerLog(pod, initName, t) };
     if (container !== pod.containerName) {
       return { ok: false, failure: badRequest(`container ${container} is not valid for pod ${name}`) };
     }
@@ -527,6 +649,25 @@ export class World {
     };
   }
 
+  /**
+   * The deployed chart's monitoring objects as the pages' procedure left them (CRDs of its prometheus-operator,
+   * the DaemonSet with its node-exporter's selector), unless the scenario says the cluster differs.
+   */
+  private writeMonitoringObjects(ctx: ObjectContext, createdAt: number): void {
+    const { crds, nodeExporter } = this.scenario.monitoring;
+    const operator = crds ?? this.appliedChart.prometheusOperator;
+    if (operator !== "none") {
+      for (const plural of crdPlurals(operator)) {
+        const crd = monitoringCrd(plural, operator, createdAt);
+        if (crd) this.store.put("apiextensions.k8s.io/customresourcedefinitions", crd);
+      }
+    }
+    if (nodeExporter === "absent") return;
+    const selectorOf = nodeExporter ?? this.appliedChart.nodeExporterSelector;
+    const chart = { ...this.appliedChart, nodeExporterSelector: selectorOf };
+    this.store.put("apps/daemonsets", nodeExporterDaemonSet(chart, ctx, createdAt, NODES.length));
+  }
+
   private writeStaticObjects(createdAt: number): void {
     const ctx = this.objectContext(createdAt);
     for (const ns of namespaceObjects([this.scenario.namespace, ...NAMESPACES], createdAt))
@@ -535,6 +676,7 @@ export class World {
     for (const node of nodeObjects(NODES, this.scenario.cluster.kubernetesVersion, createdAt))
       this.store.put("/nodes", node);
     this.store.put("apiextensions.k8s.io/customresourcedefinitions", dataUpgradeCrd(createdAt));
+    this.writeMonitoringObjects(ctx, createdAt);
     const s = PLANTED_SECRETS;
     const secrets: [string, Record<string, string>][] = [
       [

@@ -8,6 +8,7 @@ import { renderTable, toTable } from "../kube/tables.js";
 import type { KubeObject } from "../kube/types.js";
 import { parseFlags, type FlagSpec, type ParsedFlags } from "./flags.js";
 import { renderJsonPath } from "./jsonpath.js";
+import { fetchCrdManifest } from "../model/monitoring.js";
 import { rabbitmqctl } from "./rabbitmqctl.js";
 import { normalize } from "./run.js";
 import { fail, ok, type Exit, type Program, type ProgramContext } from "./types.js";
@@ -262,12 +263,19 @@ function get(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exit {
 function readManifests(
   flags: ParsedFlags,
   ctx: ProgramContext,
-): { ok: true; docs: { file: string; body: unknown }[] } | { ok: false; exit: Exit } {
+): { ok: true; docs: { file: string; body: unknown; url?: string }[] } | { ok: false; exit: Exit } {
   const files = flags.strings.get("filename") ?? [];
   if (!files.length) return { ok: false, exit: err("error: must specify one of -f and -k") };
-  const docs: { file: string; body: unknown }[] = [];
+  const docs: { file: string; body: unknown; url?: string }[] = [];
   for (const file of files) {
-    const text = file === "-" ? ctx.stdin : ctx.files.get(normalize(file));
+    let text: string | undefined;
+    const url = /^https?:\/\//.test(file) ? file : undefined;
+    if (url !== undefined) {
+      // kubectl fetches -f URLs itself; the simulated network serves prometheus-operator's example CRDs only.
+      const fetched = fetchCrdManifest(url, ctx.host.now());
+      if (!fetched.ok) return { ok: false, exit: err(fetched.error) };
+      text = fetched.text;
+    } else text = file === "-" ? ctx.stdin : ctx.files.get(normalize(file));
     if (text === undefined) return { ok: false, exit: err(`error: the path "${file}" does not exist`) };
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length) {
@@ -280,7 +288,8 @@ function readManifests(
         };
       }
       const body: unknown = doc.toJS();
-      if (body !== null && body !== undefined) docs.push({ file: file === "-" ? "STDIN" : file, body });
+      if (body !== null && body !== undefined)
+        docs.push({ file: file === "-" ? "STDIN" : file, body, ...(url !== undefined ? { url } : {}) });
     }
   }
   if (!docs.length) return { ok: false, exit: err("error: no objects passed to apply") };
@@ -307,7 +316,9 @@ function applyFiles(flags: ParsedFlags, defaultNamespace: string, ctx: ProgramCo
   let stdout = "";
   let stderr = "";
   let code = 0;
-  for (const { file, body } of manifests.docs) {
+  const serverSide = verb === "apply" && (flags.bool.get("server-side") ?? false);
+  const via = `kubectl ${verb}`;
+  for (const { file, body, url } of manifests.docs) {
     const def = defForDoc(body);
     if (typeof def === "string") {
       stderr += `${def}\n`;
@@ -325,23 +336,36 @@ function applyFiles(flags: ParsedFlags, defaultNamespace: string, ctx: ProgramCo
     let result: ApiResult<KubeObject>;
     let action: string;
     if (existing?.ok && verb === "apply") {
-      const same = JSON.stringify(existing.value.spec) === JSON.stringify(object.spec);
+      const annotations = existing.value.metadata.annotations ?? {};
+      const same =
+        JSON.stringify(existing.value.spec) === JSON.stringify(object.spec) &&
+        Object.entries(object.metadata.annotations ?? {}).every(([k, v]) => annotations[k] === v);
       if (same) {
-        stdout += `${qualified(def)}/${name} unchanged\n`;
+        stdout += `${qualified(def)}/${name} ${serverSide ? "serverside-applied" : "unchanged"}\n`;
         continue;
       }
       result = ctx.host.kube.patch(
         def,
         namespace,
         name,
-        { spec: object.spec ?? null, metadata: { labels: object.metadata.labels ?? null } },
+        {
+          spec: object.spec ?? null,
+          metadata: {
+            labels: object.metadata.labels ?? null,
+            ...(object.metadata.annotations ? { annotations: object.metadata.annotations } : {}),
+          },
+        },
         "application/merge-patch+json",
+        undefined,
+        via,
+        url,
       );
-      action = "configured";
+      action = serverSide ? "serverside-applied" : "configured";
     } else {
-      const annotated = verb === "apply" ? withLastApplied(object) : object;
-      result = ctx.host.kube.create(def, namespace, annotated, `kubectl ${verb}`, true);
-      action = "created";
+      // Server-side apply records field managers instead of the last-applied annotation.
+      const annotated = verb === "apply" && !serverSide ? withLastApplied(object) : object;
+      result = ctx.host.kube.create(def, namespace, annotated, via, true, url);
+      action = serverSide ? "serverside-applied" : "created";
     }
     if (result.ok) stdout += `${qualified(def)}/${result.value.metadata.name} ${action}\n`;
     else {
@@ -388,7 +412,12 @@ function remove(flags: ParsedFlags, namespace: string, ctx: ProgramContext): Exi
   let stderr = "";
   let code = 0;
   for (const target of targets) {
-    const result = ctx.host.kube.delete(target.def, target.def.namespaced ? target.namespace : undefined, target.name);
+    const result = ctx.host.kube.delete(
+      target.def,
+      target.def.namespaced ? target.namespace : undefined,
+      target.name,
+      "kubectl delete",
+    );
     if (result.ok) stdout += `${qualified(target.def)} "${target.name}" deleted\n`;
     else if (!(result.failure.code === 404 && flags.bool.get("ignore-not-found"))) {
       stderr += `${serverError(result.failure)}\n`;

@@ -129,7 +129,7 @@ describe("cluster faults, observed through the real clients", () => {
     };
     expect(object.status).toMatchObject({ phase: "Failed", message: "POST /api/upgradeto/Version450 responded 500" });
     const log = await core.readNamespacedPodLog({ name: await serverPod(), namespace: "cluedin" });
-    expect(log).toMatch(/ERR\]\[CluedIn\.Server\.Api\] HTTP POST \/api\/upgradeto\/Version450 responded 500/);
+    expect(log).toMatch(/ERR\] HTTP POST \/api\/upgradeto\/Version450 responded 500/);
     await createDataUpgrade("data-upgrade-450-retry");
     t.clock.advanceBy(10 * 60_000);
     expect(await dataUpgradePhase("data-upgrade-450-retry")).toBe("Succeeded");

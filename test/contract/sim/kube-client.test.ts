@@ -209,7 +209,7 @@ describe("simulated API server through @kubernetes/client-node", () => {
       namespace: "cluedin",
       sinceSeconds: 600,
     });
-    expect(log).toMatch(/INF\]\[CluedIn\.Server\.Upgrade\] Performing Upgrade Scenario .+ for version Version450/);
+    expect(log).toMatch(/INF\] Performing Upgrade Scenario .+ for version Version450/);
     expect(log).toMatch(/Completed Upgrade Scenario .+ for version Version450/);
     expect(log).toMatch(/HTTP POST \/api\/upgradeto\/Version450 responded 200 in [\d.]+ ms/);
     const list = (await custom.listNamespacedCustomObject({ ...DU, namespace: "cluedin" })) as { items: unknown[] };

@@ -61,6 +61,30 @@ describe.skipIf(!available)("simulated API server through kubectl", () => {
     expect(stdout).toMatch(/^cluedin-rabbitmq-0\s+1\/1\s+Running/m);
   });
 
+  it("lists the node-exporter DaemonSet and the CRDs with kubectl get ds,crd", async () => {
+    const { code, stdout } = await kubectl(["get", "ds,crd", "-n", "cluedin"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE$/m);
+    expect(stdout).toMatch(/^daemonset\.apps\/cluedin-prometheus-node-exporter\s+3\s+3\s+3\s+3\s+3\s+<none>\s+\d+d$/m);
+    // Chart 2.4.2 bundles prometheus-operator v0.79.2: all ten monitoring.coreos.com CRDs, and CluedIn's own.
+    const crds = stdout.match(/^customresourcedefinition\.apiextensions\.k8s\.io\/\S+/gm) ?? [];
+    expect(crds.filter((c) => c.endsWith(".monitoring.coreos.com"))).toHaveLength(10);
+    expect(crds).toContain("customresourcedefinition.apiextensions.k8s.io/dataupgrades.api.cluedin.com");
+    const selector = await kubectl([
+      "get",
+      "ds",
+      "cluedin-prometheus-node-exporter",
+      "-n",
+      "cluedin",
+      "-o",
+      "jsonpath={.spec.selector.matchLabels}",
+    ]);
+    expect(JSON.parse(selector.stdout)).toEqual({
+      "app.kubernetes.io/instance": "cluedin-platform",
+      "app.kubernetes.io/name": "prometheus-node-exporter",
+    });
+  });
+
   it("reads server logs through the deployment", async () => {
     const { code, stdout } = await kubectl(["logs", "deploy/cluedin-server", "-n", "cluedin", "--tail=3"]);
     expect(code).toBe(0);

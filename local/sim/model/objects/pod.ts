@@ -40,6 +40,39 @@ function containerSpec(pod: PodView): Record<string, unknown> {
   };
 }
 
+/** common.wait.single (cluedin-common templates/_wait.tpl): `wait-<service>` running groundnuty/k8s-wait-for. */
+function waitContainerSpec(service: string, ctx: ObjectContext): Record<string, unknown> {
+  return {
+    name: `wait-${service}`,
+    image: "cluedinprod.azurecr.io/groundnuty/k8s-wait-for:v2.0",
+    args: ["service", service, "-n", ctx.namespace],
+  };
+}
+
+function initStatus(pod: PodView, service: string, created: string): Record<string, unknown> {
+  const name = `wait-${service}`;
+  const blocked = pod.blockedInit?.name === name ? pod.blockedInit.view : undefined;
+  const base = { name, image: "cluedinprod.azurecr.io/groundnuty/k8s-wait-for:v2.0", ready: false };
+  if (!blocked) {
+    const done = pod.container !== undefined || pod.completed !== undefined;
+    return {
+      ...base,
+      restartCount: 0,
+      started: false,
+      state: done
+        ? { terminated: { exitCode: 0, reason: "Completed", startedAt: created, finishedAt: created } }
+        : { waiting: { reason: "PodInitializing" } },
+    };
+  }
+  return {
+    ...base,
+    restartCount: blocked.restarts,
+    started: blocked.state.kind === "running",
+    state: stateJson(blocked.state),
+    lastState: blocked.lastTerminated ? { terminated: terminatedJson(blocked.lastTerminated) } : {},
+  };
+}
+
 export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
   const created = rfc3339(pod.createdAt);
   const container = pod.container;
@@ -48,6 +81,7 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
   if (pod.completed)
     state = { terminated: { ...terminatedJson({ ...pod.completed, exitCode: 0, reason: "Completed" }) } };
   else if (container) state = stateJson(container.state);
+  else if (pod.blockedInit) state = { waiting: { reason: "PodInitializing" } };
   else state = { waiting: { reason: "ContainerCreating" } };
   const readySince = container && pod.ready ? rfc3339(container.readyAt) : created;
   const condition = (type: string, ok: boolean, at: string): Record<string, unknown> => ({
@@ -82,6 +116,9 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
       ],
     },
     spec: {
+      ...(pod.waitsFor?.length
+        ? { initContainers: pod.waitsFor.map((service) => waitContainerSpec(service, ctx)) }
+        : {}),
       containers: [containerSpec(pod)],
       restartPolicy: pod.owner.kind === "Job" ? "Never" : "Always",
       terminationGracePeriodSeconds: 30,
@@ -103,6 +140,7 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
       hostIP: `10.224.0.${4 + smallInt(pod.nodeName, 3)}`,
       ...(started || pod.completed ? { podIP: pod.podIP, podIPs: [{ ip: pod.podIP }] } : {}),
       startTime: created,
+      ...(pod.waitsFor?.length ? { initContainerStatuses: pod.waitsFor.map((s) => initStatus(pod, s, created)) } : {}),
       containerStatuses: [
         {
           name: pod.containerName,
@@ -165,7 +203,9 @@ export function podEvents(pods: readonly PodView[], ctx: ObjectContext): KubeObj
     if (
       ctx.now - pod.createdAt > 3_600_000 &&
       pod.deletionAt === undefined &&
-      pod.container?.lastTerminated === undefined
+      pod.container?.lastTerminated === undefined &&
+      !pod.probeFailing &&
+      !pod.blockedInit
     )
       continue;
     out.push(
@@ -242,11 +282,26 @@ export function podEvents(pods: readonly PodView[], ctx: ObjectContext): KubeObj
         ),
       );
     }
+    if (pod.blockedInit?.view.lastTerminated) {
+      // upgrade-guide/050 Scenario 4: `Warning  Failed  5m  kubelet  Init container "wait-cluedin-gql" failed`.
+      const first = pod.blockedInit.view.lastTerminated.finishedAt;
+      out.push(
+        event(
+          ctx,
+          pod,
+          "Failed",
+          "Warning",
+          `Init container "${pod.blockedInit.name}" failed`,
+          first,
+          ctx.now,
+          1 + pod.blockedInit.view.restarts,
+        ),
+      );
+    }
     if (
       container &&
       !pod.ready &&
-      pod.readinessPath &&
-      pod.port &&
+      ((pod.readinessPath && pod.port) || pod.probeFailing) &&
       pod.deletionAt === undefined &&
       container.state.kind === "running"
     ) {
