@@ -11,13 +11,6 @@ export const REPO_URL = "https://cluedin-io.github.io/Charts/";
 /** The name the release pages use in `cluedin/cluedin-platform`. */
 export const REPO_NAME = "cluedin";
 
-/**
- * Legacy alias, to remove once the app passes `--repo` itself: `https://helm.cluedin.com` does not exist (no DNS
- * record), yet the app still runs `helm repo add cluedin https://helm.cluedin.com`. Until that changes the
- * simulator resolves it to the documented index so end-to-end runs stay green.
- */
-const LEGACY_REPO_URLS = ["https://helm.cluedin.com"];
-
 /** Where Helm 3 keeps repositories for root (`$HELM_REPOSITORY_CONFIG`, default `~/.config/helm/repositories.yaml`). */
 export const REPOSITORIES_FILE = "/root/.config/helm/repositories.yaml";
 
@@ -36,7 +29,7 @@ const trimSlash = (url: string): string => url.replace(/\/+$/, "");
 /** Whether `url` serves the CluedIn chart index. */
 export function servesCluedInIndex(url: string): boolean {
   const wanted = trimSlash(url);
-  return wanted === trimSlash(REPO_URL) || LEGACY_REPO_URLS.includes(wanted);
+  return wanted === trimSlash(REPO_URL);
 }
 
 /** DNS failure as Go's resolver words it inside Helm's getter error. */
