@@ -28,12 +28,18 @@ describe("release page steps", () => {
               ignoreNotFound: true,
             },
             {
-              id: "delete-crd-probes",
-              description: "Delete existing prometheus CRDS (cluster scope: the app's identity may not)",
-              argv: ["kubectl", "delete", "crd", "probes.monitoring.coreos.com"],
+              id: "apply-crd-probes",
+              description: "Redeploy a CRD from a release of prometheus-operator that does not exist",
+              argv: [
+                "kubectl",
+                "apply",
+                "--server-side",
+                "-f",
+                "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.0.1/example/prometheus-operator-crd/monitoring.coreos.com_probes.yaml",
+              ],
             },
             {
-              id: "apply-crd-probes",
+              id: "list-crds",
               description: "Never reached",
               argv: ["kubectl", "get", "crd"],
             },
@@ -48,14 +54,14 @@ describe("release page steps", () => {
       "Before the Helm upgrade, delete-stale-data-upgrade: kubectl delete dataupgrades/data-upgrade-999 -n cluedin --ignore-not-found",
     );
     expect(mail.text).toContain(
-      "Before the Helm upgrade, delete-crd-probes: kubectl delete crd probes.monitoring.coreos.com",
+      "Before the Helm upgrade, apply-crd-probes: kubectl apply --server-side -f https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.0.1/",
     );
     await approve(demo, id);
     const run = await demo.finished(id);
 
     expect(run.status).toBe("failed");
     expect(run.reason).toMatch(
-      /^step delete-crd-probes before the Helm upgrade failed \(exit code 1: Error from server \(Forbidden\).*\); steps that ran: delete-stale-data-upgrade; the Helm upgrade was not started$/,
+      /^step apply-crd-probes before the Helm upgrade failed \(exit code 1: error: unable to read URL .*404 Not Found.*\); steps that ran: delete-stale-data-upgrade; the Helm upgrade was not started$/,
     );
     expect(run.stages.map((s) => s.name)).toEqual([
       "read-values",
@@ -70,9 +76,9 @@ describe("release page steps", () => {
     const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
     expect(audit.procedure?.map((s) => [s.phase, s.id, s.outcome, s.exitCode])).toEqual([
       ["beforeHelm", "delete-stale-data-upgrade", "done", 0],
-      ["beforeHelm", "delete-crd-probes", "failed", 1],
-      ["beforeHelm", "apply-crd-probes", "not-run", undefined],
+      ["beforeHelm", "apply-crd-probes", "failed", 1],
+      ["beforeHelm", "list-crds", "not-run", undefined],
     ]);
-    expect(audit.procedure?.[1]?.output).toMatch(/cannot delete resource "customresourcedefinitions"/);
+    expect(audit.procedure?.[1]?.output).toMatch(/server reported 404 Not Found/);
   });
 });

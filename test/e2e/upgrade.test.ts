@@ -1,3 +1,4 @@
+import type { AuditRecord } from "../../lib/audit/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { approve, REQUESTER, startDemo, type Demo } from "./harness.js";
 
@@ -10,7 +11,7 @@ afterEach(async () => {
 const upgrades = (d: Demo) => d.app.sim.state().helmOperations.filter((op) => op.kind === "upgrade");
 
 describe("an upgrade, end to end", () => {
-  it("basic upgrade 2024.12.01 -> 2024.12.02: one helm upgrade with the runbook's flags, verified, notified", async () => {
+  it("basic upgrade 2024.12.01 -> 2024.12.02: the page's steps, then one helm upgrade with its flags, verified, notified", async () => {
     demo = await startDemo({
       scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
     });
@@ -26,6 +27,7 @@ describe("an upgrade, end to end", () => {
       "pre-checks",
       "approval",
       "downtime-notice",
+      "before-helm",
       "helm-upgrade",
       "verify",
       "notify",
@@ -34,9 +36,33 @@ describe("an upgrade, end to end", () => {
     const ops = upgrades(demo);
     expect(ops).toHaveLength(1);
     expect(ops[0]!.chart).toContain("2.4.2");
-    expect(ops[0]!.set.join(" ")).toContain("application.system.runDatabaseJobsOnUpgrade=true");
-    expect(ops[0]!.set.join(" ")).toContain("application.system.runNugetFullRestore=true");
+    // docs/190-paas-operations/upgrade/210-upgrade-20241202.md: `--values ... --wait --timeout 10m0s`, no --set;
+    // a basic upgrade adds upgradeMode=false so a stale flag in the values cannot survive.
+    expect(ops[0]!.set).toEqual(["application.system.upgradeMode=false"]);
     expect(ops[0]!.flags).toContain("--wait");
+
+    // The page's procedure, in its order, all before the Helm upgrade: the node-exporter DaemonSet, the ten
+    // monitoring CRDs deleted, the ten v0.79.0 CRDs applied server-side.
+    const journal = demo.app.sim.journal().filter((e) => e.outcome === "ok");
+    const steps = journal.map((e) => `${e.actor} ${e.verb} ${e.resource} ${e.name}`);
+    const helmAt = steps.findIndex((e) => e.startsWith("helm upgrade"));
+    const dsAt = steps.indexOf("kubectl delete daemonsets.apps cluedin-prometheus-node-exporter");
+    const crdDeletes = journal.flatMap((e, i) =>
+      e.actor === "kubectl" && e.verb === "delete" && e.resource.startsWith("customresourcedefinitions") ? [i] : [],
+    );
+    const crdApplies = journal.flatMap((e, i) =>
+      e.verb === "apply" && e.detail?.includes("prometheus-operator/v0.79.0/example/prometheus-operator-crd/")
+        ? [i]
+        : [],
+    );
+    expect(dsAt).toBeGreaterThanOrEqual(0);
+    expect(crdDeletes).toHaveLength(10);
+    expect(crdApplies).toHaveLength(10);
+    expect(Math.max(dsAt, ...crdDeletes)).toBeLessThan(Math.min(...crdApplies));
+    expect(Math.max(...crdApplies)).toBeLessThan(helmAt);
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.procedure?.map((s) => s.outcome)).toEqual(Array(21).fill("done"));
+
     const last = state.release.revisions.at(-1)!;
     expect(last).toMatchObject({ status: "deployed", release: "2024.12.02" });
     expect(state.pods.every((p) => p.ready || p.phase === "Succeeded")).toBe(true);
