@@ -3,15 +3,7 @@
  * release history, pod health, server logs and the DataUpgrade resource. Expected outcomes are data; failed calls
  * throw a ClusterApiError naming the operation and the HTTP status.
  */
-import {
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  ServerConfiguration,
-  createConfiguration,
-  type KubeConfig,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import {
   dataUpgradeManifest,
@@ -20,6 +12,7 @@ import {
   type DataUpgradeRequest,
 } from "./data-upgrade.js";
 import { guarded, statusOf, toClusterApiError } from "./errors.js";
+import { kubeApiConfiguration } from "./kube-configuration.js";
 import { decodeHelmReleaseData, sortRevisionsNewestFirst, toHelmRevision } from "./helm-release.js";
 import { summarizePods } from "./pods.js";
 import { isServerPod, mergeLogFindings, scanServerLog, type LogFindings } from "./server-logs.js";
@@ -58,22 +51,7 @@ export class KubeClient {
   private readonly now: () => number;
 
   constructor(options: KubeClientOptions) {
-    const cluster = options.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the KubeConfig has no current cluster");
-    const timeoutMs = options.requestTimeoutMs ?? 30_000;
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: options.kubeConfig },
-      promiseMiddleware: [
-        {
-          pre: (context) => {
-            context.setSignal(AbortSignal.timeout(timeoutMs));
-            return Promise.resolve(context);
-          },
-          post: (context) => Promise.resolve(context),
-        },
-      ],
-    });
+    const configuration = kubeApiConfiguration(options.kubeConfig, options.requestTimeoutMs);
     this.core = new CoreV1Api(configuration);
     this.batch = new BatchV1Api(configuration);
     this.custom = new CustomObjectsApi(configuration);
