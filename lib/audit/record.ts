@@ -15,7 +15,10 @@ import {
   PlanEvidenceSchema,
   PreCheckEvidenceSchema,
   RefusedDecisionSchema,
+  RestoreEvidenceSchema,
+  RetentionEvidenceSchema,
   RevisionSchema,
+  SnapshotEvidenceSchema,
   VerificationSchema,
 } from "../workflow/evidence.js";
 import { RUN_STATUSES, STAGES } from "../workflow/model.js";
@@ -77,6 +80,10 @@ const AuditRecordBase = z.object({
   }),
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
+  /** The snapshot set taken before the first Helm change, the restore from it, and retention of old sets. */
+  snapshots: SnapshotEvidenceSchema.optional(),
+  restore: RestoreEvidenceSchema.optional(),
+  retention: RetentionEvidenceSchema.optional(),
   downtime: DowntimeSchema,
   emails: z.array(EmailSchema),
   events: z.array(EventSchema),

@@ -14,6 +14,7 @@ import type {
 } from "../clients/types.js";
 import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
+import { SnapshotPolicySchema } from "./snapshots.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 
 /** The parts of a cluster profile that govern one run, copied into its input so history records them. */
@@ -39,6 +40,8 @@ export const RunPolicySchema = z.object({
   queueDepthMax: z.number().int().min(0),
   logWindowSeconds: z.number().int().positive(),
   expectedDowntimeMinutes: z.number().int().positive(),
+  /** Absent on runs started before snapshots existed (lib/workflow/version.ts). */
+  snapshots: SnapshotPolicySchema.optional(),
 });
 export type RunPolicy = z.infer<typeof RunPolicySchema>;
 

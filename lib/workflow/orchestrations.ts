@@ -25,6 +25,12 @@ export const MonitorCheckSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("pods") }),
   z.object({ kind: z.literal("data-upgrade"), name: z.string().max(63), toVersion: z.string().max(20), since: iso }),
   z.object({ kind: z.literal("verify"), chartVersion: z.string().max(40), since: iso }),
+  /** No pod of these workloads runs any more (the snapshot stage's quiesce). */
+  z.object({ kind: z.literal("quiesced"), names: z.array(z.string().max(253)).max(100) }),
+  /** Every snapshot of the set is ready to use. */
+  z.object({ kind: z.literal("snapshots"), names: z.array(z.string().max(253)).max(100) }),
+  /** Every restored claim is bound to a volume made from its snapshot. */
+  z.object({ kind: z.literal("claims"), names: z.array(z.string().max(253)).max(100) }),
 ]);
 export type MonitorCheck = z.infer<typeof MonitorCheckSchema>;
 

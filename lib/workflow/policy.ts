@@ -27,5 +27,13 @@ export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: n
     queueDepthMax: thresholds.queueDepthMax,
     logWindowSeconds: Math.max(1, Math.round(thresholds.logWindow / 1000)),
     expectedDowntimeMinutes,
+    snapshots: {
+      mode: profile.policies.snapshots,
+      ...(profile.policies.snapshotClass ? { className: profile.policies.snapshotClass } : {}),
+      deadlineMs: timings.snapshotDeadline,
+      retention: profile.policies.snapshotRetention,
+      waivers: profile.policies.snapshotWaivers,
+      deleteOnFailure: profile.policies.snapshotCleanupOnFailure,
+    },
   };
 }

@@ -3,6 +3,7 @@
  * generated from them.
  */
 import { z } from "zod";
+import { RUN_STATUSES } from "./model.js";
 import { RUN_ID_PATTERN } from "./runId.js";
 
 const clusterName = z
@@ -47,9 +48,7 @@ export const CancelRequestSchema = z.strictObject({
 
 export const ListQuerySchema = z.strictObject({
   cluster: clusterName.optional(),
-  status: z
-    .enum(["pending", "running", "awaiting-approval", "completed", "failed", "halted", "rejected", "cancelled"])
-    .optional(),
+  status: z.enum(RUN_STATUSES).optional(),
 });
 
 export const RunIdSchema = z

@@ -18,6 +18,8 @@ import { finish } from "./finish.js";
 import { prepareNewValues } from "./prepareValues.js";
 import { runPreChecks } from "./preChecks.js";
 import { readCurrentValues } from "./readValues.js";
+import { applyRetention, offerRestore } from "./restore.js";
+import { inventoryVolumes, takeSnapshots, type SnapshotSet } from "./snapshot.js";
 import { UpgradeRun, type RunEnd, type Target, type UpgradeDeps } from "./run.js";
 
 export type { UpgradeDeps } from "./run.js";
@@ -27,6 +29,8 @@ interface Progress {
   target?: Target;
   /** Which Helm upgrade has begun (the point of no return): its mode's failure policy then applies. */
   begun?: UpgradeMode;
+  /** The snapshot set taken before the first Helm change: a failed upgrade may be restored from it. */
+  snapshots?: SnapshotSet;
 }
 
 function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
@@ -35,12 +39,17 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
 
   const prepared = yield* prepareNewValues(run, source.value);
   if (!prepared.go) return prepared.end;
-  const { chain, ...target } = prepared.value;
+  const { chain, ...prepare } = prepared.value;
+  let target: Target = prepare;
   progress.target = target;
   if (chain) return yield* upgradeThroughChain(run, chain);
 
   const checked = yield* runPreChecks(run);
   if (!checked.go) return checked.end;
+
+  const inventoried = yield* inventoryVolumes(run, target);
+  if (!inventoried.go) return inventoried.end;
+  target = progress.target = inventoried.value;
 
   const approved = yield* getApproval(run, target);
   if (!approved.go) return approved.end;
@@ -50,6 +59,10 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
 
   const announced = yield* announceDowntime(run, target);
   if (!announced.go) return announced.end;
+
+  const snapped = yield* takeSnapshots(run, target);
+  if (!snapped.go) return snapped.end;
+  if (snapped.value) progress.snapshots = snapped.value;
 
   progress.begun = target.plan.mode;
   return target.plan.mode === "basic" ? yield* basicUpgrade(run, target) : yield* dataUpgrade(run, target);
@@ -86,6 +99,8 @@ export function makeUpgradeOrchestrator(deps: UpgradeDeps): OrchestrationHandler
     } catch (error) {
       ended = yield* afterUnexpectedFailure(run, progress, error);
     }
+    ended = yield* offerRestore(run, progress, ended);
+    if (ended.status === "completed") yield* applyRetention(run, progress.snapshots);
     return yield* finish(run, ended, progress.target);
   };
 }

@@ -20,6 +20,9 @@ import {
   planEvidence,
   type HelmCommand,
   type RefusedDecision,
+  type RestoreEvidence,
+  type RetentionEvidence,
+  type SnapshotEvidence,
   type RunEvidence,
   type Verification,
 } from "../../lib/workflow/evidence.js";
@@ -202,6 +205,19 @@ export class RunRecorder {
 
   verification(verification: Verification): void {
     this.proof = { ...this.proof, verification };
+  }
+
+  /** The snapshot set (up to ~15 claims) lives in the evidence only: the view keeps a stage note. */
+  snapshots(snapshots: SnapshotEvidence): void {
+    this.proof = { ...this.proof, snapshots };
+  }
+
+  restore(restore: RestoreEvidence): void {
+    this.proof = { ...this.proof, restore };
+  }
+
+  retention(retention: RetentionEvidence): void {
+    this.proof = { ...this.proof, retention };
   }
 
   private publish(): void {
