@@ -94,6 +94,8 @@ const NEXT: Partial<Record<RunStatus, string>> = {
     "An operator must act: CluedIn may be in upgrade mode (UI down, no processing). Restore the disk snapshots to undo a data upgrade, or finish it by hand with the runbook.",
   rejected: "Nothing was changed on the cluster.",
   cancelled: "Nothing was changed on the cluster.",
+  restored:
+    "CluedIn is back on the release and the data it had before the upgrade (from the snapshots taken then); data written since is not. The replaced disks were kept.",
 };
 
 /** The closing e-mail: what happened, how long it took, who approved, the cluster's state, what to do next. */

@@ -23,10 +23,9 @@ export interface RestoreContext {
   snapshots?: SnapshotSet;
 }
 
-/** Whether the run's end calls for the offer: a halted data upgrade, or a basic upgrade that failed once begun. */
+/** Whether the run's end calls for the offer: an upgrade (data or basic, whose database jobs ran) that failed or halted once begun. */
 const restoreOffered = (ended: RunEnd, progress: RestoreContext): boolean =>
-  (ended.status === "halted" && progress.begun === "data-upgrade") ||
-  (ended.status === "failed" && progress.begun === "basic");
+  progress.begun !== undefined && (ended.status === "halted" || ended.status === "failed");
 
 /** Asks the operators whether to restore; the run's end stands as it was unless one chooses to. */
 export function* offerRestore(run: UpgradeRun, progress: RestoreContext, ended: RunEnd): Flow<RunEnd> {
@@ -47,7 +46,9 @@ export function* offerRestore(run: UpgradeRun, progress: RestoreContext, ended: 
   });
   if (answer.choice !== "restore") {
     run.record.status(ended.status);
-    const why = answer.timedOut ? "no restore decision before the deadline" : "restore not chosen";
+    const why = answer.timedOut
+      ? "no restore decision before the deadline: left as it is"
+      : "restore not chosen: left as it is";
     run.record.event(`${why}: the snapshot set is kept`);
     return { ...ended, reason: `${ended.reason}; ${why} (snapshots kept)` };
   }

@@ -447,7 +447,11 @@ export class World {
     const existing = this.store.get(key, namespace, name);
     if (!existing) return;
     const toVersion = (existing.spec as { toVersion?: string } | undefined)?.toVersion;
+    // A data upgrade rewrites the data; one that fails part-way (the server answered 500 after its first
+    // scenarios ran) leaves it half migrated: what a restore from the snapshots is for.
     if (status.phase === "Succeeded" && toVersion) this.volumes.migrate(toVersion);
+    if (status.phase === "Failed" && toVersion && status.message.includes("responded 500"))
+      this.volumes.migrate(`${toVersion} (partly migrated)`);
     this.store.put(key, {
       ...existing,
       status: { ...status, lastTransitionTime: new Date(this.timeline.now()).toISOString().replace(/\.\d{3}Z$/, "Z") },
