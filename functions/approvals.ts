@@ -13,6 +13,7 @@ import { z } from "zod";
 import { signDecision } from "../lib/approvals/decision.js";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
 import type { AuditSink } from "../lib/audit/index.js";
+import { decideCoverage, type VolumeInventory } from "../lib/workflow/snapshots.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
 import {
   ConflictError,
@@ -177,6 +178,11 @@ const PAGE = `<h1><%= it.title %></h1>
 <% if (it.plan.warnings.length) { %><ul><% it.plan.warnings.forEach(function(w){ %><li><%= w.message %></li><% }) %></ul><% } %>
 <pre aria-label="Values diff (secrets redacted)"><% it.diff.forEach(function(l){ %><span class="<%= l.kind %>"><%= l.text %></span>
 <% }) %></pre></div><% } %>
+<% if (it.volumes) { %><h2>Volumes snapshotted before the upgrade</h2><div class="card">
+<p>CluedIn is stopped, one VolumeSnapshot per claim is taken with class <code><%= it.volumes.className %></code><% if (it.volumes.create) { %> (created by the run)<% } %>, and CluedIn is started again before the first Helm change.</p>
+<table><tr><th scope="col">Claim</th><th scope="col">Size</th><th scope="col">Snapshot</th></tr>
+<% it.volumes.claims.forEach(function(c){ %><tr><td><%= c.pvc %></td><td><%= c.size || "" %></td><td><%= c.covered ? "yes" : (c.waived ? "waived: " : "no: ") + (c.reason || "") %></td></tr>
+<% }) %></table></div><% } %>
 <% if (it.checks) { %><h2>Pre-check evidence</h2><div class="card"><table>
 <tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
 <tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
@@ -250,6 +256,9 @@ export const makeApprovalPage =
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
+    const inventory = lastActivityResult<VolumeInventory>(checked.history, ACTIVITIES.inventoryVolumes.name);
+    const snapshotPolicy = checked.input.policy?.snapshots;
+    const volumes = inventory && snapshotPolicy ? decideCoverage(inventory, snapshotPolicy) : undefined;
     const question =
       checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
     return htmlResponse(
@@ -265,6 +274,7 @@ export const makeApprovalPage =
         diff: plan ? diffLines(plan.diff) : [],
         downtime: plan?.expectedDowntimeMinutes,
         checks,
+        volumes,
         queues: queuesEvidence(checked.view),
       }),
     );

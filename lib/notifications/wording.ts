@@ -80,6 +80,7 @@ export function closingKind(status: RunStatus): NotificationKind {
     case "completed":
     case "halted":
     case "rejected":
+    case "restored":
       return status;
     default:
       return "failed";

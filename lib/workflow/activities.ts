@@ -59,7 +59,7 @@ const extraValues = z
 export const HELM_PHASES = ["basic", "upgrade-mode", "finalize"] as const;
 
 /** The e-mails `notify` sends; decision requests have an activity of their own. */
-export const NOTIFICATION_KINDS = ["downtime-notice", "completed", "failed", "halted", "rejected"] as const;
+export const NOTIFICATION_KINDS = ["downtime-notice", "completed", "failed", "halted", "rejected", "restored"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const ACTIVITIES = {

@@ -270,6 +270,7 @@ export function groupSets(
       names: [],
     };
     set.names.push(s.name);
+    if (s.runId && !set.runId) set.runId = s.runId;
     if (s.createdAt < set.createdAt) set.createdAt = s.createdAt;
     byRun.set(s.run, set);
   }

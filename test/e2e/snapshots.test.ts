@@ -131,5 +131,5 @@ describe("volume snapshots around an upgrade", () => {
     const evidence = await evidenceOf(demo, second);
     expect(evidence.retention).toMatchObject({ ok: true, keep: 1 });
     expect(evidence.retention?.deleted).toHaveLength(1);
-  });
+  }, 180_000);
 });
