@@ -8,6 +8,16 @@ import * as df from "durable-functions";
 import type { OrchestrationHandler } from "durable-functions";
 import type { z } from "zod";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
+import { makeInventoryVolumes } from "./activities/inventoryVolumes.js";
+import { makeListWorkloads } from "./activities/listWorkloads.js";
+import { makeScaleWorkloads } from "./activities/scaleWorkloads.js";
+import { makeEnsureSnapshotClass } from "./activities/ensureSnapshotClass.js";
+import { makeCreateSnapshots } from "./activities/createSnapshots.js";
+import { makeObserveSnapshots } from "./activities/observeSnapshots.js";
+import { makeDeleteSnapshots } from "./activities/deleteSnapshots.js";
+import { makeRestoreClaims } from "./activities/restoreClaims.js";
+import { makeObserveClaims } from "./activities/observeClaims.js";
+import { makeApplyRetention } from "./activities/applyRetention.js";
 import { makeArchiveRun } from "./activities/archiveRun.js";
 import { makeCheckPods } from "./activities/checkPods.js";
 import { makeDiagnosePods } from "./activities/diagnosePods.js";
@@ -102,6 +112,17 @@ const activities: WorkflowActivities = {
   startProcedure: activity(ACTIVITIES.startProcedure, makeStartProcedure(workflow)),
   observeDataUpgrade: activity(ACTIVITIES.observeDataUpgrade, makeObserveDataUpgrade(workflow)),
   observeVerify: activity(ACTIVITIES.observeVerify, makeObserveVerify(workflow)),
+  inventoryVolumes: activity(ACTIVITIES.inventoryVolumes, makeInventoryVolumes(workflow)),
+  listWorkloads: activity(ACTIVITIES.listWorkloads, makeListWorkloads(workflow)),
+  scaleWorkloads: activity(ACTIVITIES.scaleWorkloads, makeScaleWorkloads(workflow)),
+  ensureSnapshotClass: activity(ACTIVITIES.ensureSnapshotClass, makeEnsureSnapshotClass(workflow)),
+  createSnapshots: activity(ACTIVITIES.createSnapshots, makeCreateSnapshots(workflow)),
+  observeSnapshots: activity(ACTIVITIES.observeSnapshots, makeObserveSnapshots(workflow)),
+  deleteSnapshots: activity(ACTIVITIES.deleteSnapshots, makeDeleteSnapshots(workflow)),
+  restoreClaims: activity(ACTIVITIES.restoreClaims, makeRestoreClaims(workflow)),
+  observeClaims: activity(ACTIVITIES.observeClaims, makeObserveClaims(workflow)),
+  // Reads other runs' status (a set whose run has not finished is kept), so it takes a durable client.
+  applyRetention: activity(ACTIVITIES.applyRetention, makeApplyRetention(workflow), [df.input.durableClient()]),
   // Reads its run's status, so it takes a durable client like the HTTP triggers.
   archiveRun: activity(ACTIVITIES.archiveRun, makeArchiveRun(workflow), [df.input.durableClient()]),
 };

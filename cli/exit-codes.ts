@@ -19,7 +19,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** A run's status as an exit code; a run still going is not a failure. */
 export function exitCodeForStatus(status: RunStatus): ExitCode {
   if (status === "halted") return EXIT.halted;
-  return ["failed", "rejected", "cancelled"].includes(status) ? EXIT.failed : EXIT.ok;
+  return ["failed", "rejected", "cancelled", "restored"].includes(status) ? EXIT.failed : EXIT.ok;
 }
 
 export function exitCodeForHttp(status: number): ExitCode {

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { signDecision } from "../lib/approvals/decision.js";
 import { verifyApprovalToken, type ApprovalClaims } from "../lib/approvals/token.js";
 import type { AuditSink } from "../lib/audit/index.js";
+import { decideCoverage, type VolumeInventory } from "../lib/workflow/snapshots.js";
 import { ACTIVITIES } from "../lib/workflow/activities.js";
 import {
   ConflictError,
@@ -191,6 +192,11 @@ const PAGE = `<h1><%= it.title %></h1>
 <h3>Helm</h3><% it.commands.helm.forEach(function(h){ %><p><%= h.phase %></p><pre aria-label="Helm command (<%= h.phase %>)"><%= h.command %></pre><% }) %>
 <% if (it.commands.afterHelm.length) { %><h3>After the Helm upgrade</h3><ol><% it.commands.afterHelm.forEach(function(s){ %><li><%= s.description %><pre><%= s.command %></pre></li><% }) %></ol><% } %>
 </div><% } %>
+<% if (it.volumes) { %><h2>Volumes snapshotted before the upgrade</h2><div class="card">
+<p>CluedIn is stopped, one VolumeSnapshot per claim is taken with class <code><%= it.volumes.className %></code><% if (it.volumes.create) { %> (created by the run)<% } %>, and CluedIn is started again before the first Helm change.</p>
+<table><tr><th scope="col">Claim</th><th scope="col">Size</th><th scope="col">Snapshot</th></tr>
+<% it.volumes.claims.forEach(function(c){ %><tr><td><%= c.pvc %></td><td><%= c.size || "" %></td><td><%= c.covered ? "yes" : (c.waived ? "waived: " : "no: ") + (c.reason || "") %></td></tr>
+<% }) %></table></div><% } %>
 <% if (it.checks) { %><h2>Pre-check evidence</h2><div class="card"><table>
 <tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
 <tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
@@ -279,6 +285,9 @@ export const makeApprovalPage =
     const prepared = lastActivityResult<PrepareValuesResult>(checked.history, ACTIVITIES.prepareValues.name);
     const plan = prepared?.plan;
     const checks = lastActivityResult<PreChecksResult>(checked.history, ACTIVITIES.runPreChecks.name);
+    const inventory = lastActivityResult<VolumeInventory>(checked.history, ACTIVITIES.inventoryVolumes.name);
+    const snapshotPolicy = checked.input.policy?.snapshots;
+    const volumes = inventory && snapshotPolicy ? decideCoverage(inventory, snapshotPolicy) : undefined;
     const question =
       checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
     return htmlResponse(
@@ -295,6 +304,7 @@ export const makeApprovalPage =
         commands: plan?.commands,
         downtime: plan?.expectedDowntimeMinutes,
         checks,
+        volumes,
         queues: queuesEvidence(checked.view),
         blockedDay: blockedDayStatus(checked.input, checked.pending),
         labels: CHOICE_LABELS,

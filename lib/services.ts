@@ -16,6 +16,7 @@ import { BlobAuditSink, FileAuditSink, type AuditSink } from "./audit/sink.js";
 import { parseReleaseCatalog, VALUES_FILES_DIR, type ReleaseCatalog } from "./catalog/index.js";
 import { AksClient } from "./clients/aks.js";
 import type { KubeClient } from "./clients/kube.js";
+import type { VolumeClient } from "./clients/volumes.js";
 import { CliRunner } from "./clients/cli-runner.js";
 import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
 import type { ClusterTarget } from "./clients/types.js";
@@ -33,6 +34,8 @@ export interface ClusterClients {
   target: ClusterTarget;
   aks: AksClient;
   kube(): Promise<KubeClient>;
+  /** Claims, snapshots and workload scale of the namespace (the snapshot and restore stages). */
+  volumes(): Promise<VolumeClient>;
   runner: CommandRunner;
 }
 
@@ -135,6 +138,19 @@ function lazyCliRunner(aks: AksClient, stateDir: string): CommandRunner {
 /** Kube configs come from listClusterUserCredentials; one per cluster is reused for a while, tokens refresh per call. */
 const KUBECONFIG_TTL_MS = 10 * 60_000;
 
+/** A client made from the cluster's kube config, reused for KUBECONFIG_TTL_MS; a failed make is retried on next use. */
+function cachedClient<T>(make: () => Promise<T>): () => Promise<T> {
+  let cached: { client: Promise<T>; at: number } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > KUBECONFIG_TTL_MS) {
+      const client = make();
+      client.catch(() => (cached = undefined));
+      cached = { client, at: Date.now() };
+    }
+    return cached.client;
+  };
+}
+
 export function buildServices(settings: Settings): Services {
   const valuesFilesDir = path.join(path.dirname(settings.RELEASES_FILE), VALUES_FILES_DIR);
   const catalog = readConfig("RELEASES_FILE", settings.RELEASES_FILE, (text) =>
@@ -163,22 +179,21 @@ export function buildServices(settings: Settings): Services {
       uiUrl: profile.uiUrl,
     };
     const aks = new AksClient({ target, credential, ...(extraCaPem ? { extraCaPem } : {}) });
-    let cached: { kube: Promise<KubeClient>; at: number } | undefined;
-    const kube = (): Promise<KubeClient> => {
-      if (!cached || Date.now() - cached.at > KUBECONFIG_TTL_MS) {
-        const kube = Promise.all([aks.kubeConfig(), import("./clients/kube.js")]).then(
-          ([kubeConfig, { KubeClient }]) => new KubeClient({ kubeConfig, namespace: profile.namespace }),
-        );
-        kube.catch(() => (cached = undefined));
-        cached = { kube, at: Date.now() };
-      }
-      return cached.kube;
-    };
+    const kube = cachedClient(() =>
+      Promise.all([aks.kubeConfig(), import("./clients/kube.js")]).then(
+        ([kubeConfig, { KubeClient }]) => new KubeClient({ kubeConfig, namespace: profile.namespace }),
+      ),
+    );
+    const volumes = cachedClient(() =>
+      Promise.all([aks.kubeConfig(), import("./clients/volumes.js")]).then(
+        ([kubeConfig, { VolumeClient }]) => new VolumeClient({ kubeConfig, namespace: profile.namespace }),
+      ),
+    );
     const runner: CommandRunner =
       profile.helmDriver === "cli"
         ? lazyCliRunner(aks, settings.CLI_STATE_DIR)
         : new RunCommandRunner({ aks, clusterToken: true });
-    return { profile, target, aks, kube, runner };
+    return { profile, target, aks, kube, volumes, runner };
   };
 
   return {

@@ -30,10 +30,12 @@ import {
 import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, scheduleChild, type Flow, type Scheduled } from "./calls.js";
 import { transientRetry } from "./retry.js";
+import { lookAtVolumes, type VolumeMonitorActivity } from "./volumeChecks.js";
+import type { ClaimRestoreObservation, SnapshotObservation, WorkloadScale } from "../lib/workflow/snapshots.js";
 
 export type MonitorActivities = Pick<
   WorkflowActivities,
-  "pollCommand" | "checkPods" | "observeDataUpgrade" | "observeVerify"
+  "pollCommand" | "checkPods" | "observeDataUpgrade" | "observeVerify" | VolumeMonitorActivity
 >;
 
 /** What each kind of check observes: the monitor's result carries the last observation of its check's kind. */
@@ -42,6 +44,9 @@ export interface ObservationOf {
   pods: CheckPodsResult;
   "data-upgrade": ObserveDataUpgradeResult;
   verify: ObserveVerifyResult;
+  quiesced: WorkloadScale[];
+  snapshots: SnapshotObservation[];
+  claims: ClaimRestoreObservation[];
 }
 
 export type Monitor = Orchestration<(typeof ORCHESTRATIONS.monitor)["input"], MonitorResult>;
@@ -83,7 +88,7 @@ function secondsSince(since: string, now: Date): number {
   return Math.max(1, Math.ceil((now.getTime() - new Date(since).getTime()) / 1000) + 5);
 }
 
-type Look = CheckVerdict & { observation: ObservationOf[MonitorCheck["kind"]] };
+export type Look = CheckVerdict & { observation: ObservationOf[MonitorCheck["kind"]] };
 
 function* look(activities: MonitorActivities, cluster: string, check: MonitorCheck, now: Date): Flow<Look> {
   switch (check.kind) {
@@ -113,6 +118,8 @@ function* look(activities: MonitorActivities, cluster: string, check: MonitorChe
       };
       return { ...evaluateVerify(seen, expected), observation: seen };
     }
+    default:
+      return yield* lookAtVolumes(activities, cluster, check);
   }
 }
 

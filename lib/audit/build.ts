@@ -97,6 +97,9 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
     ...(evidence.procedure?.length ? { procedure: evidence.procedure } : {}),
     ...(evidence.dataUpgrade ? { dataUpgrade: evidence.dataUpgrade } : {}),
     ...(evidence.verification ? { verification: evidence.verification } : {}),
+    ...(evidence.snapshots ? { snapshots: evidence.snapshots } : {}),
+    ...(evidence.restore ? { restore: evidence.restore } : {}),
+    ...(evidence.retention ? { retention: evidence.retention } : {}),
     downtime:
       source.hops && source.hops.length > 0
         ? chainDowntime(source.hops.map((h) => h.downtime))

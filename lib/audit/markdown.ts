@@ -231,6 +231,8 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
     if (d.response) out.push(fenced(d.response.line, "text"));
   }
 
+  out.push(...snapshotSections(record, h));
+
   if (record.verification) {
     const v = record.verification;
     out.push(`${h(2)} Verification`);
@@ -304,4 +306,43 @@ export function auditMarkdown(record: AuditRecord, level = 1): string {
 function approvers(record: AuditRecord): string {
   const yes = record.approvals.decisions.filter((d) => d.kind === "approval" && d.choice === "approve");
   return yes.length === 0 ? "nobody" : yes.map((d) => `${d.approver} at ${d.decidedAt}`).join(", ");
+}
+
+/** The snapshot set (name, claim, size, ready time, content handle), the restore from it and retention. */
+function snapshotSections(record: AuditRecord, h: (n: number) => string): string[] {
+  const out: string[] = [];
+  const s = record.snapshots;
+  if (s) {
+    out.push(`${h(2)} Snapshots`);
+    out.push(
+      `${s.ok ? "Taken" : "Not taken"} with class ${plain(s.className)}${s.classCreated ? " (created by the run)" : ""}: ${plain(s.summary)}.`,
+    );
+    out.push(
+      table(
+        ["Snapshot", "Claim", "Restore size", "Ready at", "Content", "Handle"],
+        s.set.map((x) => [x.name, x.pvc, x.restoreSize, x.readyAt ?? x.error, x.content, x.handle]),
+      ),
+    );
+    const uncovered = s.coverage.filter((c) => !c.covered);
+    if (uncovered.length > 0)
+      out.push(
+        table(
+          ["Claim not covered", "Why", "Waived"],
+          uncovered.map((c) => [c.pvc, c.reason, c.waived ? "yes" : "no"]),
+        ),
+      );
+    if (s.quiesced.length > 0)
+      out.push(
+        `Stopped while the snapshots were cut: ${s.quiesced.map((w) => `${w.kind} ${w.name} (${w.replicas})`).join(", ")}.`,
+      );
+  }
+  if (record.restore) {
+    const r = record.restore;
+    out.push(`${h(2)} Restore`);
+    out.push(`${r.ok ? "Restored" : "Not restored"}: ${plain(r.summary)}.`);
+    if (r.retainedVolumes.length > 0)
+      out.push(`Replaced volumes kept (reclaim policy Retain): ${r.retainedVolumes.join(", ")}.`);
+  }
+  if (record.retention) out.push(`${h(2)} Snapshot retention`, `${plain(record.retention.summary)}.`);
+  return out;
 }

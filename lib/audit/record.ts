@@ -21,7 +21,10 @@ import {
   PreCheckEvidenceSchema,
   ProcedureStepSchema,
   RefusedDecisionSchema,
+  RestoreEvidenceSchema,
+  RetentionEvidenceSchema,
   RevisionSchema,
+  SnapshotEvidenceSchema,
   VerificationSchema,
 } from "../workflow/evidence.js";
 import { RUN_STATUSES, STAGES } from "../workflow/model.js";
@@ -91,6 +94,10 @@ const AuditRecordBase = z.object({
   procedure: z.array(ProcedureStepSchema).optional(),
   dataUpgrade: DataUpgradeEvidenceSchema.optional(),
   verification: VerificationSchema.optional(),
+  /** The snapshot set taken before the first Helm change, the restore from it, and retention of old sets. */
+  snapshots: SnapshotEvidenceSchema.optional(),
+  restore: RestoreEvidenceSchema.optional(),
+  retention: RetentionEvidenceSchema.optional(),
   downtime: DowntimeSchema,
   /** The updates users got because the downtime overran what they were told. */
   overrunNotices: z.array(OverrunNoticeSchema).optional(),

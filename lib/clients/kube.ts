@@ -7,8 +7,6 @@ import {
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  ServerConfiguration,
-  createConfiguration,
   type CoreV1Event,
   type KubeConfig,
   type V1Pod,
@@ -21,6 +19,7 @@ import {
   type DataUpgradeRequest,
 } from "./data-upgrade.js";
 import { guarded, statusOf, toClusterApiError } from "./errors.js";
+import { kubeApiConfiguration } from "./kube-configuration.js";
 import { decodeHelmReleaseData, sortRevisionsNewestFirst, toHelmRevision } from "./helm-release.js";
 import { isUnhealthy, summarizePods } from "./pods.js";
 import { isServerPod, mergeLogFindings, scanServerLog, type LogFindings } from "./server-logs.js";
@@ -63,22 +62,7 @@ export class KubeClient {
   private readonly now: () => number;
 
   constructor(options: KubeClientOptions) {
-    const cluster = options.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the KubeConfig has no current cluster");
-    const timeoutMs = options.requestTimeoutMs ?? 30_000;
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: options.kubeConfig },
-      promiseMiddleware: [
-        {
-          pre: (context) => {
-            context.setSignal(AbortSignal.timeout(timeoutMs));
-            return Promise.resolve(context);
-          },
-          post: (context) => Promise.resolve(context),
-        },
-      ],
-    });
+    const configuration = kubeApiConfiguration(options.kubeConfig, options.requestTimeoutMs);
     this.core = new CoreV1Api(configuration);
     this.batch = new BatchV1Api(configuration);
     this.custom = new CustomObjectsApi(configuration);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DOCUMENTED_CHART_REPOSITORY, parseChartSource, type ChartSource } from "./chart-source.js";
+import { SNAPSHOT_MODES } from "../workflow/snapshots.js";
 import { durationSchema } from "./duration.js";
 import { parseYamlConfig, type ConfigResult } from "./yaml-config.js";
 
@@ -76,6 +77,8 @@ const timingsSchema = z
     verifyDeadline: durationSchema.default(30 * 60_000),
     /** How long a halted run waits for an operator's decision (retry, finalize, stop, roll back). */
     decisionDeadline: durationSchema.default(24 * 3_600_000),
+    /** How long a snapshot set may take to become ready (Azure copies incremental snapshots in the background). */
+    snapshotDeadline: durationSchema.default(30 * 60_000),
   })
   .prefault({});
 
@@ -136,6 +139,16 @@ const clusterProfileSchema = z
         maintenanceWindow: maintenanceWindowSchema.optional(),
         /** Days no Helm change may start on (in `timeZone`, else UTC); default `[fri]` for prod, else none. */
         blockedDays: z.array(z.enum(WEEKDAYS)).max(7).optional(),
+        /** Volume snapshots before the first Helm change (lib/workflow/snapshots.ts). */
+        snapshots: z.enum(SNAPSHOT_MODES).default("data-upgrade-only"),
+        /** An existing VolumeSnapshotClass; absent: the run creates cluedin-upgrade-vsc (Azure Disk, Delete). */
+        snapshotClass: z.string().regex(DNS_LABEL).optional(),
+        /** Snapshot sets kept per cluster; older sets are deleted after a successful run. */
+        snapshotRetention: z.number().int().min(1).max(50).default(3),
+        /** Claims that may go without a snapshot (by name); any other uncovered claim blocks the run. */
+        snapshotWaivers: z.array(z.string().min(1).max(253)).max(100).default([]),
+        /** Whether a snapshot stage that fails deletes the snapshots it made. */
+        snapshotCleanupOnFailure: z.boolean().default(true),
       })
       .prefault({}),
     timings: timingsSchema,

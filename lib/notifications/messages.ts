@@ -101,6 +101,7 @@ export function notificationMessage(args: {
     failed: `Upgrade to ${args.ctx.targetRelease} failed`,
     halted: `Upgrade to ${args.ctx.targetRelease} halted: action needed`,
     rejected: `Upgrade to ${args.ctx.targetRelease} not approved`,
+    restored: `Upgrade to ${args.ctx.targetRelease} failed: restored from the snapshots taken before it`,
   };
   const title = titles[args.kind];
   return message(args.to, `${subjectPrefix(args.ctx)}: ${title}`, { title, lines: args.lines, ctx: args.ctx });

@@ -118,6 +118,7 @@ export function closingKind(status: RunStatus): NotificationKind {
     case "completed":
     case "halted":
     case "rejected":
+    case "restored":
       return status;
     default:
       return "failed";
@@ -132,6 +133,8 @@ const NEXT: Partial<Record<RunStatus, string>> = {
     "An operator must act: CluedIn may be in upgrade mode (UI down, no processing). Restore the disk snapshots to undo a data upgrade, or finish it by hand with the runbook.",
   rejected: "Nothing was changed on the cluster.",
   cancelled: "Nothing was changed on the cluster.",
+  restored:
+    "CluedIn is back on the release and the data it had before the upgrade (from the snapshots taken then); data written since is not. The replaced disks were kept.",
 };
 
 /** After the upgrade, say how to report issues (upgrade-guide/010, "Inform the stakeholders"). */

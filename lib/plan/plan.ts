@@ -105,6 +105,14 @@ export interface Plan {
   commands?: PlanCommands;
   /** No blockers: the upgrade may be offered for approval. */
   ready: boolean;
+  /** The claims the snapshot stage will cover, set once the volumes are inventoried; absent when none is taken. */
+  snapshots?: SnapshotCoverage;
+}
+
+export interface SnapshotCoverage {
+  className: string;
+  covered: { pvc: string; size?: string }[];
+  uncovered: { pvc: string; reason: string; waived: boolean }[];
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");

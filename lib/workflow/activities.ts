@@ -23,6 +23,13 @@ import type {
 } from "./contracts.js";
 import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
 import { PROCEDURE_PHASES } from "./procedure.js";
+import type {
+  ClaimRestoreObservation,
+  SnapshotClassInfo,
+  SnapshotObservation,
+  VolumeInventory,
+  WorkloadScale,
+} from "./snapshots.js";
 
 /** A handler as the composition root wires it: its input already parsed by the definition's schema. */
 export type ActivityHandler<D> = (input: ParsedInputOf<D>, context: InvocationContext) => Promise<ResultOf<D>>;
@@ -39,6 +46,13 @@ export const CommandHandleSchema = z.discriminatedUnion("driver", [
 ]);
 
 const runId = z.string().max(200);
+const k8sName = z.string().min(1).max(253);
+
+export const WorkloadTargetSchema = z.object({
+  kind: z.enum(["Deployment", "StatefulSet"]),
+  name: k8sName,
+  replicas: z.number().int().min(0).max(1000),
+});
 const release = z.string().max(20);
 const extraValues = z
   .string()
@@ -56,6 +70,7 @@ export const NOTIFICATION_KINDS = [
   "failed",
   "halted",
   "rejected",
+  "restored",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -163,6 +178,48 @@ export const ACTIVITIES = {
     "observeVerify",
     ClusterRefSchema.extend({ sinceSeconds: z.number().int().positive() }),
   ),
+  inventoryVolumes: define<VolumeInventory>()("inventoryVolumes", ClusterRefSchema),
+  listWorkloads: define<WorkloadScale[]>()("listWorkloads", ClusterRefSchema),
+  scaleWorkloads: define<{ scaled: number }>()(
+    "scaleWorkloads",
+    ClusterRefSchema.extend({ targets: z.array(WorkloadTargetSchema).max(100) }),
+  ),
+  ensureSnapshotClass: define<{ created: boolean; class: SnapshotClassInfo }>()(
+    "ensureSnapshotClass",
+    ClusterRefSchema.extend({ name: k8sName }),
+  ),
+  createSnapshots: define<{ name: string; created: boolean }[]>()(
+    "createSnapshots",
+    ClusterRefSchema.extend({
+      runId,
+      className: k8sName,
+      set: z.array(z.object({ name: k8sName, pvc: k8sName })).max(100),
+    }),
+  ),
+  observeSnapshots: define<SnapshotObservation[]>()(
+    "observeSnapshots",
+    ClusterRefSchema.extend({ names: z.array(k8sName).max(100) }),
+  ),
+  deleteSnapshots: define<{ deleted: string[] }>()(
+    "deleteSnapshots",
+    ClusterRefSchema.extend({ names: z.array(k8sName).max(500) }),
+  ),
+  applyRetention: define<RetentionResult>()(
+    "applyRetention",
+    ClusterRefSchema.extend({ keep: z.number().int().min(1), protectRuns: z.array(z.string().max(200)).max(10) }),
+  ),
+  restoreClaims: define<{ retained: string[] }>()(
+    "restoreClaims",
+    ClusterRefSchema.extend({
+      claims: z
+        .array(z.object({ pvc: k8sName, snapshot: k8sName, restoreSize: z.string().max(40).optional() }))
+        .max(100),
+    }),
+  ),
+  observeClaims: define<ClaimRestoreObservation[]>()(
+    "observeClaims",
+    ClusterRefSchema.extend({ names: z.array(k8sName).max(100) }),
+  ),
   archiveRun: define<ArchiveRunResult>()(
     "archiveRun",
     z.object({
@@ -177,6 +234,13 @@ export const ACTIVITIES = {
 
 /** Whether a decision event carries the approval route's signature; the orchestration counts only those. */
 export type VerifyDecisionResult = { ok: true } | { ok: false; reason: "unsigned" | "invalid"; message: string };
+
+/** What retention deleted (sets by run label) and what it kept; a set whose run has not finished is never deleted. */
+export interface RetentionResult {
+  sets: number;
+  deleted: { run: string; names: string[] }[];
+  skipped: { run: string; why: string }[];
+}
 
 export type ArchiveRunResult =
   { ok: true; created: boolean; location: string; downtimeMs?: number } | { ok: false; reason: string };

@@ -16,6 +16,7 @@ import type {
 import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
 import type { PodDiagnosis } from "./diagnosis.js";
+import { SnapshotPolicySchema } from "./snapshots.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 import type { PlannedStep } from "./procedure.js";
 
@@ -51,6 +52,8 @@ export const RunPolicySchema = z.object({
     .object({ days: z.array(z.enum(WEEKDAYS)).min(1), start: z.string(), duration: z.number().int().positive() })
     .optional(),
   businessImpact: z.string().optional(),
+  /** Absent on runs started before snapshots existed (lib/workflow/version.ts). */
+  snapshots: SnapshotPolicySchema.optional(),
 });
 export type RunPolicy = z.infer<typeof RunPolicySchema>;
 

@@ -179,6 +179,58 @@ export const DiagnosisEvidenceSchema = z.object({
   error: text.optional(),
 });
 
+const WorkloadSchema = z.object({ kind: z.string(), name: z.string(), replicas: z.number().int() });
+
+/** The snapshot stage: what was covered, what was stopped (and its replicas, to bring it back), what was taken. */
+export const SnapshotEvidenceSchema = z.object({
+  className: z.string(),
+  classCreated: z.boolean().optional(),
+  coverage: z.array(
+    z.object({
+      pvc: z.string(),
+      covered: z.boolean(),
+      waived: z.boolean().optional(),
+      reason: text.optional(),
+      size: z.string().optional(),
+    }),
+  ),
+  quiesced: z.array(WorkloadSchema),
+  set: z.array(
+    z.object({
+      name: z.string(),
+      pvc: z.string(),
+      restoreSize: z.string().optional(),
+      readyAt: iso.optional(),
+      content: z.string().optional(),
+      handle: z.string().optional(),
+      error: text.optional(),
+    }),
+  ),
+  ok: z.boolean(),
+  summary: text,
+  startedAt: iso.optional(),
+  endedAt: iso.optional(),
+  deleted: z.array(z.string()).optional(),
+});
+
+/** A restore from the snapshot set: who chose it, which claims came back, which old volumes were retained. */
+export const RestoreEvidenceSchema = z.object({
+  claims: z.array(z.object({ pvc: z.string(), snapshot: z.string() })),
+  retainedVolumes: z.array(z.string()),
+  toRevision: z.number().int().optional(),
+  ok: z.boolean(),
+  summary: text,
+});
+
+export const RetentionEvidenceSchema = z.object({
+  keep: z.number().int(),
+  sets: z.number().int(),
+  deleted: z.array(z.object({ run: z.string(), names: z.array(z.string()) })),
+  skipped: z.array(z.object({ run: z.string(), why: text })),
+  ok: z.boolean(),
+  summary: text,
+});
+
 export const RunEvidenceSchema = z.object({
   plan: PlanEvidenceSchema.optional(),
   /** Every counted decision with its whole reason (the view keeps a shortened one). */
@@ -206,7 +258,13 @@ export const RunEvidenceSchema = z.object({
   blockedDayOverrides: z.array(BlockedDayOverrideSchema).optional(),
   overrunNotices: z.array(OverrunNoticeSchema).optional(),
   diagnosis: DiagnosisEvidenceSchema.optional(),
+  snapshots: SnapshotEvidenceSchema.optional(),
+  restore: RestoreEvidenceSchema.optional(),
+  retention: RetentionEvidenceSchema.optional(),
 });
+export type SnapshotEvidence = z.infer<typeof SnapshotEvidenceSchema>;
+export type RestoreEvidence = z.infer<typeof RestoreEvidenceSchema>;
+export type RetentionEvidence = z.infer<typeof RetentionEvidenceSchema>;
 
 export type PreCheckEvidence = z.infer<typeof PreCheckEvidenceSchema>;
 export type QueueReading = z.infer<typeof QueueReadingSchema>;

@@ -15,9 +15,18 @@ export const RUN_STATUSES = [
   "halted",
   "rejected",
   "cancelled",
+  /** Put back from the snapshot set taken before the upgrade, on an operator's decision. */
+  "restored",
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "failed", "halted", "rejected", "cancelled"];
+export const TERMINAL_STATUSES: readonly RunStatus[] = [
+  "completed",
+  "failed",
+  "halted",
+  "rejected",
+  "cancelled",
+  "restored",
+];
 
 /**
  * The runbook's stages, in order. A data upgrade replaces `helm-upgrade` with its three phases; `before-helm` and
@@ -30,6 +39,7 @@ export const STAGES = [
   "approval",
   "maintenance-window",
   "downtime-notice",
+  "snapshot",
   "before-helm",
   "helm-upgrade",
   "upgrade-mode",
@@ -37,7 +47,9 @@ export const STAGES = [
   "finalize",
   "after-helm",
   "rollback",
+  "restore",
   "verify",
+  "retention",
   "notify",
 ] as const;
 export type StageName = (typeof STAGES)[number];
@@ -64,7 +76,7 @@ export interface StageRecord {
 
 export type UpgradeMode = "basic" | "data-upgrade";
 
-export const DecisionKindSchema = z.enum(["approval", "rollback", "halted-data-upgrade", "recover-pending"]);
+export const DecisionKindSchema = z.enum(["approval", "rollback", "halted-data-upgrade", "recover-pending", "restore"]);
 export type DecisionKind = z.infer<typeof DecisionKindSchema>;
 
 /** The choices each kind of human decision offers; the first is the affirmative one. */
@@ -73,6 +85,7 @@ export const DECISION_CHOICES: Record<DecisionKind, readonly string[]> = {
   rollback: ["rollback", "leave"],
   "halted-data-upgrade": ["retry", "finalize", "stop"],
   "recover-pending": ["rollback", "stop"],
+  restore: ["restore", "leave"],
 };
 
 /**

@@ -31,6 +31,12 @@ export const MonitorCheckSchema = z.discriminatedUnion("kind", [
     /** The revision Helm marked failed on a timeout, whose pods came up within the grace: it counts as up. */
     timedOutRevision: z.number().int().positive().optional(),
   }),
+  /** No pod of these workloads runs any more (the snapshot stage's quiesce). */
+  z.object({ kind: z.literal("quiesced"), names: z.array(z.string().max(253)).max(100) }),
+  /** Every snapshot of the set is ready to use. */
+  z.object({ kind: z.literal("snapshots"), names: z.array(z.string().max(253)).max(100) }),
+  /** Every restored claim is bound to a volume made from its snapshot. */
+  z.object({ kind: z.literal("claims"), names: z.array(z.string().max(253)).max(100) }),
 ]);
 export type MonitorCheck = z.infer<typeof MonitorCheckSchema>;
 

@@ -32,5 +32,13 @@ export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: n
     ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
     ...(maintenanceWindow ? { maintenanceWindow } : {}),
     ...(profile.notify.businessImpact ? { businessImpact: profile.notify.businessImpact } : {}),
+    snapshots: {
+      mode: profile.policies.snapshots,
+      ...(profile.policies.snapshotClass ? { className: profile.policies.snapshotClass } : {}),
+      deadlineMs: timings.snapshotDeadline,
+      retention: profile.policies.snapshotRetention,
+      waivers: profile.policies.snapshotWaivers,
+      deleteOnFailure: profile.policies.snapshotCleanupOnFailure,
+    },
   };
 }

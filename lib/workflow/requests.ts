@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { RELEASE_TAG_PATTERN } from "../catalog/release-tag.js";
+import { RUN_STATUSES } from "./model.js";
 import { RUN_ID_PATTERN } from "./runId.js";
 
 const clusterName = z
@@ -48,9 +49,7 @@ export const CancelRequestSchema = z.strictObject({
 
 export const ListQuerySchema = z.strictObject({
   cluster: clusterName.optional(),
-  status: z
-    .enum(["pending", "running", "awaiting-approval", "completed", "failed", "halted", "rejected", "cancelled"])
-    .optional(),
+  status: z.enum(RUN_STATUSES).optional(),
 });
 
 export const RunIdSchema = z

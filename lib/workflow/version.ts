@@ -31,6 +31,8 @@ export const BEHAVIOUR_SINCE = {
   procedureSteps: "2.2",
   /** A Helm timeout is followed by a watch of the pods for the profile's grace before the failure policy. */
   helmTimeoutGrace: "2.2",
+  /** Volume snapshots before the first Helm change, a restore offered when the upgrade fails, retention at the end. */
+  volumeSnapshots: "2.2",
 } as const;
 
 /** System.Version.TryParse: two to four non-negative integer components. */

@@ -52,7 +52,9 @@ export function* finish(run: UpgradeRun, { status, reason }: RunEnd, target?: Ta
   // A hop's parent tells everyone once, at the end of the chain.
   if (!run.input.hopOf) {
     run.record.startStage("notify");
-    const audience = status === "completed" ? [...run.operators(), ...run.policy.notifyUsers] : run.operators();
+    // Users hear of a restore too: CluedIn is back, on the data of before the upgrade.
+    const toUsers = status === "completed" || status === "restored";
+    const audience = toUsers ? [...run.operators(), ...run.policy.notifyUsers] : run.operators();
     const requester = run.input.requestedBy.email ? [run.input.requestedBy.email] : [];
     const to = [...new Set([...audience, ...requester].map((a) => a.toLowerCase()))];
     yield* notify(run, closingKind(status), to, closingNotice(closingFacts(run, target), status, reason, run.now));

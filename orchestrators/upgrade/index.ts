@@ -20,6 +20,8 @@ import { prepareNewValues } from "./prepareValues.js";
 import { runProcedure, stepsOf } from "./procedure.js";
 import { runPreChecks } from "./preChecks.js";
 import { readCurrentValues } from "./readValues.js";
+import { applyRetention, offerRestore } from "./restore.js";
+import { inventoryVolumes, takeSnapshots, type SnapshotSet } from "./snapshot.js";
 import { UpgradeRun, type RunEnd, type Target, type UpgradeDeps } from "./run.js";
 
 export type { UpgradeDeps } from "./run.js";
@@ -31,6 +33,8 @@ interface Progress {
   begun?: UpgradeMode;
   /** The release page's steps before the Helm upgrade have begun: the cluster may have changed. */
   stepsBegun?: boolean;
+  /** The snapshot set taken before the first Helm change: a failed upgrade may be restored from it. */
+  snapshots?: SnapshotSet;
 }
 
 function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
@@ -39,12 +43,17 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
 
   const prepared = yield* prepareNewValues(run, source.value);
   if (!prepared.go) return prepared.end;
-  const { chain, ...target } = prepared.value;
+  const { chain, ...prepare } = prepared.value;
+  let target: Target = prepare;
   progress.target = target;
   if (chain) return yield* upgradeThroughChain(run, chain);
 
   const checked = yield* runPreChecks(run, target);
   if (!checked.go) return checked.end;
+
+  const inventoried = yield* inventoryVolumes(run, target);
+  if (!inventoried.go) return inventoried.end;
+  target = progress.target = inventoried.value;
 
   const approved = yield* getApproval(run, target);
   if (!approved.go) return approved.end;
@@ -54,6 +63,10 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
 
   const announced = yield* announceDowntime(run, target);
   if (!announced.go) return announced.end;
+
+  const snapped = yield* takeSnapshots(run, target);
+  if (!snapped.go) return snapped.end;
+  if (snapped.value) progress.snapshots = snapped.value;
 
   if (stepsOf(run, target, "beforeHelm").length > 0) {
     progress.stepsBegun = true;
@@ -104,6 +117,8 @@ export function makeUpgradeOrchestrator(deps: UpgradeDeps): OrchestrationHandler
     } catch (error) {
       ended = yield* afterUnexpectedFailure(run, progress, error);
     }
+    ended = yield* offerRestore(run, progress, ended);
+    if (ended.status === "completed") yield* applyRetention(run, progress.snapshots);
     return yield* finish(run, ended, progress.target);
   };
 }

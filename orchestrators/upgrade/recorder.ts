@@ -26,6 +26,9 @@ import {
   type HelmCommand,
   type ProcedureStepEvidence,
   type RefusedDecision,
+  type RestoreEvidence,
+  type RetentionEvidence,
+  type SnapshotEvidence,
   type RunEvidence,
   type Verification,
 } from "../../lib/workflow/evidence.js";
@@ -236,6 +239,19 @@ export class RunRecorder {
 
   diagnosis(diagnosis: DiagnosisEvidence): void {
     this.proof = { ...this.proof, diagnosis };
+  }
+
+  /** The snapshot set (up to ~15 claims) lives in the evidence only: the view keeps a stage note. */
+  snapshots(snapshots: SnapshotEvidence): void {
+    this.proof = { ...this.proof, snapshots };
+  }
+
+  restore(restore: RestoreEvidence): void {
+    this.proof = { ...this.proof, restore };
+  }
+
+  retention(retention: RetentionEvidence): void {
+    this.proof = { ...this.proof, retention };
   }
 
   private publish(): void {

@@ -8,8 +8,11 @@ import type { RunStatus } from "../../lib/workflow/model.js";
 import type { LocalAppOptions } from "../../local/app.js";
 
 export type Mode = "basic" | "data";
-/** What the operator answers when the run asks: `stop` (stop, leave as it is) or `retry` (clear the fault, retry, roll back). */
-export type Policy = "stop" | "retry";
+/**
+ * What the operator answers when the run asks: `stop` (stop, leave as it is), `retry` (clear the fault, retry, roll
+ * back) or `restore` (stop the halted data upgrade, then restore from the snapshot set, faults left as they are).
+ */
+export type Policy = "stop" | "retry" | "restore";
 
 export interface Cell {
   /** The fault's name in the table. */
@@ -207,6 +210,31 @@ export const CELLS: Cell[] = [
     policy: "stop",
     during: { stage: "verify", faults: { kube: { status: 503 } } },
     outcomes: ["failed"],
+  },
+  // Snapshot faults fail the run before the point of no return, with CluedIn started again; a restore that cannot
+  // bind its claims halts and says so.
+  { fault: "snapshot never ready", mode: "data", policy: "stop", faults: { snapshots: "never" }, outcomes: ["failed"] },
+  { fault: "snapshot error", mode: "data", policy: "stop", faults: { snapshots: "error" }, outcomes: ["failed"] },
+  {
+    fault: "snapshot quota exceeded",
+    mode: "data",
+    policy: "stop",
+    faults: { snapshots: "quota" },
+    outcomes: ["failed"],
+  },
+  {
+    fault: "restore failure",
+    mode: "data",
+    policy: "restore",
+    faults: { dataUpgrade: "error", restore: "fail" },
+    outcomes: ["halted"],
+  },
+  {
+    fault: "restore after a failed data upgrade",
+    mode: "data",
+    policy: "restore",
+    faults: { dataUpgrade: "error" },
+    outcomes: ["restored"],
   },
   ...both({ fault: "queues stuck", policy: "stop", faults: { queuesStuck: true }, outcomes: ["failed"] }),
   ...both({

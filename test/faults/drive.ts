@@ -52,6 +52,8 @@ export function choiceFor(kind: string, policy: Policy): string {
       return policy === "retry" ? "rollback" : kind === "rollback" ? "leave" : "stop";
     case "halted-data-upgrade":
       return policy === "retry" ? "retry" : "stop";
+    case "restore":
+      return policy === "restore" ? "restore" : "leave";
     default:
       throw new Error(`no policy for ${kind}`);
   }

@@ -17,6 +17,7 @@ const NOTICE: Record<string, string> = {
   cancelled: "failed",
   halted: "halted",
   rejected: "not approved",
+  restored: "restored",
 };
 const HELM_STAGES = new Set(["helm-upgrade", "upgrade-mode", "finalize"]);
 
@@ -56,6 +57,21 @@ function clusterState(r: CellRun): string[] {
     if (!rolledBack && !reported)
       problems.push(`failed after the Helm upgrade without rollback or report: ${run.reason}`);
   }
+  const replicas = (s: typeof after) => JSON.stringify(s.workloads.map((w) => [w.name, w.replicas]));
+  if (
+    ["failed", "rejected", "cancelled"].includes(run.status) &&
+    upgrades.length === 0 &&
+    replicas(after) !== replicas(before)
+  )
+    problems.push(`${run.status} before the point of no return, but workloads were left scaled: ${replicas(after)}`);
+  if (run.status === "restored") {
+    const data = (s: typeof after) => JSON.stringify(s.volumes.map((v) => [v.pvc, v.dataVersion]));
+    if (data(after) !== data(before))
+      problems.push(`restored, but the volumes hold ${data(after)}, not ${data(before)}`);
+    if (last?.status !== "deployed" || last.appVersion !== r.fromRelease)
+      problems.push(`restored, but the last revision is ${last?.status} ${last?.appVersion}`);
+    if (upgradeMode) problems.push("restored, but workloads are still in upgrade mode");
+  }
   if (["rejected", "cancelled"].includes(run.status) && upgrades.length > 0)
     problems.push(`${run.status} after a Helm upgrade ran`);
   return problems;
@@ -86,11 +102,12 @@ function decisionsHonoured(r: CellRun): string[] {
     if (!recorded) problems.push(`decision ${a.kind}=${a.choice} was accepted but is not recorded`);
     const stages = run.stages.map((s) => s.name);
     if (a.choice === "rollback" && !stages.includes("rollback")) problems.push("rollback chosen, but none ran");
+    if (a.choice === "restore" && !stages.includes("restore")) problems.push("restore chosen, but none ran");
     if (a.choice === "leave" && !/left as it is/.test(run.reason ?? "")) problems.push("leave chosen, not reported");
     if (
       a.kind === "halted-data-upgrade" &&
       a.choice === "stop" &&
-      !(run.status === "halted" && /stopped by an operator/.test(run.reason ?? ""))
+      !(["halted", "restored"].includes(run.status) && /stopped by an operator/.test(run.reason ?? ""))
     )
       problems.push(`stop chosen, but the run ended ${run.status}: ${run.reason}`);
     const attempts = (name: string) => run.stages.filter((s) => s.name === name).length;

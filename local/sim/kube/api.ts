@@ -14,6 +14,7 @@ import {
   unsupportedMediaType,
   type ApiFailure,
 } from "./status.js";
+import { TOP_LEVEL_FIELDS } from "./snapshots.js";
 import type { KubeStore } from "./store.js";
 import type { KubeObject } from "./types.js";
 
@@ -39,6 +40,8 @@ export interface KubeApiHooks {
   changed(def: ResourceDef, object: KubeObject, verb: "patch" | "update", via: string, source?: string): void;
   deleted(def: ResourceDef, object: KubeObject, via: string): void;
   podLog(namespace: string, name: string, options: LogOptions): ApiResult<string>;
+  /** A workload's scale subresource: read it, or set `spec.replicas` from `body`. */
+  scale?(def: ResourceDef, namespace: string, name: string, body?: unknown): ApiResult<KubeObject>;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -178,6 +181,12 @@ export class KubeApi {
     return { ok: true, value: gone };
   }
 
+  scale(def: ResourceDef, namespace: string | undefined, name: string, body?: unknown): ApiResult<KubeObject> {
+    if (!this.hooks.scale || namespace === undefined) return fail(notFound(def.plural, def.group, name));
+    this.hooks.refresh();
+    return this.hooks.scale(def, namespace, name, body);
+  }
+
   logs(namespace: string, name: string, options: LogOptions): ApiResult<string> {
     this.hooks.refresh();
     return this.hooks.podLog(namespace, name, options);
@@ -275,7 +284,8 @@ export class KubeApi {
         cleanSpec = typeof toVersion === "string" ? { toVersion } : {};
       }
     }
-    const known = new Set(["apiVersion", "kind", "metadata", "spec", "status"]);
+    const topLevel = TOP_LEVEL_FIELDS[def.kind] ?? [];
+    const known = new Set(["apiVersion", "kind", "metadata", "spec", "status", ...topLevel]);
     unknown.push(...Object.keys(body).filter((k) => !known.has(k)));
     if (causes.length) return fail(invalid(def.kind, def.group, name || generateName, causes));
     if (strict && unknown.length) {
@@ -291,6 +301,7 @@ export class KubeApi {
         ...(isMap(metadata.annotations) ? { annotations: metadata.annotations as Record<string, string> } : {}),
         ...(typeof metadata.resourceVersion === "string" ? { resourceVersion: metadata.resourceVersion } : {}),
       },
+      ...Object.fromEntries(topLevel.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])),
       ...(cleanSpec ? { spec: cleanSpec } : spec !== undefined ? { spec } : {}),
       ...(body.status !== undefined ? { status: body.status } : {}),
     };

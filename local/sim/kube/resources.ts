@@ -1,5 +1,7 @@
 import { humanDuration } from "../core/format.js";
+import { col } from "./columns.js";
 import type { FieldGetter } from "./selectors.js";
+import { STORAGE_RESOURCES } from "./snapshots.js";
 import type { KubeObject } from "./types.js";
 
 export interface ColumnDef {
@@ -60,13 +62,6 @@ function since(timestamp: string | undefined, now: number): string {
   return timestamp ? humanDuration(now - Date.parse(timestamp)) : "<unknown>";
 }
 
-const col = (name: string, type: ColumnDef["type"] = "string", priority = 0, format = ""): ColumnDef => ({
-  name,
-  type,
-  format,
-  description: name,
-  priority,
-});
 const NAME = col("Name", "string", 0, "name");
 const AGE = col("Age");
 
@@ -546,6 +541,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     cells: (o, now) => [o.metadata.name, str(o, "spec.toVersion") ?? "", str(o, "status.phase") ?? "", age(o, now)],
     fields: meta(),
   },
+  ...STORAGE_RESOURCES,
 ];
 
 export function resourceKey(def: ResourceDef): string {

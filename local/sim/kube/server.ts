@@ -18,6 +18,7 @@ import {
   unauthorized,
   type ApiFailure,
 } from "./status.js";
+import { isCustomGroup } from "./snapshots.js";
 import { toTable } from "./tables.js";
 import type { KubeObject, WatchEventType } from "./types.js";
 
@@ -82,7 +83,7 @@ function listKind(def: ResourceDef): string {
 
 /** Typed (built-in) lists carry items without kind/apiVersion, custom resources keep them, as the real server does. */
 function listItem(def: ResourceDef, object: KubeObject): unknown {
-  if (def.group === "api.cluedin.com") return object;
+  if (isCustomGroup(def.group)) return object;
   const { apiVersion: _a, kind: _k, ...rest } = object;
   return rest;
 }
@@ -175,6 +176,13 @@ export function createKubeHandler(options: KubeServerOptions): {
         sendJson(res, 200, toTable(def, [result.value], world.now(), result.value.metadata.resourceVersion ?? ""));
       else sendJson(res, status, result.value);
     };
+    if (subresource === "scale" && name !== undefined) {
+      if (req.method === "GET") return reply(api.scale(def, namespace, name));
+      if (req.method !== "PUT" && req.method !== "PATCH") return fail(res, methodNotAllowed());
+      const body = await parseBody(req);
+      if (!body.ok) return fail(res, body.failure);
+      return reply(api.scale(def, namespace, name, body.body));
+    }
     switch (req.method) {
       case "GET": {
         if (name === undefined) {

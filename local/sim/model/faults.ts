@@ -58,6 +58,10 @@ export const faultsSchema = z
     helmUpgrade: moded(["timeout", "dies"]).nullable(),
     /** `never`: the server never answers the upgrade call; `error`: it answers 500. */
     dataUpgrade: moded(["never", "error"]).nullable(),
+    /** Volume snapshots (model/snapshots.ts): `never` ready, an `error`, or Azure's `quota` refusal. */
+    snapshots: moded(["never", "error", "quota"]).nullable(),
+    /** `fail`: a claim created from a snapshot stays Pending (the disk cannot be made from it). */
+    restore: moded(["fail"]).nullable(),
     queuesStuck: z.boolean(),
     deadLetterGrowth: z.boolean(),
     /** `slow`: the UI answers after `delayMs` real milliseconds (default 6000); `dead`: 503 from the ingress. */
@@ -90,6 +94,8 @@ export const NO_FAULTS: Faults = {
   initWaiting: [],
   helmUpgrade: null,
   dataUpgrade: null,
+  snapshots: null,
+  restore: null,
   queuesStuck: false,
   deadLetterGrowth: false,
   ui: null,
@@ -136,7 +142,7 @@ export class FaultState {
   }
 
   /** Takes one use of a moded fault (helm upgrade, data upgrade), clearing it when its count runs out. */
-  take<K extends "helmUpgrade" | "dataUpgrade">(key: K): Faults[K] {
+  take<K extends "helmUpgrade" | "dataUpgrade" | "snapshots" | "restore">(key: K): Faults[K] {
     const fault = this.current[key];
     if (fault?.count !== undefined) {
       const remaining: unknown = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;

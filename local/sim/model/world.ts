@@ -8,7 +8,8 @@ import { newRelease, type HelmRelease } from "../helm/release.js";
 import { ReleaseStore } from "../helm/store.js";
 import { KubeApi, type ApiResult, type LogOptions } from "../kube/api.js";
 import { podStatusText, resourceKey, RESOURCES, type ResourceDef } from "../kube/resources.js";
-import { badRequest, notFound } from "../kube/status.js";
+import { scaleObject } from "../kube/snapshots.js";
+import { badRequest, invalid, notFound } from "../kube/status.js";
 import { KubeStore } from "../kube/store.js";
 import type { KubeObject } from "../kube/types.js";
 import { BUILTINS } from "../shell/builtins.js";
@@ -37,6 +38,7 @@ import { podEvents, podObject } from "./objects/pod.js";
 import { jobObject, replicaSetObjects, workloadObject } from "./objects/workload.js";
 import { Queues, type QueueRow } from "./queues.js";
 import { PLANTED_SECRETS, type Scenario } from "./scenario.js";
+import { VolumeModel, type SnapshotState, type VolumeState } from "./snapshots.js";
 import { scaleTimings, type Timings } from "./timings.js";
 import { PROCESSING, renderDesired, SERVER, UI, WORKLOADS, type DesiredState } from "./workloads.js";
 
@@ -106,6 +108,9 @@ export interface SimState {
   dataUpgradeCreations: DataUpgradeOperator["records"];
   injectedFaults: InjectedFault[];
   faults: Faults;
+  /** Claims with the data version on their volume; snapshots with what they hold (model/snapshots.ts). */
+  volumes: VolumeState[];
+  snapshots: SnapshotState[];
 }
 
 const NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "aks-command"];
@@ -132,6 +137,9 @@ export class World {
   private readonly listeners = new Set<() => void>();
   private readonly helmOperations: HelmOperation[] = [];
   readonly journal = new Journal();
+  private readonly volumes: VolumeModel;
+  /** Replicas set through a workload's scale subresource; the next Helm apply resets them to the chart's. */
+  private readonly replicaOverrides = new Map<string, number>();
   private appliedChart: ChartVersion;
   private appliedDesired: DesiredState;
   private refreshedAt = -Infinity;
@@ -200,6 +208,7 @@ export class World {
             source,
           );
           if (def === DATAUPGRADES) this.operator.created(object, via);
+          this.volumes.created(def.plural, object);
         },
         changed: (def, object, verb, via, source) => {
           this.journalKube(def, object, via.startsWith("kubectl apply") ? "apply" : verb, via, source);
@@ -207,7 +216,9 @@ export class World {
         deleted: (def, object, via) => {
           this.journalKube(def, object, "delete", via);
           if (def === DATAUPGRADES) this.operator.deleted(object);
+          this.volumes.deleted(def.plural, object);
         },
+        scale: (def, namespace, name, body) => this.scaleWorkload(def, namespace, name, body),
         podLog: (namespace, name, options) => this.podLog(namespace, name, options),
       },
       user,
@@ -228,6 +239,21 @@ export class World {
     this.helm = new HelmBackend(this.releases, this.helmCluster());
     this.commands = new RunCommands({ ...BUILTINS, helm, kubectl }, (record) => this.shellHost(record));
     this.writeStaticObjects(installedAt);
+    this.volumes = new VolumeModel(
+      {
+        now: () => this.timeline.now(),
+        schedule: (at, fn) => this.timeline.schedule(at, fn),
+        scale,
+        namespace: scenario.namespace,
+        subscriptionId: scenario.cluster.subscriptionId,
+        nodeResourceGroup: `MC_${scenario.cluster.resourceGroup}_${scenario.cluster.clusterName}_${scenario.cluster.location}`,
+        store: this.store,
+        workloadRunning: (name) => (this.cluster.workloadView(name, this.timeline.now())?.pods.length ?? 0) > 0,
+        takeFault: (key) => this.faults.take(key),
+      },
+      installedAt,
+      `data of ${last.chart.appVersion}`,
+    );
     this.setFaults(scenario.faults);
   }
 
@@ -376,6 +402,8 @@ export class World {
       dataUpgradeCreations: structuredClone(this.operator.records),
       injectedFaults: structuredClone(this.faults.injected),
       faults: this.faults.get(),
+      volumes: this.volumes.volumes(),
+      snapshots: this.volumes.snapshots(),
     };
   }
 
@@ -425,6 +453,7 @@ export class World {
       for (const name of faults.crashLoopAfterUpgrade)
         if (!faults.crashLoop.includes(name)) this.cluster.stopCrashing(name, at);
     }
+    this.replicaOverrides.clear();
     this.cluster.apply(desired, at, {
       ...(notReadyUntil !== undefined ? { notReadyUntil } : {}),
       crashAfterRollout: kind === "upgrade" ? faults.crashLoopAfterUpgrade : [],
@@ -540,10 +569,49 @@ export class World {
     const key = resourceKey(DATAUPGRADES);
     const existing = this.store.get(key, namespace, name);
     if (!existing) return;
+    const toVersion = (existing.spec as { toVersion?: string } | undefined)?.toVersion;
+    // A data upgrade rewrites the data; one that fails part-way (the server answered 500 after its first
+    // scenarios ran) leaves it half migrated: what a restore from the snapshots is for.
+    if (status.phase === "Succeeded" && toVersion) this.volumes.migrate(toVersion);
+    if (status.phase === "Failed" && toVersion && status.message.includes("responded 500"))
+      this.volumes.migrate(`${toVersion} (partly migrated)`);
     this.store.put(key, {
       ...existing,
       status: { ...status, lastTransitionTime: new Date(this.timeline.now()).toISOString().replace(/\.\d{3}Z$/, "Z") },
     });
+  }
+
+  /**
+   * A workload's scale subresource: reads answer the Scale, writes roll the workload to the new replica count (no
+   * jobs run: only Helm renders those). Helm's next apply resets the count, as its three-way merge does.
+   */
+  private scaleWorkload(def: ResourceDef, namespace: string, name: string, body?: unknown): ApiResult<KubeObject> {
+    const workload = this.store.get(resourceKey(def), namespace, name);
+    if (!workload || namespace !== this.scenario.namespace || !["Deployment", "StatefulSet"].includes(def.kind))
+      return { ok: false, failure: notFound(def.plural, def.group, name) };
+    if (body === undefined) return { ok: true, value: scaleObject(workload) };
+    const replicas = (body as { spec?: { replicas?: unknown } }).spec?.replicas;
+    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
+      return {
+        ok: false,
+        failure: invalid("Scale", "autoscaling", name, [
+          {
+            field: "spec.replicas",
+            message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+          },
+        ]),
+      };
+    this.replicaOverrides.set(name, replicas);
+    const workloads = new Map(this.appliedDesired.workloads);
+    for (const [workloadName, wanted] of this.replicaOverrides) {
+      const desired = workloads.get(workloadName);
+      if (desired) workloads.set(workloadName, { ...desired, replicas: wanted });
+    }
+    this.cluster.apply({ ...this.appliedDesired, runDatabaseJobs: false, workloads }, this.timeline.now());
+    this.changed();
+    this.refresh();
+    const scaled = this.store.get(resourceKey(def), namespace, name) ?? workload;
+    return { ok: true, value: scaleObject(scaled) };
   }
 
   private objectContext(now: number): ObjectContext {

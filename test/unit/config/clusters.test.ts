@@ -92,6 +92,10 @@ describe("parseClusterProfiles", () => {
       notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
       policies: {
         rollback: "ask",
+        snapshots: "data-upgrade-only",
+        snapshotRetention: 3,
+        snapshotWaivers: [],
+        snapshotCleanupOnFailure: true,
         approvals: { required: 1, selfApproval: false, deadline: 86_400_000 },
         blockedDays: [],
       },
@@ -102,6 +106,7 @@ describe("parseClusterProfiles", () => {
         pendingPodGrace: 300_000,
         dataUpgradeDeadline: 3_600_000,
         queueDrainDeadline: 1_800_000,
+        snapshotDeadline: 1_800_000,
         helmTimeout: 600_000,
         helmTimeoutGrace: 900_000,
         verifyDeadline: 1_800_000,

@@ -97,6 +97,7 @@ describe("what the e-mails say", () => {
       ["halted", "halted"],
       ["rejected", "rejected"],
       ["cancelled", "failed"],
+      ["restored", "restored"],
     ]);
   });
 
