@@ -1,3 +1,4 @@
+import { RELEASE_TAG_PATTERN } from "../../lib/catalog/index.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -149,7 +150,7 @@ describe("OpenAPI document", () => {
     );
     const start = reply.body.paths["/api/upgrades"]!.post!;
     expect(JSON.stringify(start.requestBody)).toContain('"targetRelease"');
-    expect(JSON.stringify(start.requestBody)).toContain("^\\\\d{4}\\\\.\\\\d{2}(\\\\.\\\\d{2})?$");
+    expect(JSON.stringify(start.requestBody)).toContain(JSON.stringify(RELEASE_TAG_PATTERN.source));
     expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(["202", "400", "404", "409"]));
     expect(reply.body.components.schemas.Error).toMatchObject({
       properties: { error: { required: ["code", "message"] } },

@@ -104,7 +104,11 @@ describe("volume snapshots around an upgrade", () => {
     const state = demo.app.sim.state();
     expect(state.volumes.every((v) => v.dataVersion === "data of 2024.12.02" && v.phase === "Bound")).toBe(true);
     expect(state.volumes.every((v) => v.fromSnapshot?.startsWith("cu-"))).toBe(true);
-    expect(state.release.revisions.at(-1)).toMatchObject({ status: "deployed", appVersion: "2024.12.02" });
+    expect(state.release.revisions.at(-1)).toMatchObject({
+      status: "deployed",
+      release: "2024.12.02",
+      chart: "cluedin-platform-2.4.2",
+    });
     expect(state.workloads.every((w) => !w.upgradeMode)).toBe(true);
     const evidence = await evidenceOf(demo, id);
     expect(evidence.restore).toMatchObject({ ok: true, toRevision: 3 });

@@ -252,7 +252,8 @@ export class World {
         takeFault: (key) => this.faults.take(key),
       },
       installedAt,
-      `data of ${last.chart.appVersion}`,
+      // The release the data belongs to is the running image tag, not the chart's short appVersion (2024.12).
+      `data of ${textAt(coalesceValues(chartDefaults(last.chart), last.values), "global.image.tag") ?? last.chart.appVersion}`,
     );
     this.setFaults(scenario.faults);
   }
