@@ -87,9 +87,13 @@ describe("parseClusterProfiles", () => {
       release: "cluedin-platform",
       armEndpoint: "https://management.azure.com",
       helmDriver: "run-command",
+      labels: {},
       escalation: [],
       notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
-      policies: { rollback: "ask", approvals: { required: 1, selfApproval: false, deadline: 86_400_000 } },
+      policies: {
+        rollback: "ask",
+        approvals: { required: 1, selfApproval: false, deadline: 86_400_000, inWave: "gate" },
+      },
       timings: {
         pollInterval: 30_000,
         uiTimeout: 5_000,
