@@ -11,6 +11,11 @@ import { end, go, type Step, type Target, type UpgradeRun } from "./run.js";
 
 export function* getApproval(run: UpgradeRun, { plan }: Target): Flow<Step<void>> {
   run.record.startStage("approval");
+  const pre = run.input.preApproved;
+  if (pre) {
+    run.record.endStage("approval", "succeeded", `pre-approved by ${pre.gate} (decision ${pre.decisionId})`);
+    return go(undefined);
+  }
   const { policy } = run;
   const approval = yield* decide(run, {
     kind: "approval",
