@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startDemo, type Demo } from "./harness.js";
+import { approveGate, BASIC, helmUpgrades, readWave, startWave, states, TARGET, untilWave } from "./fleet-harness.js";
+
+let demo: Demo | undefined;
+afterEach(async () => {
+  await demo?.close();
+  demo = undefined;
+});
+
+const ALL_ONCE = {
+  demo: 1,
+  "demo-dev-2": 1,
+  "demo-staging-1": 1,
+  "demo-staging-2": 1,
+  "demo-prod-1": 1,
+  "demo-prod-2": 1,
+};
+
+describe("a fleet wave, end to end", () => {
+  it("demo strategy: dev, soak, staging, health, prod behind its e-mailed approval, completed", async () => {
+    demo = await startDemo({ fleet: true, scenario: BASIC });
+    const dry = await demo.api<{ stages: { clusters: { name: string; order: number }[] }[] }>("POST", "/api/waves", {
+      strategy: "demo",
+      targetRelease: TARGET,
+      dryRun: true,
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.stages.flatMap((s) => s.clusters.map((c) => c.name))).toEqual(Object.keys(ALL_ONCE));
+
+    const id = await startWave(demo);
+    const atGate = await untilWave(demo, id, (w) => w.waiting.length > 0 || w.finished);
+    expect(atGate.status).toBe("awaiting-approval");
+    expect(states(atGate, "dev")).toEqual(["demo:succeeded", "demo-dev-2:succeeded"]);
+    expect(states(atGate, "staging")).toEqual(["demo-staging-1:succeeded", "demo-staging-2:succeeded"]);
+    expect(states(atGate, "prod")).toEqual(["demo-prod-1:waiting", "demo-prod-2:waiting"]);
+    expect(atGate.gates.find((g) => g.type === "health")).toMatchObject({ state: "passed" });
+    expect(atGate.waiting[0]).toMatchObject({ stage: "prod", approvers: ["approver@contoso.example"] });
+    expect(helmUpgrades(demo)).toMatchObject({ "demo-prod-1": 0, "demo-prod-2": 0 });
+
+    await approveGate(demo, atGate);
+    const done = await untilWave(demo, id, (w) => w.finished);
+    expect(done.status).toBe("completed");
+    expect(helmUpgrades(demo)).toEqual(ALL_ONCE);
+    const prodRun = done.stages.find((s) => s.name === "prod")!.clusters[0]!.runId!;
+    const run = await demo.run(prodRun);
+    expect(run.status).toBe("completed");
+    expect(run.stages.find((s) => s.name === "approval")?.note).toContain("pre-approved by wave gate prod");
+    const list = await demo.api<{ items: { id: string; status: string }[] }>("GET", "/api/waves");
+    expect(list.body.items).toEqual([expect.objectContaining({ id, status: "completed" })]);
+    const page = await demo.api("GET", `/api/dashboard/waves/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("demo-prod-2");
+  });
+
+  it("a staging failure with no failure budget fails the wave before prod; retry completes it", async () => {
+    demo = await startDemo({ fleet: true, scenario: BASIC });
+    demo.app.fleet!.sims.get("demo-staging-1")!.setFaults({ crashLoop: ["cluedin-server"] });
+    const id = await startWave(demo);
+    const failed = await untilWave(demo, id, (w) => w.status === "failed" || w.finished);
+    expect(failed.status).toBe("failed");
+    expect(states(failed, "staging")).toContain("demo-staging-1:failed");
+    expect(states(failed, "prod")).toEqual(["demo-prod-1:waiting", "demo-prod-2:waiting"]);
+    expect(failed.gates.some((g) => g.stage === "prod")).toBe(false);
+    expect(helmUpgrades(demo)).toMatchObject({ "demo-staging-1": 0, "demo-prod-1": 0, "demo-prod-2": 0 });
+
+    // The operator fixes the server and lets its pods come back before retrying.
+    demo.app.fleet!.sims.get("demo-staging-1")!.setFaults({ crashLoop: [] });
+    demo.clock.advanceBy(10 * 60_000);
+    expect((await demo.api("POST", `/api/waves/${id}/resume`)).status).toBe(409);
+    expect((await demo.api("POST", `/api/waves/${id}/retry`, { reason: "server fixed" })).status).toBe(202);
+    await untilWave(demo, id, (w) => w.status !== "failed");
+    const atGate = await untilWave(demo, id, (w) => w.waiting.length > 0 || w.finished || w.status === "failed");
+    const retried = atGate.stages
+      .find((s) => s.name === "staging")!
+      .clusters.find((c) => c.cluster === "demo-staging-1")!;
+    expect(retried).toMatchObject({ state: "succeeded" });
+    expect(retried.runId).toMatch(/01$/);
+    await approveGate(demo, atGate);
+    const done = await untilWave(demo, id, (w) => w.finished);
+    expect(done.status).toBe("completed");
+    expect(helmUpgrades(demo)).toEqual(ALL_ONCE);
+  });
+
+  it("stop, then resume across an app restart: running upgrades finish, no cluster is upgraded twice", async () => {
+    demo = await startDemo({ fleet: true, scenario: BASIC });
+    const id = await startWave(demo);
+    await untilWave(demo, id, (w) => states(w, "dev").some((s) => s.endsWith(":running")));
+    expect((await demo.api("POST", `/api/waves/${id}/stop`, { reason: "change freeze" })).status).toBe(202);
+    const stopped = await untilWave(demo, id, (w) => w.status === "stopped" || w.finished);
+    expect(stopped.status).toBe("stopped");
+    expect(states(stopped, "staging")).toEqual(["demo-staging-1:waiting", "demo-staging-2:waiting"]);
+
+    await demo.app.restartRuntime();
+    expect((await readWave(demo, id)).status).toBe("stopped");
+    expect((await demo.api("POST", `/api/waves/${id}/resume`, { reason: "freeze lifted" })).status).toBe(202);
+    const atGate = await untilWave(demo, id, (w) => w.waiting.length > 0 || w.finished);
+    await approveGate(demo, atGate);
+    const done = await untilWave(demo, id, (w) => w.finished);
+    expect(done.status).toBe("completed");
+    expect(helmUpgrades(demo)).toEqual(ALL_ONCE);
+  });
+});
