@@ -1,8 +1,23 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDemo, type Demo } from "./harness.js";
 import { approveGate, BASIC, helmUpgrades, readWave, startWave, states, TARGET, untilWave } from "./fleet-harness.js";
 
 let demo: Demo | undefined;
+
+/** The CLI as an operator runs it, against the demo's app. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const bin = path.resolve("cli/bin.mjs");
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, "--url", demo!.app.baseUrl, ...args]);
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "" };
+  }
+}
 afterEach(async () => {
   await demo?.close();
   demo = undefined;
@@ -37,6 +52,12 @@ describe("a fleet wave, end to end", () => {
     expect(atGate.gates.find((g) => g.type === "health")).toMatchObject({ state: "passed" });
     expect(atGate.waiting[0]).toMatchObject({ stage: "prod", approvers: ["approver@contoso.example"] });
     expect(helmUpgrades(demo)).toMatchObject({ "demo-prod-1": 0, "demo-prod-2": 0 });
+    const plan = await cli("wave", "plan", "demo", TARGET);
+    expect(plan.stdout).toMatch(/ {2}1\. demo +\S+ → \S+ +approval: start/);
+    expect(plan.stdout).toContain("gate before: approval by 1 of approver@contoso.example");
+    const status = await cli("wave", "status", id);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain("waiting: approval before prod: approver@contoso.example must act");
 
     await approveGate(demo, atGate);
     const done = await untilWave(demo, id, (w) => w.finished);
