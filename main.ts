@@ -44,7 +44,7 @@ import {
   makeRaiseWaveEvent,
 } from "./activities/fleet.js";
 import { makeDashboardWaves } from "./functions/dashboardWaves.js";
-import { makeControlWave, makeGetWave, makeListWaves, makeStartWave } from "./functions/waves.js";
+import { makeControlWave, makeGetWave, makeGetWaveAudit, makeListWaves, makeStartWave } from "./functions/waves.js";
 import { FLEET_ACTIVITIES, FLEET_ORCHESTRATIONS } from "./lib/fleet/contracts.js";
 import { makeWaveClusterOrchestrator, type FleetActivities } from "./orchestrators/fleet/cluster.js";
 import { makeWaveGateOrchestrator } from "./orchestrators/fleet/gate.js";
@@ -267,6 +267,12 @@ for (const action of ["stop", "resume", "skip", "retry"] as const)
     authLevel: "function",
     handler: jsonRoute(makeControlWave(waves, action)),
   });
+app.http("getWaveAudit", {
+  route: "waves/{id}/audit",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: jsonRoute(makeGetWaveAudit({ claims })),
+});
 df.app.client.http("dashboardWaves", {
   route: "dashboard/waves/{id?}",
   methods: ["GET"],

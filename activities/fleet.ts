@@ -8,6 +8,7 @@ import * as df from "durable-functions";
 import { findRelease } from "../lib/catalog/index.js";
 import { probeUi } from "../lib/clients/ui.js";
 import type { FLEET_ACTIVITIES } from "../lib/fleet/contracts.js";
+import { waveRecordKey } from "../lib/fleet/records.js";
 import { redactText } from "../lib/redaction/index.js";
 import type { WorkflowDeps } from "../lib/services.js";
 import type { ActivityHandler } from "../lib/workflow/activities.js";
@@ -89,9 +90,6 @@ export const makeNotifyWave =
     });
     return sent.ok ? { ok: true } : { ok: false, reason: sent.reason };
   };
-
-/** The wave's record is kept once, under a key derived from its id, in the audit sink's write-once store. */
-export const waveRecordKey = (waveId: string): string => JSON.stringify(["wave-record", waveId]);
 
 export const makeArchiveWave =
   (deps: Pick<WorkflowDeps, "audit">): ActivityHandler<typeof FLEET_ACTIVITIES.archiveWave> =>

@@ -29,6 +29,7 @@ import { waveResource, type WaveResource } from "../lib/fleet/resource.js";
 import { dryRunTimeline } from "../lib/fleet/timeline.js";
 import type { WaveView } from "../lib/fleet/view.js";
 import type { Requester } from "../lib/workflow/contracts.js";
+import { waveRecordKey } from "../lib/fleet/records.js";
 import { findStatus } from "./durable.js";
 import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator, type CallerTrust } from "./http.js";
 import { requireRelease } from "./inputs.js";
@@ -230,4 +231,17 @@ export const makeControlWave =
     };
     await client.raiseEvent(id, WAVE_CONTROL_EVENT, control);
     return jsonResponse(202, { id, action, accepted: true, statusUri: links(deps.publicBaseUrl(), id).statusUri });
+  };
+
+/** `GET /api/waves/{id}/audit`: the record the wave kept when it closed (lib/fleet/view.ts WaveRecord). */
+export const makeGetWaveAudit =
+  (deps: { claims(): { readClaim(key: string): Promise<string | undefined> } }) =>
+  async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const id = requireWaveId(request.params.id);
+    const kept = await deps.claims().readClaim(waveRecordKey(id));
+    if (kept === undefined)
+      throw new NotFoundError(`no audit record of wave ${id}: it is kept when the wave closes`, {
+        code: "unknown-wave-record",
+      });
+    return jsonResponse(200, JSON.parse(kept) as unknown);
   };

@@ -121,4 +121,56 @@ describe("a fleet wave, end to end", () => {
     expect(done.status).toBe("completed");
     expect(helmUpgrades(demo)).toEqual(ALL_ONCE);
   });
+
+  it("routes answer 4xx with machine-readable bodies; a skip is applied and audited with its reason", async () => {
+    demo = await startDemo({ fleet: true, scenario: BASIC });
+    const code = async (method: string, route: string, body?: unknown) => {
+      const reply = await demo!.api<{ error?: { code: string } }>(method, route, body);
+      return `${reply.status} ${reply.body.error?.code ?? ""}`.trim();
+    };
+    expect(await code("POST", "/api/waves", {})).toBe("400 invalid-request");
+    expect(await code("POST", "/api/waves", { strategy: "nope", targetRelease: TARGET })).toBe("404 unknown-strategy");
+    expect(await code("POST", "/api/waves", { strategy: "demo", targetRelease: "2031.01.00" })).toBe(
+      "400 unknown-release",
+    );
+    expect(await code("GET", "/api/waves/not-a-wave")).toBe("400 invalid-id");
+    expect(await code("GET", "/api/waves/wave-20260101t000000z-abcdef")).toBe("404 unknown-wave");
+
+    const id = await startWave(demo);
+    expect(await code("POST", `/api/waves/${id}/skip`, { target: { kind: "cluster", name: "demo-staging-2" } })).toBe(
+      "400 invalid-request",
+    );
+    expect(
+      await code("POST", `/api/waves/${id}/skip`, { target: { kind: "cluster", name: "elsewhere" }, reason: "x" }),
+    ).toBe("404 unknown-target");
+    expect(await code("POST", `/api/waves/${id}/resume`)).toBe("409 wave-state");
+    expect(
+      await code("POST", `/api/waves/${id}/skip`, {
+        target: { kind: "cluster", name: "demo-staging-2" },
+        reason: "customer asked to stay on 2024.12.01",
+        by: "Ops",
+      }),
+    ).toBe("202");
+    const atGate = await untilWave(demo, id, (w) => w.waiting.length > 0 || w.finished);
+    expect(states(atGate, "staging")).toEqual(["demo-staging-1:succeeded", "demo-staging-2:skipped"]);
+    await approveGate(demo, atGate);
+    const done = await untilWave(demo, id, (w) => w.finished);
+    expect(done.status).toBe("completed");
+    expect(helmUpgrades(demo)).toEqual({ ...ALL_ONCE, "demo-staging-2": 0 });
+    expect(await code("POST", `/api/waves/${id}/retry`)).toBe("409 wave-state");
+
+    const audit = await demo.api<{
+      status: string;
+      controls: { action: string; reason?: string }[];
+      stages: { stage: string; clusters: { cluster: string; state: string; auditUri?: string }[] }[];
+    }>("GET", `/api/waves/${id}/audit`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.status).toBe("completed");
+    expect(audit.body.controls).toEqual([
+      expect.objectContaining({ action: "skip", reason: "customer asked to stay on 2024.12.01" }),
+    ]);
+    const prod = audit.body.stages.find((s) => s.stage === "prod")!.clusters[0]!;
+    expect(prod.auditUri).toMatch(/^\/api\/upgrades\/demo-prod-1-.*\/audit$/);
+    expect((await demo.api("GET", prod.auditUri!)).status).toBe(200);
+  });
 });
