@@ -86,6 +86,12 @@ class Wave {
     return this.input.plan;
   }
 
+  /** What every child of the wave is told about it. */
+  get common(): Pick<WaveInput, "waveId" | "targetRelease" | "requestedBy" | "requestedAt"> {
+    const { waveId, targetRelease, requestedBy, requestedAt } = this.input;
+    return { waveId, targetRelease, requestedBy, requestedAt };
+  }
+
   publish(): void {
     this.view = {
       ...this.view,
@@ -254,10 +260,7 @@ function* passGate(wave: Wave, index: number, where: "before" | "after", gate: G
   const child = scheduleChild(
     wave.deps.waveGate(),
     {
-      waveId: wave.input.waveId,
-      targetRelease: wave.input.targetRelease,
-      requestedBy: wave.input.requestedBy,
-      requestedAt: wave.input.requestedAt,
+      ...wave.common,
       strategy: wave.plan.strategy,
       stage: stage.name,
       clusters,
@@ -309,10 +312,7 @@ function* runStage(wave: Wave, index: number): Flow<{ outcome: StageOutcome; rea
   const child = scheduleChild(
     wave.deps.waveStage(),
     {
-      waveId: wave.input.waveId,
-      targetRelease: wave.input.targetRelease,
-      requestedBy: wave.input.requestedBy,
-      requestedAt: wave.input.requestedAt,
+      ...wave.common,
       index,
       stage,
       states: wave.states[index] ?? {},
