@@ -64,15 +64,11 @@ const stageGatesSchema = z
   })
   .prefault({});
 
-/** A group waits for its own gates before its first cluster starts, while the stage's other groups go on. */
-const groupGatesSchema = z
-  .strictObject({
-    before: z
-      .array(z.discriminatedUnion("type", [approvalGateSchema, scheduledStartGateSchema]))
-      .max(5)
-      .default([]),
-  })
-  .prefault({});
+/**
+ * A group waits for its own scheduled start before its first cluster starts, while the stage's other groups go on.
+ * Approvals are stage gates: an approval gate on a group is not supported yet, and refusing it beats ignoring it.
+ */
+const groupGatesSchema = z.strictObject({ before: z.array(scheduledStartGateSchema).max(5).default([]) }).prefault({});
 
 const selectorSchema = z
   .strictObject({

@@ -130,7 +130,6 @@ export function resolveStrategy(strategy: StrategyConfig, profiles: readonly Clu
       const selected = group.selector ? profiles.filter((p) => matches(p, group.selector ?? {})) : [];
       const chosen = [...named, ...selected.filter((p) => !named.includes(p))];
       if (chosen.length === 0) issues.push({ path: where, message: "selects no cluster" });
-      const groupApproval = group.gates.before.some((g) => g.type === "approval");
       const clusters = chosen.flatMap((profile): PlannedCluster[] => {
         const earlier = seen.get(profile.name);
         if (earlier) {
@@ -142,12 +141,11 @@ export function resolveStrategy(strategy: StrategyConfig, profiles: readonly Clu
         }
         seen.set(profile.name, where);
         const inWave = profile.policies.approvals.inWave;
-        const covered = stageApproval || groupApproval;
         const window = profile.policies.maintenanceWindow;
         return [
           {
             name: profile.name,
-            approval: inWave === "own" ? "own" : covered ? "gate" : inWave === "start" ? "start" : "own",
+            approval: inWave === "own" ? "own" : stageApproval ? "gate" : inWave === "start" ? "start" : "own",
             ...(window ? { window: { days: window.days, start: window.start, durationMs: window.duration } } : {}),
           },
         ];

@@ -54,6 +54,11 @@ describe("validation names the path and the line", () => {
       "strategies[0].stages[0].gates.before",
       6,
     ],
+    [
+      "strategies:\n  - name: x\n    stages:\n      - name: a\n        groups:\n          - name: g\n            clusters: [demo]\n            gates:\n              before: [{ type: approval, approvers: [a@contoso.example] }]\n",
+      "strategies[0].stages[0].groups[0].gates.before[0].type",
+      9,
+    ],
   ])("%#", (text, path, line) => {
     const parsed = parseFleets(text);
     expect(parsed.ok).toBe(false);
