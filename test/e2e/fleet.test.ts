@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { startDemo, type Demo } from "./harness.js";
+import { APPROVER, REQUESTER, startDemo, type Demo } from "./harness.js";
 import { approveGate, BASIC, helmUpgrades, readWave, startWave, states, TARGET, untilWave } from "./fleet-harness.js";
 
 let demo: Demo | undefined;
@@ -172,5 +172,31 @@ describe("a fleet wave, end to end", () => {
     const prod = audit.body.stages.find((s) => s.stage === "prod")!.clusters[0]!;
     expect(prod.auditUri).toMatch(/^\/api\/upgrades\/demo-prod-1-.*\/audit$/);
     expect((await demo.api("GET", prod.auditUri!)).status).toBe(200);
+  });
+
+  it("shares the one-run-per-cluster rule: a busy cluster waits for the single upgrade; a single start on a wave's cluster is refused", async () => {
+    demo = await startDemo({ fleet: true, scenario: BASIC });
+    const single = await demo.start(TARGET, { cluster: "demo-dev-2" });
+    await demo.until(single, (r) => r.status === "awaiting-approval");
+    const id = await startWave(demo);
+    const waiting = await untilWave(demo, id, (w) => states(w, "dev").includes("demo:succeeded"));
+    expect(states(waiting, "dev")).toEqual(["demo:succeeded", "demo-dev-2:running"]);
+    expect(helmUpgrades(demo)["demo-dev-2"]).toBe(0);
+
+    const [link] = await demo.links(single, APPROVER);
+    expect((await demo.decide(link!, "reject", "the fleet wave will do it")).status).toBe(200);
+    const staging = await untilWave(demo, id, (w) => states(w, "staging").includes("demo-staging-1:running"));
+    expect(states(staging, "dev")).toEqual(["demo:succeeded", "demo-dev-2:succeeded"]);
+    const refused = await demo.api<{ error: { code: string } }>("POST", "/api/upgrades", {
+      cluster: "demo-staging-1",
+      targetRelease: TARGET,
+      requestedBy: REQUESTER,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("upgrade-running");
+    const atGate = await untilWave(demo, id, (w) => w.waiting.length > 0 || w.finished);
+    await approveGate(demo, atGate);
+    expect((await untilWave(demo, id, (w) => w.finished)).status).toBe("completed");
+    expect(helmUpgrades(demo)).toEqual(ALL_ONCE);
   });
 });
