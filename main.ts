@@ -49,6 +49,20 @@ import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
 import { services, type WorkflowDeps } from "./lib/services.js";
+import {
+  makeArchiveWave,
+  makeCheckFleetHealth,
+  makeNotifyWave,
+  makePrepareWaveRun,
+  makeRaiseWaveEvent,
+} from "./activities/fleet.js";
+import { makeDashboardWaves } from "./functions/dashboardWaves.js";
+import { makeControlWave, makeGetWave, makeGetWaveAudit, makeListWaves, makeStartWave } from "./functions/waves.js";
+import { FLEET_ACTIVITIES, FLEET_ORCHESTRATIONS } from "./lib/fleet/contracts.js";
+import { makeWaveClusterOrchestrator, type FleetActivities } from "./orchestrators/fleet/cluster.js";
+import { makeWaveGateOrchestrator } from "./orchestrators/fleet/gate.js";
+import { makeWaveStageOrchestrator } from "./orchestrators/fleet/stage.js";
+import { makeWaveOrchestrator } from "./orchestrators/fleet/wave.js";
 import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
 import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
 import { makeQueueDrainOrchestrator } from "./orchestrators/queues.js";
@@ -137,9 +151,35 @@ const upgrade: Orchestration<typeof UpgradeInputSchema, UpgradeOutcome> = orches
   ORCHESTRATIONS.upgrade,
   makeUpgradeOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
 );
-orchestration(
+const clusterLock = orchestration(
   ORCHESTRATIONS.clusterLock,
   makeClusterLockOrchestrator(() => upgrade),
+);
+
+// Fleet waves (lib/fleet, orchestrators/fleet): a wave runs a stage sub-orchestration per stage, which runs each
+// cluster's upgrade under the same cluster lock as a single start.
+const fleetActivities: FleetActivities = {
+  raiseWaveEvent: activity(FLEET_ACTIVITIES.raiseWaveEvent, makeRaiseWaveEvent(), [df.input.durableClient()]),
+  prepareWaveRun: activity(FLEET_ACTIVITIES.prepareWaveRun, makePrepareWaveRun(workflow)),
+  checkFleetHealth: activity(FLEET_ACTIVITIES.checkFleetHealth, makeCheckFleetHealth(workflow)),
+  notifyWave: activity(FLEET_ACTIVITIES.notifyWave, makeNotifyWave(workflow)),
+  archiveWave: activity(FLEET_ACTIVITIES.archiveWave, makeArchiveWave(workflow)),
+};
+const waveCluster = orchestration(
+  FLEET_ORCHESTRATIONS.waveCluster,
+  makeWaveClusterOrchestrator({ activities: fleetActivities, clusterLock: () => clusterLock }),
+);
+const waveStage = orchestration(
+  FLEET_ORCHESTRATIONS.waveStage,
+  makeWaveStageOrchestrator({ activities: fleetActivities, waveCluster: () => waveCluster }),
+);
+const waveGate = orchestration(
+  FLEET_ORCHESTRATIONS.waveGate,
+  makeWaveGateOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade, fleet: fleetActivities }),
+);
+orchestration(
+  FLEET_ORCHESTRATIONS.wave,
+  makeWaveOrchestrator({ activities: fleetActivities, waveStage: () => waveStage, waveGate: () => waveGate }),
 );
 
 // What the HTTP routes read, each read on use: the services are built once and rebuilt only after resetServices.
@@ -232,6 +272,44 @@ app.http("dashboardOutbox", {
   methods: ["GET"],
   authLevel: "anonymous",
   handler: makeDashboardOutbox({ access: dashboardAccess, outboxDir }),
+});
+const waves = { operators, trust, catalog, profiles, publicBaseUrl, strategies: () => services().strategies() };
+df.app.client.http("startWave", {
+  route: "waves",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: jsonRoute(makeStartWave(waves)),
+});
+df.app.client.http("listWaves", {
+  route: "waves",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: jsonRoute(makeListWaves()),
+});
+df.app.client.http("getWave", {
+  route: "waves/{id}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: jsonRoute(makeGetWave()),
+});
+for (const action of ["stop", "resume", "skip", "retry"] as const)
+  df.app.client.http(`${action}Wave`, {
+    route: `waves/{id}/${action}`,
+    methods: ["POST"],
+    authLevel: "function",
+    handler: jsonRoute(makeControlWave(waves, action)),
+  });
+app.http("getWaveAudit", {
+  route: "waves/{id}/audit",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: jsonRoute(makeGetWaveAudit({ claims })),
+});
+df.app.client.http("dashboardWaves", {
+  route: "dashboard/waves/{id?}",
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeDashboardWaves({ access: dashboardAccess }),
 });
 app.http("openApi", { route: "openapi.json", methods: ["GET"], authLevel: "anonymous", handler: makeOpenApi() });
 app.http("plan", {

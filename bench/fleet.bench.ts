@@ -7,7 +7,7 @@
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isSeq, parseDocument } from "yaml";
-import { startSimulator, type Simulator } from "../local/sim/index.js";
+import { startSimulator, type ScenarioInput, type Simulator } from "../local/sim/index.js";
 import { demoClustersYaml } from "../local/demoProfile.js";
 import { readOutbox } from "../lib/mail/index.js";
 import type { RunView } from "../lib/workflow/model.js";
@@ -18,20 +18,28 @@ const TIME_SCALE = 0.05;
 const fleetSize = (): number => Number(process.env.FLEET_SIZE ?? 100);
 
 /** More simulated clusters beside the demo's, sharing its clock, token and CA (one trusted CA for the app). */
-async function moreClusters(demo: Demo, count: number): Promise<Simulator[]> {
+export async function moreClusters(demo: Demo, count: number, scenario?: ScenarioInput): Promise<Simulator[]> {
   const sims: Simulator[] = [];
   for (let i = 1; i <= count; i++) {
     const dataDir = path.join(demo.dir, `sim-${i}`);
     await mkdir(dataDir, { recursive: true });
     for (const file of ["ca.crt", "server.crt", "server.key"])
       await copyFile(path.join(demo.dir, "sim", file), path.join(dataDir, file));
-    sims.push(await startSimulator({ dataDir, clock: demo.clock, timeScale: TIME_SCALE, token: demo.app.sim.token }));
+    sims.push(
+      await startSimulator({
+        dataDir,
+        clock: demo.clock,
+        timeScale: TIME_SCALE,
+        token: demo.app.sim.token,
+        ...(scenario ? { scenario } : {}),
+      }),
+    );
   }
   return sims;
 }
 
 /** clusters.yaml with one profile per simulator, `fleet-<n>`, each a copy of the demo profile pointed at it. */
-async function writeFleetProfiles(demo: Demo, sims: Simulator[]): Promise<string[]> {
+export async function writeFleetProfiles(demo: Demo, sims: Simulator[]): Promise<string[]> {
   const file = process.env.CLUSTERS_FILE!;
   const base = await readFile(file, "utf8");
   const doc = parseDocument(base);

@@ -10,6 +10,7 @@ import type { UpgradeResource } from "../lib/workflow/status.js";
 import { Api, ApiUnreachableError, errorText, type ApiReply } from "./api.js";
 import { EXIT, exitCodeForHttp, exitCodeForStatus, type ExitCode } from "./exit-codes.js";
 import { follow } from "./follow.js";
+import { addWaveCommands } from "./wave.js";
 
 interface GlobalOptions {
   url: string;
@@ -273,6 +274,16 @@ export function buildProgram(): Command {
       if (reply.status !== 202) refused(reply);
       out(json() ? JSON.stringify(reply.body, null, 2) : `cancel requested: ${reply.body.meaning}`);
     });
+
+  addWaveCommands(program, {
+    api,
+    json,
+    out,
+    exit: (code, message) => {
+      throw new Exit(code, message);
+    },
+    refused,
+  });
 
   program
     .command("serve")

@@ -3,6 +3,12 @@
  * with (lib/workflow/requests.ts) and the shapes they answer with (below; an end-to-end test checks real answers
  * against them). JSON Schema 2020-12, which OpenAPI 3.1 uses as is.
  */
+import {
+  SkipRequestSchema,
+  StartWaveRequestSchema,
+  WaveControlRequestSchema,
+  WaveIdSchema,
+} from "../lib/fleet/requests.js";
 import type { HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { AuditRecordSchema } from "../lib/audit/index.js";
@@ -178,6 +184,7 @@ function queryParameters(schema: z.ZodObject): JsonSchema[] {
 }
 
 const idParameter = { name: "id", in: "path", required: true, schema: schemaOf(RunIdSchema, "input") };
+const waveIdParameter = { name: "id", in: "path", required: true, schema: schemaOf(WaveIdSchema, "input") };
 const keyed = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
 /** The document; built once per process, it depends on nothing but the schemas. */
@@ -393,6 +400,80 @@ export function openApiDocument(): JsonSchema {
             "200": { description: "page", content: html },
             "404": { description: "mail does not go to an outbox", content: html },
           },
+        },
+      },
+      "/api/waves": {
+        post: {
+          summary: "Start a fleet wave of a strategy of config/fleets.yaml, or print its dry run (dryRun: true)",
+          security: keyed,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schemaOf(StartWaveRequestSchema, "input") } },
+          },
+          responses: {
+            "200": { description: "the dry run: order, limits, gates, earliest times" },
+            "202": { description: "accepted; Location is the wave's status URL" },
+            "400": error(
+              "invalid input, unknown release, or a strategy the cluster profiles cannot run (invalid-strategy)",
+            ),
+            "404": error("unknown strategy"),
+          },
+        },
+        get: {
+          summary: "List waves, newest first",
+          security: keyed,
+          responses: { "200": { description: "the waves" } },
+        },
+      },
+      "/api/waves/{id}": {
+        get: {
+          summary: "One wave: clusters by stage with states and run ids, gates, who must act, events",
+          security: keyed,
+          parameters: [waveIdParameter],
+          responses: {
+            "200": { description: "the wave" },
+            "400": error("not a wave id"),
+            "404": error("unknown wave"),
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (["stop", "resume", "retry", "skip"] as const).map((action) => [
+          `/api/waves/{id}/${action}`,
+          {
+            post: {
+              summary: {
+                stop: "Stop: nothing new starts, running upgrades finish",
+                resume: "Resume a stopped wave from its first unprocessed cluster",
+                retry: "Retry the failed and unstarted clusters of a failed wave (new run ids)",
+                skip: "Skip a cluster, group or stage that has not started; the reason is audited",
+              }[action],
+              security: keyed,
+              parameters: [waveIdParameter],
+              requestBody: {
+                required: action === "skip",
+                content: {
+                  "application/json": {
+                    schema: schemaOf(action === "skip" ? SkipRequestSchema : WaveControlRequestSchema, "input"),
+                  },
+                },
+              },
+              responses: {
+                "202": { description: "the control was raised on the wave" },
+                "400": error("invalid input"),
+                "404": error("unknown wave or target"),
+                "409": error("the control does not apply in the wave's state (wave-state)"),
+              },
+            },
+          },
+        ]),
+      ),
+      "/api/waves/{id}/audit": {
+        get: {
+          summary: "The wave's audit record, kept when it closes",
+          security: keyed,
+          parameters: [waveIdParameter],
+          responses: { "200": { description: "the record" }, "404": error("no record (yet)") },
         },
       },
       "/api/openapi.json": {

@@ -22,6 +22,7 @@ import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
 import type { ClusterTarget } from "./clients/types.js";
 import { findClusterProfile, parseClusterProfiles, type ClusterProfile } from "./config/clusters.js";
 import { formatConfigIssues } from "./config/yaml-config.js";
+import { parseFleets, type StrategyConfig } from "./fleet/config.js";
 import { UnknownClusterError } from "./errors.js";
 import { lazily } from "./lazily.js";
 import { AcsTransport, OutboxTransport, type MailTransport } from "./mail/index.js";
@@ -44,6 +45,8 @@ export interface Services {
   catalog: ReleaseCatalog;
   profiles: ClusterProfile[];
   profile(name: string): ClusterProfile | undefined;
+  /** Fleet strategies (FLEETS_FILE), read on first use: an app without fleets never needs the file. */
+  strategies(): StrategyConfig[];
   /** The cluster's clients; throws UnknownClusterError (a 404 `unknown-cluster` on a route) for an unknown name. */
   cluster(name: string): ClusterClients;
   mail: MailTransport;
@@ -61,7 +64,7 @@ function staticTokenCredential(token: string): TokenCredential {
   };
 }
 
-type FileSetting = "CLUSTERS_FILE" | "RELEASES_FILE" | "EXTRA_CA_CERT_FILE";
+type FileSetting = "CLUSTERS_FILE" | "RELEASES_FILE" | "FLEETS_FILE" | "EXTRA_CA_CERT_FILE";
 
 /**
  * Every values file a catalog command names, from `values-files/` beside the catalog: a missing one is a
@@ -158,6 +161,7 @@ export function buildServices(settings: Settings): Services {
   );
   const valuesFiles = readValuesFiles(catalog, valuesFilesDir);
   const profiles = readConfig("CLUSTERS_FILE", settings.CLUSTERS_FILE, parseClusterProfiles);
+  let strategies: StrategyConfig[] | undefined;
   const credential = azureCredential(settings);
   const extraCaPem = settings.EXTRA_CA_CERT_FILE
     ? readSettingFile("EXTRA_CA_CERT_FILE", settings.EXTRA_CA_CERT_FILE)
@@ -201,6 +205,7 @@ export function buildServices(settings: Settings): Services {
     catalog,
     profiles,
     profile: (name) => findClusterProfile(profiles, name),
+    strategies: () => (strategies ??= readConfig("FLEETS_FILE", settings.FLEETS_FILE, parseFleets)),
     cluster: (name) => {
       const profile = findClusterProfile(profiles, name);
       if (!profile) throw new UnknownClusterError(name);

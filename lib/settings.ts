@@ -29,6 +29,7 @@ const SettingsSchema = z
   .object({
     CLUSTERS_FILE: z.string().default(path.join(projectRoot, "config", "clusters.yaml")),
     RELEASES_FILE: z.string().default(path.join(projectRoot, "config", "releases.yaml")),
+    FLEETS_FILE: z.string().default(path.join(projectRoot, "config", "fleets.yaml")),
     /** `default`: DefaultAzureCredential (managed identity in Azure); `static-token`: a fixed token (the simulator). */
     AZURE_CREDENTIAL: z.enum(["default", "static-token"]).default("default"),
     AZURE_STATIC_TOKEN: z.string().optional(),

@@ -11,6 +11,7 @@ import { resetServices } from "../lib/services.js";
 import { ORCHESTRATION_VERSION } from "../lib/workflow/version.js";
 import { RealClock, type Clock } from "./clock.js";
 import { demoClustersYaml, type SimulatorEndpoints } from "./demoProfile.js";
+import { fleetClustersYaml, startDemoFleet, type DemoFleet } from "./fleet.js";
 import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
 import { startSimulator, type FaultsInput, type ScenarioInput, type Simulator } from "./sim/index.js";
 
@@ -32,10 +33,16 @@ export interface LocalAppOptions {
   log?: (line: string) => void;
   /** A sign-in redirect in front of the runtime's management webhooks (LocalRuntimeOptions.webhookSignIn). */
   webhookSignIn?: boolean;
+  /** Also simulate the demo fleet: one more cluster per `demo-*` profile (local/fleet.ts). */
+  fleet?: boolean;
+  /** Fleet strategies to use instead of config/fleets.yaml. */
+  fleetsFile?: string;
 }
 
 export interface LocalApp extends AppOnSimulator {
   sim: Simulator;
+  /** The demo fleet's simulators by profile name, when started with `fleet`. */
+  fleet?: DemoFleet;
 }
 
 /** The signing key survives restarts so that links already mailed keep working. */
@@ -77,7 +84,9 @@ export interface AppOnSimulator {
 /** Configures the app for `target`, registers its functions and starts the runtime on `<dir>/runtime`. */
 export async function startAppOn(
   target: SimulatorTarget,
-  options: Omit<LocalAppOptions, "scenario" | "faults" | "timeScale">,
+  options: Omit<LocalAppOptions, "scenario" | "faults" | "timeScale" | "fleet"> & {
+    fleetTargets?: ReadonlyMap<string, SimulatorEndpoints>;
+  },
 ): Promise<AppOnSimulator> {
   const dir = path.resolve(options.dir);
   await mkdir(path.join(dir, "sim"), { recursive: true });
@@ -85,7 +94,8 @@ export async function startAppOn(
   const clustersFile = path.join(dir, "clusters.yaml");
   const caFile = path.join(dir, "sim", "ca.pem");
   const baseProfiles = await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8");
-  await writeFile(clustersFile, demoClustersYaml(baseProfiles, target, options.profile));
+  const profiles = demoClustersYaml(baseProfiles, target, options.profile);
+  await writeFile(clustersFile, options.fleetTargets ? fleetClustersYaml(profiles, options.fleetTargets) : profiles);
   await writeFile(caFile, target.caCertPem);
   const outboxDir = path.join(dir, "outbox");
   // The drivers are chosen by configuration, as in Azure: nothing in the app knows it runs locally.
@@ -101,6 +111,7 @@ export async function startAppOn(
     AUDIT_SINK: "file",
     AUDIT_DIR: path.join(dir, "audit"),
     CLI_STATE_DIR: path.join(dir, "runs"),
+    FLEETS_FILE: options.fleetsFile ?? path.join(projectRoot, "config", "fleets.yaml"),
   });
   // The app builds its services once; settings changed in-process take effect when they are rebuilt.
   resetServices();
@@ -144,17 +155,32 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
   if (options.faults) sim.setFaults(options.faults);
+  let fleet: DemoFleet | undefined;
   try {
-    const onSim = await startAppOn(sim, { ...options, clock });
+    if (options.fleet)
+      fleet = await startDemoFleet({
+        dir,
+        clock,
+        primary: sim,
+        primaryDataDir: path.join(dir, "sim"),
+        profilesText: await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8"),
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        ...(typeof options.scenario === "object" ? { scenario: options.scenario } : {}),
+      });
+    const { fleet: _fleet, ...appOptions } = options;
+    const onSim = await startAppOn(sim, { ...appOptions, clock, ...(fleet ? { fleetTargets: fleet.sims } : {}) });
     const app: LocalApp = Object.assign(onSim, {
       sim,
+      ...(fleet ? { fleet } : {}),
       close: async () => {
         await onSim.runtime.close();
+        await fleet?.close();
         await sim.close();
       },
     });
     return app;
   } catch (error) {
+    await fleet?.close();
     await sim.close();
     throw error;
   }

@@ -13,6 +13,7 @@ const app = await startLocalApp({
   dir: path.resolve(process.env.LOCAL_DIR ?? ".local"),
   port,
   timeScale: DEMO_TIME_SCALE,
+  fleet: true,
   log: (line) => console.log(line),
 }).catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
@@ -28,6 +29,8 @@ console.log(`cluedin-upgrade on ${app.baseUrl}
   dashboard     ${app.baseUrl}/api/dashboard
   plan          curl -s -X POST ${app.baseUrl}/api/plans -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00"}'
   start         curl -s -X POST ${app.baseUrl}/api/upgrades -H 'content-type: application/json' -d '{"cluster":"demo","targetRelease":"2025.05.00","requestedBy":{"name":"Ops","email":"ops@contoso.example"}}'
+  wave          curl -s -X POST ${app.baseUrl}/api/waves -H 'content-type: application/json' -d '{"strategy":"demo","targetRelease":"2025.05.00","dryRun":true}'
+  fleet         ${[...(app.fleet?.sims.keys() ?? [])].join(", ")} (kubectl --context aks-cluedin-<name>)
   e-mails       ${app.outboxDir}
   kubeconfig    ${app.sim.kubeconfigPath}   (kubectl --kubeconfig ${path.relative(process.cwd(), app.sim.kubeconfigPath)} get pods -n cluedin)
 Ctrl-C stops; running upgrades resume on the next start.`);

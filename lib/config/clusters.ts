@@ -55,6 +55,12 @@ const approvalsSchema = z
     reminderAfter: durationSchema.optional(),
     escalateAfter: durationSchema.optional(),
     deadline: durationSchema.default(24 * 3_600_000),
+    /**
+     * In a fleet wave: `gate` lets the wave's approval gate stand in for this approval (else it is asked as usual),
+     * `own` always asks this cluster's approvers, `start` also counts the wave's authorised start as approval when
+     * no gate covers the cluster (for dev and test clusters).
+     */
+    inWave: z.enum(["gate", "own", "start"]).default("gate"),
   })
   .prefault({});
 
@@ -104,6 +110,10 @@ const clusterProfileSchema = z
     name: z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"),
     /** dev, test, staging, prod, ...: appears in the values file name. */
     environment: z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"),
+    /** What fleet strategies select by besides the environment (region, customer). */
+    labels: z
+      .record(z.string().regex(DNS_LABEL), z.string().regex(DNS_LABEL, "lower-case letters, digits and hyphens"))
+      .default({}),
     subscriptionId: z.guid(),
     resourceGroup: z.string().min(1).max(90),
     clusterName: z.string().min(1).max(63),

@@ -47,7 +47,7 @@ progress{width:100%;height:14px}
 </style></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><a href="${DASHBOARD_PATH}">cluedin-upgrade</a>
-<nav aria-label="Main"><a href="${DASHBOARD_PATH}">Runs</a><a href="${DASHBOARD_PATH}#start">Start an upgrade</a><% if (it.outbox) { %><a href="${DASHBOARD_PATH}/outbox">Outbox</a><% } %></nav></header>
+<nav aria-label="Main"><a href="${DASHBOARD_PATH}">Runs</a><a href="${DASHBOARD_PATH}#start">Start an upgrade</a><a href="${DASHBOARD_PATH}/waves">Waves</a><% if (it.outbox) { %><a href="${DASHBOARD_PATH}/outbox">Outbox</a><% } %></nav></header>
 <main id="main" tabindex="-1"><%~ it.body %></main><% if (it.script) { %>
 <script><%~ it.script %></script><% } %></body></html>`;
 

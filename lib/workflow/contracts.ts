@@ -64,6 +64,13 @@ export const RequesterSchema = z.object({
 });
 export type Requester = z.infer<typeof RequesterSchema>;
 
+/** A fleet wave's approval standing in for the run's own: which gate (or the wave's start) and which decision. */
+export const PreApprovalSchema = z.object({
+  gate: z.string().max(200),
+  decisionId: z.string().max(200),
+  approvers: z.array(z.string().max(320)).max(50),
+});
+
 export const UpgradeInputSchema = z.object({
   runId: z.string(),
   cluster: z.string(),
@@ -77,6 +84,8 @@ export const UpgradeInputSchema = z.object({
   policy: RunPolicySchema,
   /** Set when this instance is one hop of a chain run by a parent run. */
   hopOf: z.string().optional(),
+  /** Set by a fleet wave (lib/fleet): the approval stage records it instead of asking. */
+  preApproved: PreApprovalSchema.optional(),
 });
 export type UpgradeInput = z.infer<typeof UpgradeInputSchema>;
 

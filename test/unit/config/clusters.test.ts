@@ -88,6 +88,7 @@ describe("parseClusterProfiles", () => {
       armEndpoint: "https://management.azure.com",
       helmDriver: "run-command",
       chartSource: { kind: "repo", url: "https://cluedin-io.github.io/Charts/" },
+      labels: {},
       escalation: [],
       notify: { users: [], operators: ["ops@contoso.example"], allowedDomains: [] },
       policies: {
@@ -96,7 +97,7 @@ describe("parseClusterProfiles", () => {
         snapshotRetention: 3,
         snapshotWaivers: [],
         snapshotCleanupOnFailure: true,
-        approvals: { required: 1, selfApproval: false, deadline: 86_400_000 },
+        approvals: { required: 1, selfApproval: false, deadline: 86_400_000, inWave: "gate" },
         blockedDays: [],
       },
       timings: {
