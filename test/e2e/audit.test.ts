@@ -146,6 +146,13 @@ describe("OpenAPI document", () => {
         "/api/dashboard/runs/{id}",
         "/api/dashboard/outbox",
         "/api/openapi.json",
+        "/api/waves",
+        "/api/waves/{id}",
+        "/api/waves/{id}/stop",
+        "/api/waves/{id}/resume",
+        "/api/waves/{id}/skip",
+        "/api/waves/{id}/retry",
+        "/api/waves/{id}/audit",
       ].sort(),
     );
     const start = reply.body.paths["/api/upgrades"]!.post!;

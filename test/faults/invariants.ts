@@ -68,8 +68,8 @@ function clusterState(r: CellRun): string[] {
     const data = (s: typeof after) => JSON.stringify(s.volumes.map((v) => [v.pvc, v.dataVersion]));
     if (data(after) !== data(before))
       problems.push(`restored, but the volumes hold ${data(after)}, not ${data(before)}`);
-    if (last?.status !== "deployed" || last.appVersion !== r.fromRelease)
-      problems.push(`restored, but the last revision is ${last?.status} ${last?.appVersion}`);
+    if (last?.status !== "deployed" || last.release !== r.fromRelease)
+      problems.push(`restored, but the last revision is ${last?.status} ${last?.release}`);
     if (upgradeMode) problems.push("restored, but workloads are still in upgrade mode");
   }
   if (["rejected", "cancelled"].includes(run.status) && upgrades.length > 0)
