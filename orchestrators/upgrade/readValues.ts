@@ -33,7 +33,7 @@ export function* readCurrentValues(run: UpgradeRun): Flow<Step<Source>> {
   run.record.endStage(
     "read-values",
     "succeeded",
-    `revision ${deployed.revision}: release ${deployed.appVersion} on chart ${deployed.chartVersion}`,
+    `revision ${deployed.revision} on chart ${deployed.chartVersion} (appVersion ${deployed.appVersion})`,
   );
   return go({ revision: deployed.revision, fingerprint: release.valuesFingerprint, deployed });
 }

@@ -157,9 +157,11 @@ export class RunRecorder {
     };
   }
 
-  /** The deployed revision the run upgrades from. */
+  /**
+   * The deployed revision the run upgrades from. Its release is named once the plan has identified it from the values'
+   * image tags and the chart (lib/catalog/running.ts): a chart's appVersion (2024.12) does not name a release.
+   */
   source(deployed: HelmRevision): void {
-    this.view = { ...this.view, fromRelease: deployed.appVersion };
     this.proof = { ...this.proof, revisionBefore: deployed.revision };
     this.publish();
   }
