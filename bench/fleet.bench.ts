@@ -10,7 +10,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import type { WaveResource } from "../lib/fleet/resource.js";
 import { APPROVER, startDemo, type Demo } from "../test/e2e/harness.js";
-import { moreClusters, writeFleetProfiles } from "./fleet.bench.js";
+import { moreClusters, writeFleetProfiles } from "./concurrent.bench.js";
 import { printTable } from "./table.js";
 
 const TIME_SCALE = 0.05;
