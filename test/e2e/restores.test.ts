@@ -5,6 +5,7 @@
  * nothing.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { RestoreAcceptedSchema, RestoreResourceSchema } from "../../functions/openapi.js";
 import type { AuditRecord } from "../../lib/audit/index.js";
 import type { UpgradeResource } from "../../lib/workflow/status.js";
 import { simClaims } from "../../local/sim/model/snapshots.js";
@@ -75,6 +76,7 @@ describe("POST /api/restores", () => {
     const started = await askRestore(demo, runId);
     expect(started.status).toBe(202);
     expect(started.body.id).toBe(`${runId}-restore`);
+    expect(RestoreAcceptedSchema.safeParse(started.body).success).toBe(true);
     const id = started.body.id;
 
     await restoreUntil(demo, id, (r) => r.status === "awaiting-approval");
@@ -91,6 +93,7 @@ describe("POST /api/restores", () => {
 
     expect(done.status).toBe("restored");
     expect(done.restoreOf).toBe(runId);
+    expect(RestoreResourceSchema.safeParse(done).success).toBe(true);
     const state = demo.app.sim.state();
     expect(state.volumes.every((v) => v.dataVersion === OLD_DATA && v.phase === "Bound")).toBe(true);
     expect(state.release.revisions.length).toBe(revisionsBefore + 1);
@@ -113,6 +116,46 @@ describe("POST /api/restores", () => {
     const again = await askRestore(demo, runId);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("restore-exists");
+  }, 180_000);
+
+  it("says so in the question, the page and the audit when later runs moved the release on, and still rolls back", async () => {
+    demo = await startDemo();
+    const runId = await upgraded(demo);
+    const later = await demo.start("2025.05.02");
+    await approve(demo, later);
+    expect((await demo.finished(later)).status).toBe("completed");
+    const laterRevision = demo.app.sim.state().release.revisions.at(-1)!;
+
+    const started = await askRestore(demo, runId);
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    await restoreUntil(demo, id, (r) => r.status === "awaiting-approval");
+    const request = (await demo.mails()).find((m) => m.headers["X-CluedIn-Upgrade-Run"] === id)!;
+    expect(request.text).toContain(`The release has moved on since ${runId}`);
+    const link = (await demo.links(id, APPROVER)).at(-1)!;
+    const page = await fetch(`${demo.app.baseUrl}/api/approvals/view`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: decodeURIComponent(new URL(link).hash.slice(1)) }).toString(),
+    });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain(`Approve the restore of demo from the snapshots of ${runId}?`);
+    for (const claim of simClaims()) expect(html).toContain(claim.name);
+    expect(html).toContain("The release has moved on since");
+
+    expect((await decideRestore(demo, id, "approve")).status).toBe(200);
+    expect((await restoreUntil(demo, id, (r) => r.finished)).status).toBe("restored");
+    expect(demo.app.sim.state().release.revisions.at(-1)).toMatchObject({
+      status: "deployed",
+      chart: "cluedin-platform-2.4.2",
+    });
+    expect(demo.app.sim.state().volumes.every((v) => v.dataVersion === OLD_DATA)).toBe(true);
+    const audit = (await demo.api<AuditRecord>("GET", `/api/upgrades/${id}/audit`)).body;
+    expect(audit.restoreOf?.revisionsSince.map((r) => r.revision)).toContain(laterRevision.revision);
+    const markdown = await demo.api("GET", `/api/upgrades/${id}/audit?format=md`);
+    expect(markdown.text).toContain(`Restore of ${runId}`);
+    expect(markdown.text).toContain("The release had moved on since");
   }, 180_000);
 
   it("refuses an unknown run, a run without a set, a duplicate and a cluster another run holds", async () => {
@@ -159,6 +202,24 @@ describe("POST /api/restores", () => {
     expect(held.status).toBe(409);
     expect(held.body.error.code).toBe("upgrade-running");
     expect(held.body.error.details?.runningId).toBe(other);
+  }, 180_000);
+
+  it("answers 410 for a set retention deleted from the cluster since", async () => {
+    demo = await startDemo({
+      scenario: { release: { name: "cluedin-platform", namespace: "cluedin", current: "2024.12.01" } },
+      profile: { policies: { snapshots: "required", snapshotRetention: 1 } },
+    });
+    const first = await demo.start("2024.12.02");
+    await approve(demo, first);
+    expect((await demo.finished(first)).status).toBe("completed");
+    const second = await demo.start("2025.05.00");
+    await approve(demo, second);
+    expect((await demo.finished(second)).status).toBe("completed");
+    const gone = await askRestore(demo, first);
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe("snapshot-set-deleted");
+    expect(gone.body.error.details?.missing).toHaveLength(simClaims().length);
+    expect((await askRestore(demo, second)).status).toBe(202);
   }, 180_000);
 
   it("a rejected restore changes nothing", async () => {
