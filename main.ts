@@ -48,6 +48,7 @@ import { jsonRoute, type CallerTrust } from "./functions/http.js";
 import { makeOpenApi } from "./functions/openapi.js";
 import { makePlan } from "./functions/plans.js";
 import { makeCancelUpgrade, makeGetUpgrade, makeListUpgrades, makeStartUpgrade } from "./functions/upgrades.js";
+import { makeGetRestore, makeStartRestore } from "./functions/restores.js";
 import { services, type WorkflowDeps } from "./lib/services.js";
 import {
   makeArchiveWave,
@@ -67,6 +68,7 @@ import { makeClusterLockOrchestrator } from "./orchestrators/clusterLock.js";
 import { makeMonitorOrchestrator } from "./orchestrators/monitor.js";
 import { makeQueueDrainOrchestrator } from "./orchestrators/queues.js";
 import { makeUpgradeOrchestrator } from "./orchestrators/upgrade/index.js";
+import { makeRestoreOrchestrator } from "./orchestrators/restore.js";
 import { ACTIVITIES, type Activity, type WorkflowActivities } from "./lib/workflow/activities.js";
 import type { UpgradeInputSchema } from "./lib/workflow/contracts.js";
 import type { Definition } from "./lib/workflow/definition.js";
@@ -151,9 +153,16 @@ const upgrade: Orchestration<typeof UpgradeInputSchema, UpgradeOutcome> = orches
   ORCHESTRATIONS.upgrade,
   makeUpgradeOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
 );
+const restore = orchestration(
+  ORCHESTRATIONS.restore,
+  makeRestoreOrchestrator({ activities, monitor, queueDrain, hop: () => upgrade }),
+);
 const clusterLock = orchestration(
   ORCHESTRATIONS.clusterLock,
-  makeClusterLockOrchestrator(() => upgrade),
+  makeClusterLockOrchestrator(
+    () => upgrade,
+    () => restore,
+  ),
 );
 
 // Fleet waves (lib/fleet, orchestrators/fleet): a wave runs a stage sub-orchestration per stage, which runs each
@@ -221,6 +230,19 @@ df.app.client.http("cancelUpgrade", {
   methods: ["POST"],
   authLevel: "function",
   handler: jsonRoute(makeCancelUpgrade({ operators, trust, publicBaseUrl })),
+});
+// A past run's snapshot set restored on its own, under the cluster's lock and the cluster's approval.
+df.app.client.http("startRestore", {
+  route: "restores",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: jsonRoute(makeStartRestore({ operators, trust, cluster, publicBaseUrl, archived })),
+});
+df.app.client.http("getRestore", {
+  route: "restores/{id}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: jsonRoute(makeGetRestore()),
 });
 // Approval links carry their token in the URL fragment; the page posts it in form bodies, never in a URL.
 app.http("approvalShell", {

@@ -28,6 +28,7 @@ export const makeNotify =
         targetRelease: args.targetRelease,
         runId: args.runId,
         runUrl: runUrl(deps.publicBaseUrl(), args.runId),
+        ...(args.restoreOf ? { restoreOf: args.restoreOf } : {}),
       },
       to: allowed,
       kind: args.kind,

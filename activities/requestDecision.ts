@@ -22,7 +22,9 @@ export const makeRequestDecision =
       ...(args.summary.fromRelease
         ? [`From ${args.summary.fromRelease} to ${args.summary.targetRelease} (${args.summary.mode ?? "upgrade"}).`]
         : []),
-      "The page behind the link shows the plan, the values diff (secrets redacted) and the pre-check evidence.",
+      args.summary.restoreOf
+        ? "The page behind the link shows the snapshot set and the Helm revision the restore goes back to."
+        : "The page behind the link shows the plan, the values diff (secrets redacted) and the pre-check evidence.",
       ...(args.summary.commands ?? []),
     ];
     const result: DecisionRequestResult = { sent: [], failed: [] };
@@ -41,6 +43,7 @@ export const makeRequestDecision =
           targetRelease: args.summary.targetRelease,
           runId: args.runId,
           runUrl: runUrl(base, args.runId),
+          ...(args.summary.restoreOf ? { restoreOf: args.summary.restoreOf } : {}),
         },
         to: approver,
         question: redactText(args.summary.question),

@@ -22,6 +22,11 @@ export function exitCodeForStatus(status: RunStatus): ExitCode {
   return ["failed", "rejected", "cancelled", "restored"].includes(status) ? EXIT.failed : EXIT.ok;
 }
 
+/** A restore's status as an exit code: for a restore, `restored` is the success. */
+export function exitCodeForRestore(status: RunStatus): ExitCode {
+  return status === "restored" ? EXIT.ok : exitCodeForStatus(status);
+}
+
 export function exitCodeForHttp(status: number): ExitCode {
   if (status < 400) return EXIT.ok;
   if (status >= 500) return EXIT.unreachable;

@@ -48,6 +48,8 @@ export interface FollowOptions {
   tty: boolean;
   quiet: boolean;
   write: (text: string) => void;
+  /** Where the run is read: an upgrade (the default) or a restore of a run's snapshot set. */
+  collection?: "upgrades" | "restores";
 }
 
 /** Polls until the run ends or halts; a few missed polls are tolerated, a gone API is not. */
@@ -58,7 +60,8 @@ export async function follow(api: Api, id: string, options: FollowOptions): Prom
   for (;;) {
     let run: UpgradeResource | undefined;
     try {
-      const reply = await api.request<UpgradeResource>("GET", `/api/upgrades/${encodeURIComponent(id)}`);
+      const route = `/api/${options.collection ?? "upgrades"}/${encodeURIComponent(id)}`;
+      const reply = await api.request<UpgradeResource>("GET", route);
       if (reply.status !== 200) throw new Error(errorText(reply));
       run = reply.body;
       misses = 0;

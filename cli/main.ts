@@ -8,7 +8,7 @@ import { formatDuration, type AuditRecord } from "../lib/audit/index.js";
 import type { RunStatus } from "../lib/workflow/model.js";
 import type { UpgradeResource } from "../lib/workflow/status.js";
 import { Api, ApiUnreachableError, errorText, type ApiReply } from "./api.js";
-import { EXIT, exitCodeForHttp, exitCodeForStatus, type ExitCode } from "./exit-codes.js";
+import { EXIT, exitCodeForHttp, exitCodeForRestore, exitCodeForStatus, type ExitCode } from "./exit-codes.js";
 import { follow } from "./follow.js";
 import { addWaveCommands } from "./wave.js";
 
@@ -104,6 +104,12 @@ function printRuns(items: Omit<UpgradeResource, "events" | "plan">[]): void {
   for (const row of rows) out(row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join("  "));
 }
 
+/** Who asks, as the options name them; nothing when neither is given. */
+const requestedBy = (o: { name?: string; email?: string }): { requestedBy?: { name: string; email?: string } } =>
+  o.name || o.email
+    ? { requestedBy: { name: o.name ?? o.email ?? "cli", ...(o.email ? { email: o.email } : {}) } }
+    : {};
+
 /** `serve` keeps the process alive; every other command ends it with its exit code. */
 let serving = false;
 
@@ -122,16 +128,21 @@ export function buildProgram(): Command {
     return new Api({ url: o.url, ...(o.key ? { key: o.key } : {}) });
   };
   const json = (): boolean => program.opts<GlobalOptions>().json === true;
-  const followRun = async (id: string, intervalMs: number): Promise<ExitCode> => {
+  const followRun = async (
+    id: string,
+    intervalMs: number,
+    collection: "upgrades" | "restores" = "upgrades",
+  ): Promise<ExitCode> => {
     const run = await follow(api(), id, {
       intervalMs,
       tty: process.stdout.isTTY && !json(),
       quiet: json(),
       write: (t) => process.stdout.write(t),
+      collection,
     });
     if (json()) out(JSON.stringify(run, null, 2));
     else out(`audit: ${api().base}/api/upgrades/${encodeURIComponent(id)}/audit?format=md`);
-    return exitCodeForStatus(run.status);
+    return collection === "restores" ? exitCodeForRestore(run.status) : exitCodeForStatus(run.status);
   };
   const interval = new Option("--interval <ms>", "poll interval while following").default(1000).argParser(Number);
 
@@ -186,9 +197,7 @@ export function buildProgram(): Command {
             ...(await valuesOf(o.values)),
             ...(o.notBefore ? { notBefore: o.notBefore } : {}),
             ...(o.allowChain ? { allowChain: true } : {}),
-            ...(o.name || o.email
-              ? { requestedBy: { name: o.name ?? o.email ?? "cli", ...(o.email ? { email: o.email } : {}) } }
-              : {}),
+            ...requestedBy(o),
           },
         );
         if (reply.status !== 202) refused(reply);
@@ -200,6 +209,45 @@ export function buildProgram(): Command {
           return;
         }
         throw new Exit(await followRun(started.id, o.interval));
+      },
+    );
+
+  program
+    .command("restore <runId>")
+    .description(
+      "restore a past run's snapshot set (claims from the snapshots, release back to the revision before that run) " +
+        "once the cluster's approvers approve; with --follow, show it until it ends (exit 0 when restored)",
+    )
+    .requiredOption("--reason <text>", "why the data must go back (shown to the approvers, kept in the audit)")
+    .option("--name <name>", "who asks (recorded; in Azure the signed-in identity wins)")
+    .option("--email <address>", "the requester's e-mail (told of the outcome; may not approve)")
+    .option("-f, --follow", "follow the restore until it ends")
+    .addOption(interval)
+    .action(
+      async (
+        runId: string,
+        o: { reason: string; name?: string; email?: string; follow?: boolean; interval: number },
+      ) => {
+        const reply = await api().request<{ id: string; statusUri: string; toRevision: number; snapshots: string[] }>(
+          "POST",
+          "/api/restores",
+          {
+            runId,
+            reason: o.reason,
+            ...requestedBy(o),
+          },
+        );
+        if (reply.status !== 202) refused(reply);
+        const started = reply.body;
+        if (!json())
+          out(
+            `started ${started.id}\n  restores  ${started.snapshots.length} snapshots, then rolls back to revision ${started.toRevision}, once approved\n  status    ${started.statusUri}`,
+          );
+        if (!o.follow) {
+          if (json()) out(JSON.stringify(started, null, 2));
+          return;
+        }
+        throw new Exit(await followRun(started.id, o.interval, "restores"));
       },
     );
 

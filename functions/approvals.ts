@@ -25,7 +25,13 @@ import {
   PayloadTooLargeError,
 } from "../lib/errors.js";
 import { approvalUrl, runUrl } from "../lib/workflow/links.js";
-import type { PreChecksResult, PrepareValuesResult, UpgradeInput } from "../lib/workflow/contracts.js";
+import type {
+  PreChecksResult,
+  PrepareValuesResult,
+  ReadReleaseResult,
+  UpgradeInput,
+} from "../lib/workflow/contracts.js";
+import { movedOnText, RestoreInputSchema, revisionsSince, type RestoreInput } from "../lib/workflow/restores.js";
 import { lastActivityResult, type HistoryEventView } from "../lib/workflow/history.js";
 import {
   approves,
@@ -197,6 +203,13 @@ const PAGE = `<h1><%= it.title %></h1>
 <table><tr><th scope="col">Claim</th><th scope="col">Size</th><th scope="col">Snapshot</th></tr>
 <% it.volumes.claims.forEach(function(c){ %><tr><td><%= c.pvc %></td><td><%= c.size || "" %></td><td><%= c.covered ? "yes" : (c.waived ? "waived: " : "no: ") + (c.reason || "") %></td></tr>
 <% }) %></table></div><% } %>
+<% if (it.restore) { %><h2>Snapshot set to restore</h2><div class="card">
+<p>Taken by run <%= it.restore.source.runId %> before its first Helm change. Restoring stops CluedIn, recreates each claim from its snapshot (the current disks are kept, not deleted) and rolls the release back to revision <strong><%= it.restore.source.toRevision %></strong> (<%= it.restore.source.fromRelease %>, chart <%= it.restore.source.fromChart %>). Data written since the snapshots is lost.</p>
+<p>Reason given: <%= it.restore.reason %></p>
+<% if (it.restore.moved) { %><p class="notice warn"><%= it.restore.moved %></p><% } %>
+<table><tr><th scope="col">Snapshot</th><th scope="col">Claim</th><th scope="col">Size</th><th scope="col">Ready at</th></tr>
+<% it.restore.source.set.forEach(function(s){ %><tr><td><%= s.name %></td><td><%= s.pvc %></td><td><%= s.restoreSize || "" %></td><td><%= s.readyAt %></td></tr>
+<% }) %></table></div><% } %>
 <% if (it.checks) { %><h2>Pre-check evidence</h2><div class="card"><table>
 <tr><th scope="row">UI</th><td><%= it.checks.ui.ok ? "answers" : "not answering" %> (<%= it.checks.ui.elapsedMs %> ms)</td></tr>
 <tr><th scope="row">Pods</th><td><%= it.checks.pods.ready %>/<%= it.checks.pods.total %> ready<% it.checks.pods.problems.forEach(function(p){ %>; <%= p.pod %> <%= p.reason %><% }) %></td></tr>
@@ -224,6 +237,15 @@ function blockedDayStatus(
     { blockedDays: policy.blockedDays, timeZone: policy.timeZone, maintenanceWindow: policy.maintenanceWindow },
     { now: Date.now(), notBefore: input.notBefore ? new Date(input.notBefore).getTime() : undefined },
   );
+}
+
+/** A restore's set and revision (its input), and what the release did since that run (the restore's read of it). */
+function restoreShown(checked: Checked): (RestoreInput["restore"] & { moved: string }) | undefined {
+  const restore = RestoreInputSchema.safeParse(checked.input).data?.restore;
+  if (!restore) return undefined;
+  const release = lastActivityResult<ReadReleaseResult>(checked.history, ACTIVITIES.readCurrentRelease.name);
+  const newer = release?.ok ? revisionsSince(restore.source, release.history) : [];
+  return { ...restore, moved: movedOnText(restore.source, newer) };
 }
 
 /** Queue depths are read by a sub-orchestration, not the pre-checks activity: the stage's outcome speaks for them. */
@@ -288,8 +310,13 @@ export const makeApprovalPage =
     const inventory = lastActivityResult<VolumeInventory>(checked.history, ACTIVITIES.inventoryVolumes.name);
     const snapshotPolicy = checked.input.policy?.snapshots;
     const volumes = inventory && snapshotPolicy ? decideCoverage(inventory, snapshotPolicy) : undefined;
+    const restore = restoreShown(checked);
     const question =
-      checked.pending.kind === "approval" ? `Approve the upgrade of ${checked.view.cluster}?` : "A decision is needed";
+      checked.pending.kind !== "approval"
+        ? "A decision is needed"
+        : restore
+          ? `Approve the restore of ${checked.view.cluster} from the snapshots of ${restore.source.runId}?`
+          : `Approve the upgrade of ${checked.view.cluster}?`;
     return htmlResponse(
       200,
       question,
@@ -307,6 +334,7 @@ export const makeApprovalPage =
         volumes,
         queues: queuesEvidence(checked.view),
         blockedDay: blockedDayStatus(checked.input, checked.pending),
+        restore,
         labels: CHOICE_LABELS,
       }),
     );

@@ -17,7 +17,9 @@ import {
   CancelRequestSchema,
   ListQuerySchema,
   PlanRequestSchema,
+  RestoreIdSchema,
   RunIdSchema,
+  StartRestoreRequestSchema,
   StartUpgradeRequestSchema,
 } from "../lib/workflow/requests.js";
 import { AuditQuerySchema } from "./audit.js";
@@ -160,6 +162,21 @@ export const CancelAcceptedSchema = z.object({
   statusUri: z.string(),
 });
 
+export const RestoreAcceptedSchema = z.object({
+  id: z.string().describe("<runId>-restore: one restore per run"),
+  restoreOf: z.string(),
+  cluster: z.string(),
+  toRevision: z.number().int().describe("the Helm revision before the original run"),
+  targetRelease: z.string().describe("the release that revision ran"),
+  snapshots: z.array(z.string()),
+  status: z.literal("pending"),
+  statusUri: z.string(),
+  auditUri: z.string(),
+  dashboardUri: z.string(),
+});
+
+export const RestoreResourceSchema = UpgradeResourceSchema.extend({ restoreOf: z.string() });
+
 type JsonSchema = Record<string, unknown>;
 
 function schemaOf(schema: z.ZodType, io: "input" | "output" = "output"): JsonSchema {
@@ -184,6 +201,7 @@ function queryParameters(schema: z.ZodObject): JsonSchema[] {
 }
 
 const idParameter = { name: "id", in: "path", required: true, schema: schemaOf(RunIdSchema, "input") };
+const restoreIdParameter = { name: "id", in: "path", required: true, schema: schemaOf(RestoreIdSchema, "input") };
 const waveIdParameter = { name: "id", in: "path", required: true, schema: schemaOf(WaveIdSchema, "input") };
 const keyed = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
@@ -271,6 +289,49 @@ export function openApiDocument(): JsonSchema {
             "200": { description: "the run", content: json(UpgradeResourceSchema) },
             "400": error("not an upgrade id"),
             "404": error("unknown upgrade"),
+          },
+        },
+      },
+      "/api/restores": {
+        post: {
+          summary:
+            "Restore a past run's snapshot set: under the cluster's lock, once the cluster's approvers approve, the " +
+            "claims are recreated from the snapshots and the release rolled back to the revision before that run",
+          security: keyed,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schemaOf(StartRestoreRequestSchema, "input") } },
+          },
+          responses: {
+            "202": {
+              description: "accepted; Location is the status URL",
+              headers: { Location: { schema: { type: "string" } } },
+              content: json(RestoreAcceptedSchema),
+            },
+            "400": error("invalid input"),
+            "401": error("not signed in where an operator allow-list or the cluster's self-approval rule needs it"),
+            "403": error("not on the operator allow-list, or a signed-in name that is not an e-mail address"),
+            "404": error("unknown upgrade (unknown-upgrade) or its cluster's profile is gone (unknown-cluster)"),
+            "409": error(
+              "the run is still going (upgrade-running), took no set (no-snapshot-set), its set was never wholly " +
+                "ready (snapshot-set-not-ready), names no revision to roll back to (no-revision-before), its " +
+                "restore runs or ran (restore-running, restore-exists), or another run holds the cluster " +
+                "(upgrade-running, details.runningId)",
+            ),
+            "410": error("the set is no longer on the cluster ready to use (snapshot-set-deleted, details.missing)"),
+            "502": error("the cluster's snapshots could not be read"),
+          },
+        },
+      },
+      "/api/restores/{id}": {
+        get: {
+          summary: "One restore, in the shape of an upgrade run, with the run whose set it restores",
+          security: keyed,
+          parameters: [restoreIdParameter],
+          responses: {
+            "200": { description: "the restore", content: json(RestoreResourceSchema) },
+            "400": error("not a restore id"),
+            "404": error("unknown restore"),
           },
         },
       },

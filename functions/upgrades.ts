@@ -3,7 +3,6 @@
  * begins a whole run or nothing: input, cluster, release and the cluster's lock are all checked first.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
 import type { ReleaseCatalog } from "../lib/catalog/index.js";
@@ -28,9 +27,9 @@ import {
 import { upgradeResource, type UpgradeResource } from "../lib/workflow/status.js";
 import { newRunId, parseRunId } from "../lib/workflow/runId.js";
 import { isTerminal, pastPointOfNoReturn } from "../lib/workflow/model.js";
-import { lockInstanceId } from "../orchestrators/clusterLock.js";
 import { CANCEL_EVENT, ORCHESTRATIONS } from "../lib/workflow/orchestrations.js";
-import { findStatus, isActive } from "./durable.js";
+import { findStatus } from "./durable.js";
+import { lockConflict, lockedBy, pendingUnderLock, startUnderLock } from "./lock.js";
 import { clientPrincipal, jsonResponse, parseInput, parseJsonBody, requireOperator, type CallerTrust } from "./http.js";
 import { requireRelease, requireRunId, requireUsableValues } from "./inputs.js";
 
@@ -50,36 +49,12 @@ function links(
   };
 }
 
-async function runningUpgradeOf(client: DurableClient, cluster: string): Promise<string | undefined> {
-  const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
-  if (!isActive(lock)) return undefined;
-  const input = lock?.input as Partial<UpgradeInput> | undefined;
-  return input?.runId ?? "unknown";
-}
-
-/** The run the cluster's lock was started for, once it can be read (a fresh start may take a moment to show). */
-async function lockHolder(client: DurableClient, cluster: string): Promise<string | undefined> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
-    const runId = (lock?.input as Partial<UpgradeInput> | undefined)?.runId;
-    if (runId && isActive(lock)) return runId;
-    await sleep(100);
-  }
-  return undefined;
-}
-
-const conflict = (cluster: string, runningId: string): ConflictError =>
-  new ConflictError(`an upgrade of ${cluster} is already running: ${runningId}`, {
-    code: "upgrade-running",
-    details: { runningId },
-  });
-
 /**
  * Who asked. Signed in: the principal, whatever the body says. Otherwise the body's declaration, which is allowed
  * only where the cluster lets a requester approve their own upgrade, or on the local runtime with an e-mail to
  * compare approvers with: where self-approval is forbidden the app must know the requester to refuse it.
  */
-function requesterOf(
+export function requesterOf(
   request: HttpRequest,
   declared: StartUpgradeRequest["requestedBy"],
   profile: ClusterProfile,
@@ -135,8 +110,8 @@ export const makeStartUpgrade =
 
     const requestedBy = requesterOf(request, body.requestedBy, profile, trust);
 
-    const running = await runningUpgradeOf(client, body.cluster);
-    if (running) throw conflict(body.cluster, running);
+    const running = await lockedBy(client, body.cluster);
+    if (running) throw lockConflict(body.cluster, running);
 
     const runId = newRunId(body.cluster, now, randomBytes(3).toString("hex"));
     const input: UpgradeInput = {
@@ -150,19 +125,7 @@ export const makeStartUpgrade =
       ...(body.values !== undefined ? { extraValues: body.values } : {}),
       policy: runPolicyFor(profile, release.expectedDowntimeMinutes),
     };
-    // The host does not answer a second start of the lock with 409: one already running is refused with HTTP 500,
-    // and two racing starts can both get 202 while one of them is silently dropped (local/runtime/runtime.ts
-    // createInstance cites the host's code). So the answer is read back from the lock: whichever run it holds won.
-    let refused: unknown;
-    try {
-      await client.startNew(ORCHESTRATIONS.clusterLock.name, { instanceId: lockInstanceId(body.cluster), input });
-    } catch (error) {
-      refused = error;
-    }
-    const holder = await lockHolder(client, body.cluster);
-    if (holder !== undefined && holder !== runId) throw conflict(body.cluster, holder);
-    if (holder === undefined)
-      throw refused instanceof Error ? refused : new Error(`the lock of ${body.cluster} shows no run after its start`);
+    await startUnderLock(client, input);
     const uris = links(deps.publicBaseUrl(), runId);
     return jsonResponse(
       202,
@@ -174,23 +137,9 @@ export const makeStartUpgrade =
 /** The upgrade's own status; a run whose lock started but whose orchestration is not created yet is `pending`. */
 async function readUpgrade(client: DurableClient, id: string): Promise<UpgradeResource | undefined> {
   const status = await findStatus(client, id, { showInput: true });
-  // Only the upgrade orchestration is an upgrade: a lock or monitor id must not be read, or cancelled, as one.
+  // Only the upgrade orchestration is an upgrade: a lock, monitor or restore id must not be read, or cancelled, as one.
   if (status) return status.name === ORCHESTRATIONS.upgrade.name ? upgradeResource(status) : undefined;
-  const cluster = parseRunId(id)?.cluster;
-  if (!cluster) return undefined;
-  const lock = await findStatus(client, lockInstanceId(cluster), { showInput: true });
-  const input = lock?.input as UpgradeInput | undefined;
-  if (!lock || !isActive(lock) || input?.runId !== id) return undefined;
-  return {
-    id,
-    cluster: input.cluster,
-    targetRelease: input.targetRelease,
-    status: "pending",
-    finished: false,
-    stages: [],
-    approvals: { decisions: [] },
-    events: [],
-  };
+  return parseRunId(id)?.restores ? undefined : pendingUnderLock(client, id);
 }
 
 /** The upgrade `id`, or a NotFoundError (404 `unknown-upgrade`). */

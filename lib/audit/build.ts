@@ -100,6 +100,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
     ...(evidence.snapshots ? { snapshots: evidence.snapshots } : {}),
     ...(evidence.restore ? { restore: evidence.restore } : {}),
     ...(evidence.retention ? { retention: evidence.retention } : {}),
+    ...(evidence.restoreOf ? { restoreOf: evidence.restoreOf } : {}),
     downtime:
       source.hops && source.hops.length > 0
         ? chainDowntime(source.hops.map((h) => h.downtime))

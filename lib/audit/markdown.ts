@@ -336,6 +336,23 @@ function snapshotSections(record: AuditRecord, h: (n: number) => string): string
         `Stopped while the snapshots were cut: ${s.quiesced.map((w) => `${w.kind} ${w.name} (${w.replicas})`).join(", ")}.`,
       );
   }
+  if (record.restoreOf) {
+    const o = record.restoreOf;
+    out.push(`${h(2)} Restore of ${plain(o.runId)}`);
+    out.push(
+      `Asked to put back the snapshot set of ${plain(o.runId)} and roll back to revision ${o.toRevision} (${plain(o.fromRelease)}, chart ${plain(o.fromChart)}): ${plain(o.reason)}.`,
+    );
+    out.push(
+      table(
+        ["Snapshot", "Claim", "Restore size", "Ready at"],
+        o.set.map((x) => [x.name, x.pvc, x.restoreSize, x.readyAt]),
+      ),
+    );
+    if (o.revisionsSince.length > 0)
+      out.push(
+        `The release had moved on since: ${o.revisionsSince.map((r) => `revision ${r.revision} (${plain(r.appVersion)}, chart ${plain(r.chartVersion)}, ${plain(r.status)})`).join(", ")}.`,
+      );
+  }
   if (record.restore) {
     const r = record.restore;
     out.push(`${h(2)} Restore`);

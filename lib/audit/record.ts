@@ -22,6 +22,7 @@ import {
   ProcedureStepSchema,
   RefusedDecisionSchema,
   RestoreEvidenceSchema,
+  RestoreRequestEvidenceSchema,
   RetentionEvidenceSchema,
   RevisionSchema,
   SnapshotEvidenceSchema,
@@ -98,6 +99,8 @@ const AuditRecordBase = z.object({
   snapshots: SnapshotEvidenceSchema.optional(),
   restore: RestoreEvidenceSchema.optional(),
   retention: RetentionEvidenceSchema.optional(),
+  /** A stand-alone restore's record links the run whose snapshot set it restored. */
+  restoreOf: RestoreRequestEvidenceSchema.optional(),
   downtime: DowntimeSchema,
   /** The updates users got because the downtime overran what they were told. */
   overrunNotices: z.array(OverrunNoticeSchema).optional(),

@@ -15,6 +15,8 @@ export interface MessageContext {
   targetRelease: string;
   runId: string;
   runUrl: string;
+  /** Set for the stand-alone restore of a run's snapshot set: the run it restores (the subjects say so). */
+  restoreOf?: string;
 }
 
 const LAYOUT = `<!doctype html>
@@ -77,7 +79,11 @@ export function decisionRequestMessage(args: {
   reminder: boolean;
   approval: boolean;
 }): MailMessage {
-  const what = args.approval ? `Approval needed: upgrade to ${args.ctx.targetRelease}` : "Decision needed";
+  const what = !args.approval
+    ? "Decision needed"
+    : args.ctx.restoreOf
+      ? `Approval needed: restore from the snapshots of ${args.ctx.restoreOf}`
+      : `Approval needed: upgrade to ${args.ctx.targetRelease}`;
   return message([args.to], `${args.reminder ? "Reminder: " : ""}${subjectPrefix(args.ctx)}: ${what}`, {
     title: args.question,
     lines: [...args.details, `This link is yours alone and expires at ${args.expiresAt}. Do not forward it.`],
@@ -103,6 +109,15 @@ export function notificationMessage(args: {
     rejected: `Upgrade to ${args.ctx.targetRelease} not approved`,
     restored: `Upgrade to ${args.ctx.targetRelease} failed: restored from the snapshots taken before it`,
   };
-  const title = titles[args.kind];
+  const restoreOf = args.ctx.restoreOf;
+  const restoreTitles: Partial<Record<NotificationKind, string>> = restoreOf
+    ? {
+        restored: `Restored from the snapshots of ${restoreOf} (${args.ctx.targetRelease})`,
+        failed: `Restore from the snapshots of ${restoreOf} failed`,
+        halted: `Restore from the snapshots of ${restoreOf} halted: action needed`,
+        rejected: `Restore from the snapshots of ${restoreOf} not approved: nothing changed`,
+      }
+    : {};
+  const title = restoreTitles[args.kind] ?? titles[args.kind];
   return message(args.to, `${subjectPrefix(args.ctx)}: ${title}`, { title, lines: args.lines, ctx: args.ctx });
 }

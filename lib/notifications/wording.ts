@@ -154,6 +154,8 @@ export function closingNotice(
     reportTo?: string[];
     /** One line per unhealthy pod (lib/workflow/diagnosis.ts), already redacted. */
     diagnosis?: string[];
+    /** Set for the stand-alone restore of a run's snapshot set: the run it restores. */
+    restoreOf?: string;
   },
   status: RunStatus,
   reason: string,
@@ -165,7 +167,9 @@ export function closingNotice(
   return {
     subjectDetail: status,
     lines: [
-      `The upgrade of ${run.cluster} (${run.environment}) to ${run.targetRelease} ended ${status}: ${reason}.`,
+      run.restoreOf
+        ? `The restore of ${run.cluster} (${run.environment}) from the snapshots of ${run.restoreOf}, back to ${run.targetRelease}, ended ${status}: ${reason}.`
+        : `The upgrade of ${run.cluster} (${run.environment}) to ${run.targetRelease} ended ${status}: ${reason}.`,
       ...(plan
         ? [
             `From ${plan.fromRelease} (chart ${plan.fromChart}) to ${plan.toRelease} (chart ${plan.toChart}), ${plan.mode}.`,

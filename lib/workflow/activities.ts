@@ -116,6 +116,8 @@ export const ACTIVITIES = {
         requestedBy: z.string().max(320),
         /** The plan's commands, one line each (lib/notifications/wording.ts commandLines). */
         commands: z.array(z.string().max(4000)).max(60).optional(),
+        /** Set by a stand-alone restore: the run whose snapshot set it restores. */
+        restoreOf: runId.optional(),
       }),
     }),
   ),
@@ -133,6 +135,8 @@ export const ACTIVITIES = {
       lines: z.array(z.string().max(4000)).max(20),
       environment: z.string().max(63),
       targetRelease: release,
+      /** Set by a stand-alone restore: the run whose snapshot set it restores. */
+      restoreOf: runId.optional(),
     }),
   ),
   startHelmUpgrade: define<StartCommandResult>()(

@@ -222,6 +222,18 @@ export const RestoreEvidenceSchema = z.object({
   summary: text,
 });
 
+/** A stand-alone restore: the run whose set it restores, why it was asked, and what the release did since that run. */
+export const RestoreRequestEvidenceSchema = z.object({
+  runId: z.string(),
+  reason: text,
+  toRevision: z.number().int(),
+  fromRelease: z.string(),
+  fromChart: z.string(),
+  set: z.array(z.object({ name: z.string(), pvc: z.string(), restoreSize: z.string().optional(), readyAt: iso })),
+  /** Revisions made after that run: a rollback to before it undoes them too (the approvers were told). */
+  revisionsSince: z.array(RevisionSchema),
+});
+
 export const RetentionEvidenceSchema = z.object({
   keep: z.number().int(),
   sets: z.number().int(),
@@ -261,10 +273,13 @@ export const RunEvidenceSchema = z.object({
   snapshots: SnapshotEvidenceSchema.optional(),
   restore: RestoreEvidenceSchema.optional(),
   retention: RetentionEvidenceSchema.optional(),
+  /** Set by a stand-alone restore (lib/workflow/restores.ts): the run it restores and what the approvers saw. */
+  restoreOf: RestoreRequestEvidenceSchema.optional(),
 });
 export type SnapshotEvidence = z.infer<typeof SnapshotEvidenceSchema>;
 export type RestoreEvidence = z.infer<typeof RestoreEvidenceSchema>;
 export type RetentionEvidence = z.infer<typeof RetentionEvidenceSchema>;
+export type RestoreRequestEvidence = z.infer<typeof RestoreRequestEvidenceSchema>;
 
 export type PreCheckEvidence = z.infer<typeof PreCheckEvidenceSchema>;
 export type QueueReading = z.infer<typeof QueueReadingSchema>;

@@ -10,6 +10,7 @@ import { UpgradeInputSchema } from "./contracts.js";
 import { define, type Registered } from "./definition.js";
 import type { RunEvidence } from "./evidence.js";
 import type { RunStatus, RunView } from "./model.js";
+import { RestoreInputSchema } from "./restores.js";
 
 export type Orchestration<S extends z.ZodType = z.ZodType, R = unknown> = Registered<S, R, RegisteredOrchestration>;
 
@@ -84,9 +85,17 @@ export interface ClusterLockOutput {
   status: RunStatus;
 }
 
+/**
+ * What holds a cluster's lock: an upgrade, or the stand-alone restore of a past run's set (told apart by its
+ * `restore` part; locks started before restores existed hold upgrades and parse as before).
+ */
+export const LockInputSchema = z.union([RestoreInputSchema, UpgradeInputSchema]);
+
 export const ORCHESTRATIONS = {
-  clusterLock: define<ClusterLockOutput>()("clusterLock", UpgradeInputSchema),
+  clusterLock: define<ClusterLockOutput>()("clusterLock", LockInputSchema),
   upgrade: define<UpgradeOutcome>()("upgrade", UpgradeInputSchema),
+  /** The stand-alone restore of a past run's snapshot set (orchestrators/restore.ts); ends like an upgrade run. */
+  restore: define<UpgradeOutcome>()("restore", RestoreInputSchema),
   monitor: define<MonitorResult>()("monitor", MonitorInputSchema),
   queueDrain: define<MonitorResult<CheckQueuesResult>>()("queueDrain", QueueDrainInputSchema),
 } as const;

@@ -27,18 +27,19 @@ export const PlanRequestSchema = z.strictObject({
 });
 export type PlanRequest = z.infer<typeof PlanRequestSchema>;
 
+/** Who asks, as a caller declares it (believed only where functions/upgrades.ts `requesterOf` says). */
+const requestedBy = z.strictObject({
+  name: z.string().min(1).max(200),
+  email: z.email().max(320).optional(),
+});
+
 export const StartUpgradeRequestSchema = z.strictObject({
   cluster: clusterName,
   targetRelease: releaseTag,
   notBefore: z.iso.datetime({ offset: true }).optional(),
   values: extraValues.optional(),
   allowChain: z.boolean().optional(),
-  requestedBy: z
-    .strictObject({
-      name: z.string().min(1).max(200),
-      email: z.email().max(320).optional(),
-    })
-    .optional(),
+  requestedBy: requestedBy.optional(),
 });
 export type StartUpgradeRequest = z.infer<typeof StartUpgradeRequestSchema>;
 
@@ -57,3 +58,21 @@ export const RunIdSchema = z
   .min(1)
   .max(120)
   .regex(new RegExp(RUN_ID_PATTERN), "an upgrade id such as demo-20260105t090000z-3f9a1c");
+
+/** An upgrade run's id, and never a restore's: a restore's set is its run's, not its own. */
+const upgradeRunId = RunIdSchema.refine((id) => !id.endsWith("-restore"), "an upgrade id, not a restore's");
+
+export const StartRestoreRequestSchema = z.strictObject({
+  runId: upgradeRunId,
+  requestedBy: requestedBy.optional(),
+  /** Why the data goes back: shown to the approvers and kept in the audit record. */
+  reason: z.string().trim().min(1, "say why the data must go back").max(2000),
+});
+export type StartRestoreRequest = z.infer<typeof StartRestoreRequestSchema>;
+
+export const RestoreIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(new RegExp(RUN_ID_PATTERN), "a restore id such as demo-20260105t090000z-3f9a1c-restore")
+  .refine((id) => id.endsWith("-restore"), "a restore id such as demo-20260105t090000z-3f9a1c-restore");

@@ -23,7 +23,7 @@ import {
 } from "../../lib/workflow/schedule.js";
 import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
 import type { Flow } from "../calls.js";
-import { decide } from "./decisions.js";
+import { decide, notApproved } from "./decisions.js";
 import { notify } from "./finish.js";
 import { end, go, type Step, type Target, type UpgradeRun } from "./run.js";
 
@@ -70,13 +70,9 @@ export function* getApproval(run: UpgradeRun, { plan }: Target): Flow<Step<Start
     return end("cancelled", `cancelled by ${run.cancelledBy()} while awaiting approval`);
   }
   if (approval.choice !== "approve") {
-    const why = approval.timedOut
-      ? "no decision before the deadline (timeout counts as rejection)"
-      : approval.choice === "undeliverable"
-        ? "no approver could be reached"
-        : "rejected";
+    const { status, why } = notApproved(approval);
     run.record.endStage("approval", "failed", why);
-    return end(approval.choice === "undeliverable" ? "failed" : "rejected", `approval ${why}`);
+    return end(status, `approval ${why}`);
   }
   if (!scheduling(run)) {
     run.record.endStage("approval", "succeeded", "approved");

@@ -35,6 +35,14 @@ export interface DecisionRequest {
   commands?: readonly string[];
 }
 
+/** Why an approval that did not approve (and was not cancelled) ends, and in which state: unreachable fails. */
+export function notApproved(outcome: DecisionOutcome): { status: "rejected" | "failed"; why: string } {
+  if (outcome.timedOut)
+    return { status: "rejected", why: "no decision before the deadline (timeout counts as rejection)" };
+  if (outcome.choice === "undeliverable") return { status: "failed", why: "no approver could be reached" };
+  return { status: "rejected", why: "rejected" };
+}
+
 /** Only an approval has reminders and escalation, and only an approval can be cancelled while it waits. */
 export function* decide(run: UpgradeRun, request: DecisionRequest): Flow<DecisionOutcome> {
   const { kind } = request;
@@ -172,6 +180,7 @@ function* ask(
         question,
         requestedBy: run.requester,
         ...(commands?.length ? { commands: [...commands] } : {}),
+        ...(run.restoreOf ? { restoreOf: run.restoreOf } : {}),
       },
     });
   } catch (error) {

@@ -26,6 +26,7 @@ export function* notify(run: UpgradeRun, kind: NotificationKind, to: string[], n
       lines: notice.lines,
       environment: run.policy.environment,
       targetRelease: run.input.targetRelease,
+      ...(run.restoreOf ? { restoreOf: run.restoreOf } : {}),
     });
   } catch (error) {
     result = { ok: false, reason: describeError(error) };
@@ -87,6 +88,7 @@ function closingFacts(run: UpgradeRun, target: Target | undefined): Parameters<t
     ...(release ? { release } : {}),
     reportTo: run.policy.notifyOperators,
     ...(run.record.evidence.diagnosis?.lines.length ? { diagnosis: run.record.evidence.diagnosis.lines } : {}),
+    ...(run.restoreOf ? { restoreOf: run.restoreOf } : {}),
   };
 }
 

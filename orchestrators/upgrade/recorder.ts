@@ -27,6 +27,7 @@ import {
   type ProcedureStepEvidence,
   type RefusedDecision,
   type RestoreEvidence,
+  type RestoreRequestEvidence,
   type RetentionEvidence,
   type SnapshotEvidence,
   type RunEvidence,
@@ -250,6 +251,10 @@ export class RunRecorder {
 
   restore(restore: RestoreEvidence): void {
     this.proof = { ...this.proof, restore };
+  }
+
+  restoreOf(request: RestoreRequestEvidence): void {
+    this.proof = { ...this.proof, restoreOf: request };
   }
 
   retention(retention: RetentionEvidence): void {

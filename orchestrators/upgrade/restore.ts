@@ -3,7 +3,8 @@
  * data upgrade halted (CluedIn may be in upgrade mode, its databases half migrated) or a basic upgrade failed after
  * its database jobs ran (`runDatabaseJobsOnUpgrade=true`). Stop CluedIn, keep the old disks (reclaim policy Retain),
  * recreate every claim from its snapshot, roll Helm back to the revision before the run, start CluedIn with the
- * replicas it had, check it. The run then ends `restored`. Also: retention of old sets after a successful run.
+ * replicas it had, check it. The run then ends `restored`. The same restore serves the stand-alone restore of a past
+ * run's set (orchestrators/restore.ts). Also: retention of old sets after a successful run.
  */
 import type { RunEnd } from "./run.js";
 import { quiesceOrder } from "../../lib/workflow/snapshots.js";
@@ -53,24 +54,59 @@ export function* offerRestore(run: UpgradeRun, progress: RestoreContext, ended: 
     return { ...ended, reason: `${ended.reason}; ${why} (snapshots kept)` };
   }
   run.record.status("running");
+  const before = ended.reason;
   try {
-    return yield* restore(run, target, set, ended.reason);
+    const point = {
+      toRevision: target.source.revision,
+      fromRelease: target.plan.fromRelease,
+      fromChart: target.plan.fromChart,
+    };
+    const restored = yield* restoreFromSet(run, point, set);
+    if (restored.ok)
+      return {
+        status: "restored",
+        reason: `${before}; restored on an operator's decision: ${restored.summary}`,
+      };
+    return {
+      status: "halted",
+      reason: restored.stopped
+        ? `${before}; restore incomplete: ${restored.summary}; an operator must check the cluster`
+        : `${before}; the restore failed: ${restored.summary}; an operator must check the cluster`,
+    };
   } catch (error) {
-    return { status: "halted", reason: `${ended.reason}; the restore failed: ${describeError(error)}` };
+    return { status: "halted", reason: `${before}; the restore failed: ${describeError(error)}` };
   }
 }
 
-function* restore(run: UpgradeRun, target: Target, set: SnapshotSet, before: string): Flow<RunEnd> {
+/** The release, chart and Helm revision a restore goes back to: the cluster as it was before the set's run. */
+export interface RestorePoint {
+  toRevision: number;
+  fromRelease: string;
+  fromChart: string;
+}
+
+/**
+ * How a restore ended. `stopped` false: it failed before a claim was replaced or while the claims were being
+ * recreated; true: the claims were restored and the rollback or the start failed.
+ */
+export type RestoreResult = { ok: true; summary: string } | { ok: false; stopped: boolean; summary: string };
+
+/**
+ * The restore itself, for a failed run's offer and for the stand-alone restore of a past run's set (one way to do
+ * it): stop CluedIn, recreate every claim from its snapshot (the old disks kept), roll Helm back to `point`, start
+ * the workloads the set's run stopped, check the release is on the old chart. Records the `restore` evidence.
+ */
+export function* restoreFromSet(run: UpgradeRun, point: RestorePoint, set: SnapshotSet): Flow<RestoreResult> {
   const claims = set.items.map((s) => ({
     pvc: s.pvc,
     snapshot: s.name,
     ...(s.restoreSize ? { restoreSize: s.restoreSize } : {}),
   }));
   run.record.startStage("restore", `${claims.length} volumes`);
-  const fail = (why: string, retainedVolumes: string[] = []): RunEnd => {
+  const fail = (why: string, retainedVolumes: string[] = []): RestoreResult => {
     run.record.restore({ claims, retainedVolumes, ok: false, summary: why });
     run.record.endStage("restore", "failed", why);
-    return { status: "halted", reason: `${before}; the restore failed: ${why}; an operator must check the cluster` };
+    return { ok: false, stopped: false, summary: why };
   };
   const workloads = yield* call(run.activities.listWorkloads, { cluster: run.cluster }, transientRetry);
   const stopped = yield* stopWorkloads(run, quiesceOrder(workloads.filter((w) => w.replicas > 0)));
@@ -88,24 +124,19 @@ function* restore(run: UpgradeRun, target: Target, set: SnapshotSet, before: str
   const bound = watch.result();
   if (!bound.ok) return fail(`claims not restored: ${bound.summary}`, restored.retained);
   run.record.endStage("restore", "succeeded", bound.summary);
-  const toRevision = target.source.revision;
+  const { toRevision } = point;
   const rolledBack = yield* rollback(run, toRevision);
   const resumed = yield* startWorkloads(run, set.workloads);
   const release = yield* readRelease(run);
-  const onOldChart =
-    release.ok && release.last.status === "deployed" && release.last.chartVersion === target.plan.fromChart;
+  const onOldChart = release.ok && release.last.status === "deployed" && release.last.chartVersion === point.fromChart;
   const ok = rolledBack && resumed.ok && onOldChart;
   const summary = `${claims.length} volumes restored from their snapshots (${bound.summary}); rollback to revision ${toRevision} ${rolledBack ? "done" : "failed"}; ${resumed.summary}`;
   run.record.restore({ claims, retainedVolumes: restored.retained, toRevision, ok, summary });
   run.record.event(summary);
-  if (!ok)
-    return {
-      status: "halted",
-      reason: `${before}; restore incomplete: ${summary}; an operator must check the cluster`,
-    };
+  if (!ok) return { ok: false, stopped: true, summary };
   return {
-    status: "restored",
-    reason: `${before}; restored on an operator's decision: ${claims.length} volumes back from the snapshots taken before the upgrade, release rolled back to revision ${toRevision} (${target.plan.fromRelease}, chart ${target.plan.fromChart}); the replaced disks were kept (${restored.retained.length} volumes retained)`,
+    ok: true,
+    summary: `${claims.length} volumes back from the snapshots taken before the upgrade, release rolled back to revision ${toRevision} (${point.fromRelease}, chart ${point.fromChart}); the replaced disks were kept (${restored.retained.length} volumes retained)`,
   };
 }
 

@@ -68,10 +68,15 @@ export class UpgradeRun {
   private decisionEvent: Task;
   private decisionCount = 0;
 
+  /**
+   * `restoreOf`: this run is the stand-alone restore of that run's snapshot set (orchestrators/restore.ts); its
+   * e-mails say so.
+   */
   constructor(
     readonly context: OrchestrationContext,
     readonly deps: UpgradeDeps,
     readonly input: UpgradeInput,
+    readonly restoreOf?: string,
   ) {
     this.record = new RunRecorder(context, input);
     // One waiter each for the whole run: a second waiter for the same event name would steal events.

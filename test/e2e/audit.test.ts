@@ -139,6 +139,8 @@ describe("OpenAPI document", () => {
         "/api/upgrades/{id}",
         "/api/upgrades/{id}/cancel",
         "/api/upgrades/{id}/audit",
+        "/api/restores",
+        "/api/restores/{id}",
         "/api/approvals",
         "/api/approvals/view",
         "/api/approvals/{token}",

@@ -177,6 +177,51 @@ describe("cluedin-upgrade", () => {
   }, 60_000);
 });
 
+/** A completed data upgrade of the app's cluster (its snapshot set taken): the earlier test's, or a new one. */
+async function completedDataUpgrade(): Promise<string> {
+  const runs = await cli(["--json", "runs", "--cluster", "demo", "--status", "completed"]);
+  const done = (JSON.parse(runs.stdout) as { items: { id: string; mode?: string }[] }).items.find(
+    (r) => r.mode === "data-upgrade",
+  );
+  if (done) return done.id;
+  const run = await cli(
+    ["start", "-c", "demo", "-t", "2025.05.00", "--follow", "--interval", "250", "--email", "ops@contoso.example"],
+    onAwaitingApproval((id) => decide(id, "approve")),
+  );
+  expect(run.code).toBe(EXIT.ok);
+  return /started (\S+)/.exec(run.stdout)![1]!;
+}
+
+describe("cluedin-upgrade restore", () => {
+  it("restore --follow puts back a completed run's snapshot set once approved, and exits 0", async () => {
+    const runId = await completedDataUpgrade();
+    const missing = await cli(["restore", runId]);
+    expect(missing.code).toBe(EXIT.usage);
+    expect(missing.stderr).toContain("required option '--reason <text>' not specified");
+    const run = await cli(
+      [
+        "restore",
+        runId,
+        "--reason",
+        "CLI test restore",
+        "--follow",
+        "--interval",
+        "250",
+        "--email",
+        "ops@contoso.example",
+      ],
+      onAwaitingApproval((id) => decide(id, "approve")),
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain(`started ${runId}-restore`);
+    expect(run.stdout).toMatch(/restored: restored from the snapshots of /);
+    const again = await cli(["restore", runId, "--reason", "twice", "--email", "ops@contoso.example"]);
+    expect(again.code).toBe(EXIT.failed);
+    expect(again.stderr).toContain("(restore-exists)");
+  }, 120_000);
+});
+
 describe("exit codes and the follow screen", () => {
   it.each([
     ["completed", EXIT.ok],
