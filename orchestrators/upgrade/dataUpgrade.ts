@@ -24,6 +24,7 @@ import { notify } from "./finish.js";
 import { clearPendingRelease, helmUpgrade } from "./helm.js";
 import { afterHelm } from "./procedure.js";
 import type { RunEnd, Target, UpgradeRun } from "./run.js";
+import { watchPods } from "./pods.js";
 import { verify } from "./verify.js";
 
 interface StepResult {
@@ -100,14 +101,7 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
 function* enterUpgradeMode(run: UpgradeRun, target: Target, attempt: number): Flow<StepResult & { startedAt: Date }> {
   const upgrade = yield* helmUpgrade(run, target, "upgrade-mode", attempt);
   if (!upgrade.ok) return upgrade;
-  const watch = scheduleMonitor(run.deps.monitor, {
-    cluster: run.cluster,
-    check: { kind: "pods" },
-    intervalMs: run.policy.pollIntervalMs,
-    deadline: new Date(run.now.getTime() + run.policy.podsReadyDeadlineMs).toISOString(),
-  });
-  yield watch.task;
-  const pods = watch.result();
+  const pods = yield* watchPods(run, run.policy.podsReadyDeadlineMs);
   return { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}`, startedAt: upgrade.startedAt };
 }
 

@@ -14,6 +14,7 @@ import { scheduleMonitor } from "../monitor.js";
 import { transientRetry } from "../retry.js";
 import { describeError } from "./errors.js";
 import type { Target, UpgradeRun } from "./run.js";
+import { watchPods } from "./pods.js";
 
 /** Extra time the helm monitor allows beyond helm's own --timeout before it calls the command lost. */
 const HELM_GRACE_MS = 120_000;
@@ -86,14 +87,7 @@ function* timeoutGrace(run: UpgradeRun, watched: Watched): Flow<Grace | undefine
   if (watched.failure !== "timeout" || graceMs <= 0) return undefined;
   if (!startedAtLeast(run.context.df.version, BEHAVIOUR_SINCE.helmTimeoutGrace)) return undefined;
   run.record.event(`Helm timed out; watching the pods for up to ${Math.round(graceMs / 60_000)} min before giving up`);
-  const watch = scheduleMonitor(run.deps.monitor, {
-    cluster: run.cluster,
-    check: { kind: "pods" },
-    intervalMs: run.policy.pollIntervalMs,
-    deadline: new Date(run.now.getTime() + graceMs).toISOString(),
-  });
-  yield watch.task;
-  const pods = watch.result();
+  const pods = yield* watchPods(run, graceMs);
   return { ok: pods.ok, summary: pods.summary };
 }
 

@@ -23,6 +23,7 @@ import { scheduleMonitor } from "../monitor.js";
 import { transientRetry } from "../retry.js";
 import { describeError } from "./errors.js";
 import { end, go, type Step, type Target, type UpgradeRun } from "./run.js";
+import { watchPods } from "./pods.js";
 
 /** The set a run took: what a restore recreates, and the workloads (with replicas) it stopped. */
 export interface SnapshotSet {
@@ -225,14 +226,7 @@ export function* startWorkloads(run: UpgradeRun, workloads: WorkloadScale[]): Fl
         .map((w) => ({ kind, name: w.name, replicas: w.replicas }));
       if (targets.length) yield* call(run.activities.scaleWorkloads, { cluster: run.cluster, targets }, transientRetry);
     }
-    const watch = scheduleMonitor(run.deps.monitor, {
-      cluster: run.cluster,
-      check: { kind: "pods" },
-      intervalMs: run.policy.pollIntervalMs,
-      deadline: new Date(run.now.getTime() + run.policy.podsReadyDeadlineMs).toISOString(),
-    });
-    yield watch.task;
-    return watch.result();
+    return yield* watchPods(run, run.policy.podsReadyDeadlineMs);
   } catch (error) {
     return { ok: false, summary: describeError(error) };
   }
