@@ -19,14 +19,9 @@ export const RUN_STATUSES = [
   "restored",
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly RunStatus[] = [
-  "completed",
-  "failed",
-  "halted",
-  "rejected",
-  "cancelled",
-  "restored",
-];
+const LIVE_STATUSES: readonly RunStatus[] = ["pending", "running", "awaiting-approval"];
+/** Every status but the live ones: a status added to RUN_STATUSES is terminal unless it is listed as live. */
+export const TERMINAL_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => !LIVE_STATUSES.includes(s));
 
 /**
  * The runbook's stages, in order. A data upgrade replaces `helm-upgrade` with its three phases; `before-helm` and
