@@ -38,6 +38,11 @@ const load = (name: string): Recorded => JSON.parse(readFileSync(path.join(dir, 
 const answer500 = load("answer-500-finalized-anyway.json");
 /** The upgrade-mode Helm step failed: from 2.0 "finalize anyway" first reads the release to clear a pending one. */
 const helmTimeout = load("helm-timeout-finalized-anyway.json");
+/** Runs version 2.2 (the last one shipped) started and completed: a basic upgrade and a data upgrade. */
+const shipped22 = [
+  ["a basic upgrade", load("v2.2-basic-completed.json")],
+  ["a data upgrade with volume snapshots", load("v2.2-data-upgrade-completed.json")],
+] as const;
 
 interface Episode {
   index: number;
@@ -135,6 +140,25 @@ describe.each([
       expect(result.decisions.map((d) => describeScheduled(decisionEvent(d)))).toEqual(e.scheduled);
     },
   );
+});
+
+describe.each(shipped22)("%s started by version 2.2, replayed by this one", (_title, recorded) => {
+  const all = episodes(recorded);
+
+  it("is a whole run of 2.2 that completed, with no planted secret in it", () => {
+    const started = recorded.history.find((e) => e.EventType === EventType.ExecutionStarted);
+    expect(started && "Version" in started ? started.Version : undefined).toBe("2.2");
+    expect(recorded.status).toBe("completed");
+    expect(all.length).toBeGreaterThan(15);
+    const text = JSON.stringify(recorded);
+    for (const secret of Object.values(PLANTED_SECRETS)) expect(text).not.toContain(secret);
+  });
+
+  it.each(all.map((e) => [e.index, e] as const))("episode %i makes the decisions 2.2 made", async (_, e) => {
+    const result = await runEpisode(e.record, e.now, env);
+    expect(result.episode.status === "Failed" ? String(result.episode.output) : "").toBe("");
+    expect(result.decisions.map((d) => describeScheduled(decisionEvent(d)))).toEqual(e.scheduled);
+  });
 });
 
 /** Replays every episode; `diverged` is the first whose first decision differs from what the history recorded. */
