@@ -19,6 +19,7 @@ import { makeRestoreClaims } from "./activities/restoreClaims.js";
 import { makeObserveClaims } from "./activities/observeClaims.js";
 import { makeApplyRetention } from "./activities/applyRetention.js";
 import { makeArchiveRun } from "./activities/archiveRun.js";
+import { makeReadPastRuns } from "./activities/readPastRuns.js";
 import { makeCheckPods } from "./activities/checkPods.js";
 import { makeDiagnosePods } from "./activities/diagnosePods.js";
 import { makeNotify } from "./activities/notify.js";
@@ -139,6 +140,7 @@ const activities: WorkflowActivities = {
   observeClaims: activity(ACTIVITIES.observeClaims, makeObserveClaims(workflow)),
   // Reads other runs' status (a set whose run has not finished is kept), so it takes a durable client.
   applyRetention: activity(ACTIVITIES.applyRetention, makeApplyRetention(workflow), [df.input.durableClient()]),
+  readPastRuns: activity(ACTIVITIES.readPastRuns, makeReadPastRuns(workflow)),
   // Reads its run's status, so it takes a durable client like the HTTP triggers.
   archiveRun: activity(ACTIVITIES.archiveRun, makeArchiveRun(workflow), [df.input.durableClient()]),
 };

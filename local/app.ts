@@ -37,6 +37,11 @@ export interface LocalAppOptions {
   fleet?: boolean;
   /** Fleet strategies to use instead of config/fleets.yaml. */
   fleetsFile?: string;
+  /**
+   * The orchestration version new runs get (default ORCHESTRATION_VERSION): a benchmark runs the previous
+   * version's behaviour beside the current one with it.
+   */
+  orchestrationVersion?: string;
 }
 
 export interface LocalApp extends AppOnSimulator {
@@ -123,7 +128,7 @@ export async function startAppOn(
       port,
       host: "127.0.0.1",
       // As host.json's defaultVersion in Azure (test/unit/infra.test.ts keeps the two equal).
-      defaultVersion: ORCHESTRATION_VERSION,
+      defaultVersion: options.orchestrationVersion ?? ORCHESTRATION_VERSION,
       ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.webhookSignIn ? { webhookSignIn: true } : {}),

@@ -27,6 +27,7 @@ import {
   type Orchestration,
   type ORCHESTRATIONS,
 } from "../lib/workflow/orchestrations.js";
+import { nextPollAt } from "../lib/workflow/polling.js";
 import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, scheduleChild, type Flow, type Scheduled } from "./calls.js";
 import { transientRetry } from "./retry.js";
@@ -146,7 +147,8 @@ export function makeMonitorOrchestrator(activities: MonitorActivities): Orchestr
       }
       const now = context.df.currentUtcDateTime.getTime();
       if (now >= deadline) return { ok: false, timedOut: true, summary, polls, observation };
-      yield context.df.createTimer(new Date(Math.min(deadline, now + input.intervalMs)));
+      const at = nextPollAt(input.pace, { nowMs: now, intervalMs: input.intervalMs, deadlineMs: deadline });
+      yield context.df.createTimer(new Date(at));
     }
     context.df.continueAsNew({ ...input, polls, failedPolls } satisfies MonitorInput);
     return { ok: false, timedOut: false, summary, polls };

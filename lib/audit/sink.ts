@@ -6,7 +6,7 @@
  * and everyone after reads what it wrote (the approval route records each person's decision this way).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TokenCredential } from "@azure/identity";
 import type { ContainerClient, StoragePipelineOptions } from "@azure/storage-blob";
@@ -32,7 +32,17 @@ export interface AuditSink {
   /** Keeps `body` under `key` unless something is kept there already; answers what is kept. */
   claim(key: string, body: string): Promise<Claim>;
   readClaim(key: string): Promise<string | undefined>;
+  /** The cluster's newest records, newest first, at most `limit` (run ids sort by their start time). */
+  recent?(cluster: string, limit: number): Promise<AuditRecord[]>;
 }
+
+/** Newest first: a run id is `<cluster>-<yyyymmddThhmmssZ>-<hex>`, so names sort by start time. */
+const newestNames = (names: string[], limit: number): string[] =>
+  names
+    .filter((n) => n.endsWith(".json"))
+    .sort()
+    .reverse()
+    .slice(0, Math.max(0, limit));
 
 /** Claims are named by a hash of their key: any key makes a safe name, apart from the records' `<cluster>/` names. */
 export const claimName = (key: string): string => `.claims/${createHash("sha256").update(key).digest("hex")}.json`;
@@ -83,6 +93,25 @@ export class FileAuditSink implements AuditSink {
 
   readClaim(key: string): Promise<string | undefined> {
     return this.readText(path.join(this.options.dir, claimName(key)));
+  }
+
+  async recent(cluster: string, limit: number): Promise<AuditRecord[]> {
+    if (!SAFE_NAME.test(cluster)) return [];
+    const dir = path.join(this.options.dir, cluster);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const records: AuditRecord[] = [];
+    for (const name of newestNames(names, limit)) {
+      const file = path.join(dir, name);
+      const text = await this.readText(file);
+      if (text !== undefined) records.push(parseRecord(text, file));
+    }
+    return records;
   }
 
   /** false when the file exists: link() fails then, so readers never see half a file and nothing is overwritten. */
@@ -159,6 +188,20 @@ export class BlobAuditSink implements AuditSink {
 
   readClaim(key: string): Promise<string | undefined> {
     return this.readText(claimName(key));
+  }
+
+  async recent(cluster: string, limit: number): Promise<AuditRecord[]> {
+    if (!SAFE_NAME.test(cluster)) return [];
+    const container = await this.container();
+    const names: string[] = [];
+    // The service lists blob names in lexicographic order; a cluster keeps a few hundred records at most.
+    for await (const blob of container.listBlobsFlat({ prefix: `${cluster}/` })) names.push(blob.name);
+    const records: AuditRecord[] = [];
+    for (const name of newestNames(names, limit)) {
+      const text = await this.readText(name);
+      if (text !== undefined) records.push(parseRecord(text, container.getBlockBlobClient(name).url));
+    }
+    return records;
   }
 
   /** false when the blob exists (`ifNoneMatch: "*"`): nothing is overwritten. */

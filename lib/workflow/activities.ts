@@ -22,6 +22,7 @@ import type {
   StartProcedureResult,
 } from "./contracts.js";
 import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
+import type { PastDurations } from "./polling.js";
 import { PROCEDURE_PHASES } from "./procedure.js";
 import type {
   ClaimRestoreObservation,
@@ -223,6 +224,11 @@ export const ACTIVITIES = {
   observeClaims: define<ClaimRestoreObservation[]>()(
     "observeClaims",
     ClusterRefSchema.extend({ names: z.array(k8sName).max(100) }),
+  ),
+  /** Runs from 2.3: previous runs' stage times from the cluster's audit records, for adaptive polling. */
+  readPastRuns: define<PastDurations>()(
+    "readPastRuns",
+    ClusterRefSchema.extend({ mode: z.enum(["basic", "data-upgrade"]) }),
   ),
   archiveRun: define<ArchiveRunResult>()(
     "archiveRun",

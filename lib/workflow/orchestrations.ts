@@ -46,6 +46,11 @@ export const MonitorInputSchema = z.object({
   check: MonitorCheckSchema,
   intervalMs: z.number().int().positive(),
   deadline: iso,
+  /**
+   * Runs from version 2.3: when the wait is expected to end, for adaptive polling (lib/workflow/polling.ts); absent,
+   * the monitor polls every `intervalMs`.
+   */
+  pace: z.object({ expectedAt: iso, slowMs: z.number().int().positive() }).optional(),
   polls: z.number().int().min(0).optional(),
   failedPolls: z.number().int().min(0).optional(),
 });

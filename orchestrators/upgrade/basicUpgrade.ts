@@ -26,7 +26,10 @@ export function* basicUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
     };
   const stepsFailed = yield* afterHelm(run, target);
   if (stepsFailed) return stepsFailed;
-  const verified = yield* verify(run, target, upgrade.startedAt, upgrade.timedOutRevision);
+  const verified = yield* verify(run, target, upgrade.startedAt, upgrade.timedOutRevision, {
+    anchor: upgrade.startedAt,
+    after: "basic",
+  });
   if (verified.ok) return { status: "completed", reason: `upgraded to ${plan.toRelease} on chart ${plan.toChart}` };
   return yield* afterBasicFailure(run, target.source.revision, `verification failed: ${verified.summary}`);
 }

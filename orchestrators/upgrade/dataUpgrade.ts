@@ -40,6 +40,7 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
     return { status: "failed", reason: `the catalog gives no data upgrade for ${plan.toRelease}` };
   const spec = plan.dataUpgrade;
   let downFrom = run.now;
+  let finalizedFrom: Date | undefined;
   let failure = "";
   const rules: DataUpgradeRules = {
     clearPendingBeforeFinalizeAnyway: startedAtLeast(
@@ -53,7 +54,8 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
     if (move.kind === "verify") {
       const stepsFailed = yield* afterHelm(run, target);
       if (stepsFailed) return stepsFailed;
-      const verified = yield* verify(run, target, downFrom);
+      const paced = finalizedFrom ? { anchor: finalizedFrom, after: "finalize" as const } : undefined;
+      const verified = yield* verify(run, target, downFrom, undefined, paced);
       return verified.ok
         ? {
             status: "completed",
@@ -82,7 +84,9 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
       } else if (move.step === "data-upgrade") {
         result = yield* runDataUpgrade(run, target, spec, move.attempt, downFrom);
       } else {
-        result = yield* helmUpgrade(run, target, "finalize", move.attempt);
+        const finalized = yield* helmUpgrade(run, target, "finalize", move.attempt);
+        finalizedFrom = finalized.startedAt;
+        result = finalized;
       }
     } catch (error) {
       result = { ok: false, summary: describeError(error) };
@@ -101,7 +105,8 @@ export function* dataUpgrade(run: UpgradeRun, target: Target): Flow<RunEnd> {
 function* enterUpgradeMode(run: UpgradeRun, target: Target, attempt: number): Flow<StepResult & { startedAt: Date }> {
   const upgrade = yield* helmUpgrade(run, target, "upgrade-mode", attempt);
   if (!upgrade.ok) return upgrade;
-  const pods = yield* watchPods(run, run.policy.podsReadyDeadlineMs);
+  const pace = run.pace({ kind: "pods-after-upgrade-mode" }, upgrade.startedAt);
+  const pods = yield* watchPods(run, run.policy.podsReadyDeadlineMs, pace);
   return { ok: pods.ok, summary: `${upgrade.summary}; ${pods.summary}`, startedAt: upgrade.startedAt };
 }
 
@@ -118,6 +123,7 @@ function* runDataUpgrade(
 ): Flow<StepResult> {
   const { toVersion } = spec;
   const applyResource = spec.kind === "resource";
+  const stepFrom = run.now;
   const since = (applyResource ? run.now : upgradeModeFrom).toISOString();
   let applied: ApplyDataUpgradeResult | undefined;
   if (applyResource) {
@@ -131,11 +137,13 @@ function* runDataUpgrade(
     );
     run.record.dataUpgrade(dataUpgradeEvidence({ toVersion, applied }));
   }
+  const pace = run.pace({ kind: "data-upgrade", toVersion }, stepFrom);
   const watch = scheduleMonitor(run.deps.monitor, {
     cluster: run.cluster,
     check: { kind: "data-upgrade", name: dataUpgradeName(toVersion), toVersion, since },
     intervalMs: run.policy.pollIntervalMs,
     deadline: new Date(run.now.getTime() + run.policy.dataUpgradeDeadlineMs).toISOString(),
+    ...(pace ? { pace } : {}),
   });
   yield watch.task;
   const watched = watch.result();

@@ -55,13 +55,21 @@ const describeRevision = (after: HelmRevision | undefined, withChart: boolean): 
     ? `revision ${after.revision} ${after.status}${withChart ? ` on chart ${after.chartVersion}` : ""}`
     : "release unreadable";
 
-function* watchCommand(run: UpgradeRun, started: Extract<StartCommandResult, { ok: true }>): Flow<Watched> {
+/** `phase` and `startedAt` (when the Helm step began) pace the polls of runs from 2.3 (lib/workflow/polling.ts). */
+function* watchCommand(
+  run: UpgradeRun,
+  started: Extract<StartCommandResult, { ok: true }>,
+  phase: HelmPhase | "rollback",
+  startedAt: Date,
+): Flow<Watched> {
   const budgetMs = run.policy.helmTimeoutMs + HELM_GRACE_MS;
+  const pace = run.pace({ kind: "helm", phase }, startedAt);
   const watch = scheduleMonitor(run.deps.monitor, {
     cluster: run.cluster,
     check: { kind: "command", handle: started.handle },
     intervalMs: run.policy.pollIntervalMs,
     deadline: new Date(run.now.getTime() + budgetMs).toISOString(),
+    ...(pace ? { pace } : {}),
   });
   yield watch.task;
   const result = watch.result();
@@ -140,7 +148,7 @@ export function* helmUpgrade(run: UpgradeRun, target: Target, phase: HelmPhase, 
     return { ok: false, summary: started.reason, startedAt };
   }
   run.record.event(`${started.resumed ? "resumed" : "started"}: ${started.command}`);
-  const watched = yield* watchCommand(run, started);
+  const watched = yield* watchCommand(run, started, phase, startedAt);
   const grace = yield* timeoutGrace(run, watched);
   recordStart(run, startedAt, "upgrade", phase, attempt, started, watched, grace);
   const after = yield* releaseAfter(run);
@@ -174,7 +182,7 @@ export function* rollback(run: UpgradeRun, toRevision: number): Flow<boolean> {
       run.record.endStage("rollback", "failed", started.reason);
       return false;
     }
-    const watched = yield* watchCommand(run, started);
+    const watched = yield* watchCommand(run, started, "rollback", startedAt);
     recordStart(run, startedAt, "rollback", "rollback", undefined, started, watched);
     const after = yield* releaseAfter(run);
     const ok = watched.ok && after?.status === "deployed";

@@ -8,7 +8,10 @@ import type { OrchestrationContext, OrchestrationHandler } from "durable-functio
 import { UpgradeInputSchema } from "../../lib/workflow/contracts.js";
 import type { UpgradeMode } from "../../lib/workflow/model.js";
 import type { UpgradeOutcome } from "../../lib/workflow/orchestrations.js";
-import type { Flow } from "../calls.js";
+import type { PastDurations } from "../../lib/workflow/polling.js";
+import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
+import { call, type Flow } from "../calls.js";
+import { transientRetry } from "../retry.js";
 import { announceDowntime, getApproval, waitForMaintenanceWindow } from "./approval.js";
 import { afterBasicFailure, basicUpgrade } from "./basicUpgrade.js";
 import { upgradeThroughChain } from "./chain.js";
@@ -79,6 +82,8 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
       };
   }
 
+  if (startedAtLeast(run.context.df.version, BEHAVIOUR_SINCE.adaptivePolling))
+    run.past = yield* readPastRuns(run, target.plan.mode);
   progress.begun = target.plan.mode;
   const stage = target.plan.mode === "basic" ? basicUpgrade(run, target) : dataUpgrade(run, target);
   return yield* watchOverrun(run, target, stage);
@@ -121,4 +126,16 @@ export function makeUpgradeOrchestrator(deps: UpgradeDeps): OrchestrationHandler
     if (ended.status === "completed") yield* applyRetention(run, progress.snapshots);
     return yield* finish(run, ended, progress.target);
   };
+}
+
+/** This cluster's previous runs of the same kind; none when the archive cannot be read (the runbook's figures apply). */
+function* readPastRuns(run: UpgradeRun, mode: "basic" | "data-upgrade"): Flow<PastDurations | undefined> {
+  try {
+    const past = yield* call(run.activities.readPastRuns, { cluster: run.cluster, mode }, transientRetry);
+    if (past.runs > 0) run.record.event(`polling paced by ${past.runs} previous ${mode} run(s) of this cluster`);
+    return past.runs > 0 ? past : undefined;
+  } catch (error) {
+    run.record.event(`previous runs not read (${describeError(error)}): polling paced by the runbook's figures`);
+    return undefined;
+  }
 }

@@ -17,6 +17,7 @@ import {
 } from "../../lib/workflow/orchestrations.js";
 import type { RunStatus } from "../../lib/workflow/model.js";
 import type { QueueThresholds } from "../../lib/workflow/checks.js";
+import { paceFor, type Pace, type PacedWait, type PastDurations } from "../../lib/workflow/polling.js";
 import { BEHAVIOUR_SINCE, startedAtLeast } from "../../lib/workflow/version.js";
 import { requesterText } from "../../lib/notifications/wording.js";
 import type { Monitor } from "../monitor.js";
@@ -102,6 +103,15 @@ export class UpgradeRun {
 
   get now(): Date {
     return this.context.df.currentUtcDateTime;
+  }
+
+  /** What this cluster's previous runs took (read before the Helm change by runs from 2.3). */
+  past: PastDurations | undefined;
+
+  /** The pace of a monitor whose wait began at `anchor`; undefined (the fixed interval) for runs before 2.3. */
+  pace(wait: PacedWait, anchor: Date): Pace | undefined {
+    if (!startedAtLeast(this.context.df.version, BEHAVIOUR_SINCE.adaptivePolling)) return undefined;
+    return paceFor(wait, anchor.getTime(), this.past, this.policy.pollIntervalMs);
   }
 
   get facts(): { cluster: string; environment: string } {

@@ -17,9 +17,20 @@ export interface Verdict {
   summary: string;
 }
 
-/** `timedOutRevision`: the revision a Helm timeout marked failed whose pods came up within the grace. */
-export function* verify(run: UpgradeRun, { plan }: Target, since: Date, timedOutRevision?: number): Flow<Verdict> {
+/**
+ * `timedOutRevision`: the revision a Helm timeout marked failed whose pods came up within the grace. `paced`: the
+ * Helm change whose settling verification waits for (the basic upgrade's, or the data upgrade's finalize), which
+ * paces the polls of runs from 2.3.
+ */
+export function* verify(
+  run: UpgradeRun,
+  { plan }: Target,
+  since: Date,
+  timedOutRevision?: number,
+  paced?: { anchor: Date; after: "basic" | "finalize" },
+): Flow<Verdict> {
   run.record.startStage("verify");
+  const pace = paced ? run.pace({ kind: "verify", after: paced.after }, paced.anchor) : undefined;
   const watch = scheduleMonitor(run.deps.monitor, {
     cluster: run.cluster,
     check: {
@@ -30,6 +41,7 @@ export function* verify(run: UpgradeRun, { plan }: Target, since: Date, timedOut
     },
     intervalMs: run.policy.pollIntervalMs,
     deadline: new Date(run.now.getTime() + run.policy.verifyDeadlineMs).toISOString(),
+    ...(pace ? { pace } : {}),
   });
   yield watch.task;
   const result = watch.result();

@@ -23,10 +23,20 @@ export interface Timings {
   deadLetterGrowthPerMinute: number;
 }
 
+/**
+ * Realistic durations, on the scale of the runbook (CluedIn-io/CluedIn.Documentation docs/190-paas-operations/upgrade/
+ * upgrade-guide/030-perform-for-the-upgrade.md): a basic Helm upgrade "After about 10 minutes", pods "an additional
+ * 10–15 minutes", "20–30 minutes of downtime". The Helm command's length comes from the workloads' readiness and the
+ * cluster's health from the database jobs (workloads.ts); data upgrades replay the pages' logs (upgrade-scripts.ts).
+ * The benchmark of the automation's overhead runs these at time scale 1; the e2e tests at 0.05.
+ */
 export const DEFAULT_TIMINGS: Timings = {
+  // Assumption: AKS Run Command schedules a pod in aks-command and pulls its image before the command runs.
   runCommandStartMs: 6_000,
   commandMs: 1_500,
+  // Assumption: helm renders cluedin-platform's subcharts and applies the manifests before --wait begins.
   helmApplyMs: 4_000,
+  // Kubernetes' default terminationGracePeriodSeconds (30) with the chart's `global.strategy.type: Recreate`.
   podTerminateMs: 30_000,
   imagePullMs: 40_000,
   crashRunMs: 20_000,
@@ -34,7 +44,10 @@ export const DEFAULT_TIMINGS: Timings = {
   crashBackoffCapMs: 300_000,
   helmDiesAfterMs: 45_000,
   slowRolloutExtraMs: 120_000,
+  // Assumption: the controller's reconcile picks a new DataUpgrade up within seconds; the call itself then takes
+  // what the page's log says (Version440 3044 s on the 2024.12 page, Version450 1.9 s in the guide).
   dataUpgradePickupMs: 10_000,
+  // Versions no page logs run three generic steps of this length (upgrade-scripts.ts); an assumption.
   dataUpgradeStepMs: 20_000,
   queueDrainPerMinute: 600,
   deadLetterGrowthPerMinute: 30,

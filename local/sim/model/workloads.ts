@@ -84,6 +84,19 @@ const serverTag = "application.cluedin.image.tag";
 const server = { readinessPath: "/health/readiness", runsInUpgradeMode: true } as const;
 
 /**
+ * How long the server roles take from container start to readiness. The guide's basic Helm upgrade (`--wait
+ * --timeout 10m0s`, with runNugetFullRestore=true) says "After about 10 minutes, the Helm command in PowerShell should
+ * complete" (CluedIn-io/CluedIn.Documentation docs/190-paas-operations/upgrade/upgrade-guide/
+ * 030-perform-for-the-upgrade.md, "Basic Helm upgrade"); helm --wait returns when the slowest workload is ready, and
+ * that is cluedin-server restoring every package before it answers /health/readiness. Modelled so the whole Helm
+ * command takes about 8.8 min (Run Command start 6 s + apply 4 s + termination 30 s + image pull 40 s + 450 s), "about
+ * 10 minutes" and still inside the page's 10 min timeout; the split between restore and start-up is an assumption.
+ */
+const SERVER_READY_MS = 450_000;
+/** The processing and crawling roles run the same image and restore, without serving the API first (assumption). */
+const SERVER_ROLE_READY_MS = 420_000;
+
+/**
  * The workloads cluedin-platform renders, from CluedIn-io/Charts charts/cluedin-platform/2.6.0:
  * cluedin-application templates/deployments/*.yaml (names, `app`/`role` labels, container names) and values.yaml
  * (`<component>.image.repository`), cluedin-infrastructure values.yaml (`fullnameOverride`s and pinned images, as of
@@ -96,7 +109,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     "cluedin",
     "cluedin/cluedin-server",
     serverTag,
-    150_000,
+    SERVER_READY_MS,
     9000,
     server,
   ),
@@ -106,7 +119,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     "cluedin-processing",
     "cluedin/cluedin-server",
     serverTag,
-    120_000,
+    SERVER_ROLE_READY_MS,
     9000,
     server,
   ),
@@ -116,7 +129,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     "cluedin-crawling",
     "cluedin/cluedin-server",
     serverTag,
-    120_000,
+    SERVER_ROLE_READY_MS,
     9000,
     server,
   ),
@@ -260,15 +273,26 @@ export interface JobDef {
   runMs: number;
 }
 
+/**
+ * The database jobs `runDatabaseJobsOnUpgrade=true` runs on every upgrade. They outlast the Helm command, which does
+ * not wait for jobs (no --wait-for-jobs): "while the Helm upgrade itself will be finished, some pods may still be
+ * starting up. It can take an additional 10–15 minutes for all pods to become fully healthy (green)", and "A standard
+ * CluedIn upgrade typically results in 20–30 minutes of downtime" (upgrade-guide/030-perform-for-the-upgrade.md,
+ * "Basic Helm upgrade"). The 2024.01 page gives the longest: "This will trigger a neo4j database backup and migration
+ * along with a SQL upgrade. It can take up to 20 minutes to complete. It'll be ready when all init-jobs have
+ * completed" (docs/190-paas-operations/upgrade/201-upgrade-202401.md, Stage 2). So the neo4j job runs 20 min and the
+ * cluster is healthy about 20.3 min after the Helm command starts, 11.5 min after Helm returns; the other two jobs'
+ * lengths are assumptions below it.
+ */
 export const JOBS: readonly JobDef[] = [
   {
     name: "init-sqlserver-job",
     container: "init-sqlserver",
     image: "cluedin/sqlserver-init",
-    runMs: 60_000,
+    runMs: 600_000,
   },
-  { name: "init-neo4j-job", container: "init-neo4j", image: "cluedin/neo4j-init", runMs: 45_000 },
-  { name: "init-cluedin-job", container: "init-cluedin", image: "cluedin/nuget-installer", runMs: 90_000 },
+  { name: "init-neo4j-job", container: "init-neo4j", image: "cluedin/neo4j-init", runMs: 1_200_000 },
+  { name: "init-cluedin-job", container: "init-cluedin", image: "cluedin/nuget-installer", runMs: 900_000 },
 ];
 
 export const SERVER = "cluedin-server";

@@ -105,7 +105,14 @@ export interface SimState {
     provisioningState: string;
   }[];
   helmOperations: HelmOperation[];
+  /**
+   * Every rollout Helm applied and when the cluster settled from it on its own: every current pod ready and, when
+   * the rollout ran the database jobs, those complete (absent when it never will). The benchmark's T.
+   */
+  rollouts: { kind: "upgrade" | "rollback"; appliedAt: string; settledAt?: string }[];
   dataUpgradeCreations: DataUpgradeOperator["records"];
+  /** When each DataUpgrade's status reached Succeeded or Failed (the server's answer). */
+  dataUpgradeEnds: { name: string; toVersion: string; phase: string; at: string }[];
   injectedFaults: InjectedFault[];
   faults: Faults;
   /** Claims with the data version on their volume; snapshots with what they hold (model/snapshots.ts). */
@@ -136,6 +143,8 @@ export class World {
   private readonly operator: DataUpgradeOperator;
   private readonly listeners = new Set<() => void>();
   private readonly helmOperations: HelmOperation[] = [];
+  private readonly rollouts: { kind: "upgrade" | "rollback"; appliedAt: number; settledAt: number }[] = [];
+  private readonly dataUpgradeEnds: SimState["dataUpgradeEnds"] = [];
   readonly journal = new Journal();
   private readonly volumes: VolumeModel;
   /** Replicas set through a workload's scale subresource; the next Helm apply resets them to the chart's. */
@@ -400,7 +409,13 @@ export class World {
         };
       }),
       helmOperations: structuredClone(this.helmOperations),
+      rollouts: this.rollouts.map((r) => ({
+        kind: r.kind,
+        appliedAt: new Date(r.appliedAt).toISOString(),
+        ...(Number.isFinite(r.settledAt) ? { settledAt: new Date(r.settledAt).toISOString() } : {}),
+      })),
       dataUpgradeCreations: structuredClone(this.operator.records),
+      dataUpgradeEnds: structuredClone(this.dataUpgradeEnds),
       injectedFaults: structuredClone(this.faults.injected),
       faults: this.faults.get(),
       volumes: this.volumes.volumes(),
@@ -464,6 +479,8 @@ export class World {
     this.applyChartObjects(chart, desired, at);
     this.updateQueues(at);
     this.changed();
+    const jobs = desired.runDatabaseJobs ? this.cluster.jobsCompleteAt(at) : 0;
+    this.rollouts.push({ kind, appliedAt: at, settledAt: Math.max(this.cluster.readyAt(at), jobs) });
   }
 
   /** Objects helm applies besides the workloads: the node-exporter DaemonSet, the bootstrap DataUpgrade. */
@@ -573,6 +590,13 @@ export class World {
     const toVersion = (existing.spec as { toVersion?: string } | undefined)?.toVersion;
     // A data upgrade rewrites the data; one that fails part-way (the server answered 500 after its first
     // scenarios ran) leaves it half migrated: what a restore from the snapshots is for.
+    if ((status.phase === "Succeeded" || status.phase === "Failed") && toVersion !== undefined)
+      this.dataUpgradeEnds.push({
+        name,
+        toVersion,
+        phase: status.phase,
+        at: new Date(this.timeline.now()).toISOString(),
+      });
     if (status.phase === "Succeeded" && toVersion) this.volumes.migrate(toVersion);
     if (status.phase === "Failed" && toVersion && status.message.includes("responded 500"))
       this.volumes.migrate(`${toVersion} (partly migrated)`);
