@@ -135,6 +135,7 @@ async function overheadRuns(kind: "basic" | "data", adaptive: boolean): Promise<
   const demo: Demo = await startDemo({
     scenario: scenario(APPLY_OFFSETS_MS[0] ?? 0),
     timeScale: 1,
+    timingSet: "runbook",
     profile: { timings: await prodTimings() },
     // Today's behaviour: the version before adaptive polling, which polls at the profile's fixed interval.
     orchestrationVersion: adaptive ? ORCHESTRATION_VERSION : PREVIOUS_VERSION,

@@ -13,7 +13,7 @@ import { RealClock, type Clock } from "./clock.js";
 import { demoClustersYaml, type SimulatorEndpoints } from "./demoProfile.js";
 import { fleetClustersYaml, startDemoFleet, type DemoFleet } from "./fleet.js";
 import { captureRegistrations, LocalRuntime } from "./runtime/index.js";
-import { startSimulator, type FaultsInput, type ScenarioInput, type Simulator } from "./sim/index.js";
+import { startSimulator, type FaultsInput, type ScenarioInput, type Simulator, type TimingSet } from "./sim/index.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,6 +27,8 @@ export interface LocalAppOptions {
   faults?: Partial<FaultsInput>;
   /** Scales the simulator's durations (1 is realistic). */
   timeScale?: number;
+  /** The simulator's durations: `runbook` (default) or the end-to-end tests' `compact` set (sim/model/timings.ts). */
+  timingSet?: TimingSet;
   /** Changes to the demo cluster profile, e.g. `{ policies: { rollback: "ask" } }`. */
   profile?: Parameters<typeof demoClustersYaml>[2];
   activityConcurrency?: number;
@@ -89,7 +91,7 @@ export interface AppOnSimulator {
 /** Configures the app for `target`, registers its functions and starts the runtime on `<dir>/runtime`. */
 export async function startAppOn(
   target: SimulatorTarget,
-  options: Omit<LocalAppOptions, "scenario" | "faults" | "timeScale" | "fleet"> & {
+  options: Omit<LocalAppOptions, "scenario" | "faults" | "timeScale" | "timingSet" | "fleet"> & {
     fleetTargets?: ReadonlyMap<string, SimulatorEndpoints>;
   },
 ): Promise<AppOnSimulator> {
@@ -158,6 +160,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     clock,
     ...(options.scenario ? { scenario: options.scenario } : {}),
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.timingSet !== undefined ? { timingSet: options.timingSet } : {}),
   });
   if (options.faults) sim.setFaults(options.faults);
   let fleet: DemoFleet | undefined;
@@ -170,9 +173,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         primaryDataDir: path.join(dir, "sim"),
         profilesText: await readFile(path.join(projectRoot, "config", "clusters.yaml"), "utf8"),
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        ...(options.timingSet !== undefined ? { timingSet: options.timingSet } : {}),
         ...(typeof options.scenario === "object" ? { scenario: options.scenario } : {}),
       });
-    const { fleet: _fleet, ...appOptions } = options;
+    const { fleet: _fleet, timingSet: _timingSet, ...appOptions } = options;
     const onSim = await startAppOn(sim, { ...appOptions, clock, ...(fleet ? { fleetTargets: fleet.sims } : {}) });
     const app: LocalApp = Object.assign(onSim, {
       sim,

@@ -10,7 +10,7 @@ import path from "node:path";
 import { isMap, isSeq, parse, parseDocument, stringify } from "yaml";
 import type { Clock } from "./clock.js";
 import type { SimulatorEndpoints } from "./demoProfile.js";
-import { startSimulator, type ScenarioInput, type Simulator } from "./sim/index.js";
+import { startSimulator, type ScenarioInput, type Simulator, type TimingSet } from "./sim/index.js";
 
 export interface DemoFleet {
   /** Every fleet cluster's simulator by profile name, the demo cluster's included. */
@@ -44,6 +44,7 @@ export async function startDemoFleet(options: {
   primaryDataDir: string;
   profilesText: string;
   timeScale?: number;
+  timingSet?: TimingSet;
   scenario?: ScenarioInput;
 }): Promise<DemoFleet> {
   const sims = new Map<string, Simulator>([["demo", options.primary]]);
@@ -69,6 +70,7 @@ export async function startDemoFleet(options: {
           scenario,
           token: options.primary.token,
           ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+          ...(options.timingSet !== undefined ? { timingSet: options.timingSet } : {}),
         }),
       );
     }

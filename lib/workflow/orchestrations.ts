@@ -50,7 +50,9 @@ export const MonitorInputSchema = z.object({
    * Runs from version 2.3: when the wait is expected to end, for adaptive polling (lib/workflow/polling.ts); absent,
    * the monitor polls every `intervalMs`.
    */
-  pace: z.object({ expectedAt: iso, slowMs: z.number().int().positive() }).optional(),
+  pace: z
+    .object({ expectedAt: iso, spreadMs: z.number().int().min(0).optional(), slowMs: z.number().int().positive() })
+    .optional(),
   polls: z.number().int().min(0).optional(),
   failedPolls: z.number().int().min(0).optional(),
 });

@@ -11,18 +11,28 @@ import type { StageName } from "./model.js";
 
 /** What a monitor is told about the end it waits for; absent: it polls at its fixed interval as before 2.3. */
 export interface Pace {
-  /** The earliest moment the wait is expected to end (ISO, orchestration clock). */
+  /** When the wait is expected to end (ISO, orchestration clock). */
   expectedAt: string;
-  /** The longest gap between polls before `expectedAt` (at least the profile's interval). */
+  /** How far either side of `expectedAt` the end may fall: the monitor polls at the floor within it. */
+  spreadMs?: number | undefined;
+  /** The longest gap between polls before that (at least the profile's interval). */
   slowMs: number;
 }
 
 /** Never poll faster than this (or the profile's interval when that is shorter): it bounds the activity count. */
 export const POLL_FLOOR_MS = 3_000;
-/** After the expected end, each gap is this share of the time since it (geometric back-off, capped at the interval). */
+/** Before the expected window, each gap is this share of the time left until it. */
+export const APPROACH_RATIO = 0.25;
+/** After the expected window, each gap is this share of the time since it (geometric back-off, capped at the interval). */
 export const LATE_RATIO = 0.15;
 /** Slowest gap before the expected end, in profile intervals, when the expectation comes from previous runs. */
 export const SLOW_INTERVALS = 4;
+/**
+ * The spread of an expectation from previous runs: this share of the expected duration, at least two floors. Runs of
+ * the same cluster differ by little (the same workloads, data and nodes); a previous run's stage times also hold its
+ * own polling delay, which this covers.
+ */
+export const PAST_SPREAD_RATIO = 0.03;
 
 export interface PollClock {
   nowMs: number;
@@ -33,19 +43,26 @@ export interface PollClock {
 }
 
 /**
- * The gap until the next poll. Before the expected end: half the time left, between the floor and `slowMs`, so a
- * poll lands just before it. From the expected end on: `LATE_RATIO` of the time since it, between the floor and the
- * profile's interval. Never shorter than the floor unless the deadline comes first; never longer than the interval
- * once the expected end has passed.
+ * The gap until the next poll. Before the expected window (`expectedAt` ± `spreadMs`): `APPROACH_RATIO` of the time
+ * left until it, between the floor and `slowMs`, so polls close in on it. Within it: the floor. After it:
+ * `LATE_RATIO` of the time since it, between the floor and the profile's interval. Never shorter than the floor
+ * unless the deadline comes first; never longer than the interval once the expected end has passed.
  */
-export function nextPollDelay(pace: { expectedAtMs: number; slowMs: number }, clock: PollClock): number {
+export function nextPollDelay(
+  pace: { expectedAtMs: number; spreadMs?: number; slowMs: number },
+  clock: PollClock,
+): number {
   const floor = Math.min(POLL_FLOOR_MS, clock.intervalMs);
   const slow = Math.max(pace.slowMs, clock.intervalMs);
-  const left = pace.expectedAtMs - clock.nowMs;
-  const gap =
-    left > 0
-      ? Math.min(slow, Math.max(floor, left / 2))
-      : Math.min(clock.intervalMs, Math.max(floor, -left * LATE_RATIO));
+  const spread = Math.max(0, pace.spreadMs ?? 0);
+  const opens = pace.expectedAtMs - spread;
+  const closes = pace.expectedAtMs + spread;
+  let gap: number;
+  if (clock.nowMs < opens) gap = Math.min(slow, Math.max(floor, (opens - clock.nowMs) * APPROACH_RATIO));
+  else if (clock.nowMs <= closes) gap = floor;
+  else gap = Math.min(clock.intervalMs, Math.max(floor, (clock.nowMs - closes) * LATE_RATIO));
+  // Before the expected end the gap may be slow, but never beyond it by more than the interval.
+  if (clock.nowMs < pace.expectedAtMs) gap = Math.min(gap, pace.expectedAtMs - clock.nowMs + clock.intervalMs);
   const untilDeadline = Math.max(0, clock.deadlineMs - clock.nowMs);
   return Math.round(Math.min(gap, untilDeadline));
 }
@@ -53,7 +70,11 @@ export function nextPollDelay(pace: { expectedAtMs: number; slowMs: number }, cl
 /** The next poll's time for a monitor: adaptive with a pace, the fixed interval without one (runs before 2.3). */
 export function nextPollAt(pace: Pace | undefined, clock: PollClock): number {
   if (!pace) return Math.min(clock.deadlineMs, clock.nowMs + clock.intervalMs);
-  return clock.nowMs + nextPollDelay({ expectedAtMs: Date.parse(pace.expectedAt), slowMs: pace.slowMs }, clock);
+  const expectedAtMs = Date.parse(pace.expectedAt);
+  return (
+    clock.nowMs +
+    nextPollDelay({ expectedAtMs, slowMs: pace.slowMs, ...(pace.spreadMs ? { spreadMs: pace.spreadMs } : {}) }, clock)
+  );
 }
 
 /**
@@ -147,7 +168,11 @@ export function paceFor(
   const fromPast = (ms: number | undefined): Pace | undefined =>
     ms === undefined
       ? undefined
-      : { expectedAt: new Date(anchorMs + ms).toISOString(), slowMs: SLOW_INTERVALS * intervalMs };
+      : {
+          expectedAt: new Date(anchorMs + ms).toISOString(),
+          spreadMs: Math.round(Math.max(2 * POLL_FLOOR_MS, PAST_SPREAD_RATIO * ms)),
+          slowMs: SLOW_INTERVALS * intervalMs,
+        };
   const fromBook = (ms: number | undefined): Pace | undefined =>
     ms === undefined ? undefined : { expectedAt: new Date(anchorMs + ms).toISOString(), slowMs: intervalMs };
   switch (wait.kind) {

@@ -7,5 +7,5 @@ export { PLANTED_SECRETS, type ScenarioInput } from "./model/scenario.js";
 export { CHARTS, type ChartVersion } from "./model/charts.js";
 export type { HelmOperation } from "./helm/backend.js";
 export type { JournalEntry } from "./model/journal.js";
-export { DEFAULT_TIMINGS, type Timings } from "./model/timings.js";
+export { COMPACT_TIMINGS, DEFAULT_TIMINGS, type TimingSet, type Timings } from "./model/timings.js";
 export { AKS_SERVER_APP_ID } from "./arm/kubeconfig.js";

@@ -21,6 +21,7 @@ import {
   type ScenarioResult,
 } from "./model/scenario.js";
 import type { JournalEntry } from "./model/journal.js";
+import { TIMING_SETS, type TimingSet } from "./model/timings.js";
 import { World, type SimState } from "./model/world.js";
 
 export interface SimulatorOptions {
@@ -31,6 +32,11 @@ export interface SimulatorOptions {
   scenario?: ScenarioInput | string;
   /** Multiplies every simulated duration: 1 is realistic, 0.02 runs a data upgrade in seconds. */
   timeScale?: number;
+  /**
+   * The durations the scenario's own timings go over: `runbook` (the default, realistic) or `compact` (the end-to-end
+   * tests' shorter rollout); model/timings.ts.
+   */
+  timingSet?: TimingSet;
   /** Fixed ports (default 0: any free port). The UI is served by the control server. */
   ports?: { arm?: number; kube?: number; control?: number };
   /** The bearer token to accept; by default a random one cached in dataDir. */
@@ -105,8 +111,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     loadOrCreateTls(options.dataDir),
     options.token ?? loadOrCreateToken(options.dataDir),
   ]);
+  const timingBase = TIMING_SETS[options.timingSet ?? "runbook"];
+  const withTimingSet = (s: Scenario): Scenario => ({ ...s, timings: { ...timingBase, ...s.timingOverrides } });
   let scenario = await loadScenario(options.scenario);
-  let world = new World(clock, scenario, timeScale, token, USER);
+  let world = new World(clock, withTimingSet(scenario), timeScale, token, USER);
   const currentWorld = (): World => world;
 
   let kubeServerUrl = "";
@@ -138,7 +146,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const rebuild = (next: Scenario): void => {
     kube.closeStreams();
     scenario = next;
-    world = new World(clock, scenario, timeScale, token, USER);
+    world = new World(clock, withTimingSet(scenario), timeScale, token, USER);
   };
   const controlServer = createHttpServer(
     guarded(

@@ -352,7 +352,7 @@ export class CluedInCluster {
     const name = `${def.name}-${nameSuffix(`${def.name}/${run.run}/${run.startAt}`, 5)}`;
     const jobUid = uidFor(`${def.name}/${run.run}/${run.startAt}`);
     const containerStart = run.startAt + this.timings.imagePullMs / 4;
-    const completedAt = containerStart + this.scaled(def.runMs);
+    const completedAt = containerStart + this.timings[def.runTiming];
     const done = t >= completedAt;
     const running = t >= containerStart;
     const pod: PodView = {
@@ -410,7 +410,7 @@ export class CluedInCluster {
 
   private containerTimings(def: WorkloadDef | undefined): ContainerTimings {
     return {
-      readyMs: this.scaled(def?.readyMs ?? 0),
+      readyMs: def?.readyTiming ? this.timings[def.readyTiming] : this.scaled(def?.readyMs ?? 0),
       crashRunMs: this.timings.crashRunMs,
       backoffBaseMs: this.timings.crashBackoffBaseMs,
       backoffCapMs: this.timings.crashBackoffCapMs,

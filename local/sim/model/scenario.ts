@@ -238,6 +238,8 @@ export interface Scenario {
   revisions: RevisionPlan[];
   queues: Record<string, number>;
   timings: Timings;
+  /** The timings the scenario itself sets, over whichever timing set the simulator runs (timings.ts TIMING_SETS). */
+  timingOverrides: Partial<Timings>;
   faults: Partial<Faults>;
   chartMirrors: string[];
   monitoring: { crds?: string; nodeExporter?: "app-release" | "app.kubernetes.io" | "absent" };
@@ -276,6 +278,7 @@ export function resolveScenario(input: unknown): ScenarioResult {
       revisions: planRevisions(s.release, baseValues),
       queues: { ...DEFAULT_QUEUES, ...s.queues },
       timings: { ...DEFAULT_TIMINGS, ...(s.timings ? definedOnly(s.timings) : {}) },
+      timingOverrides: s.timings ? definedOnly(s.timings) : {},
       faults: s.faults ? definedOnly(s.faults) : {},
       chartMirrors: s.chartMirrors ?? [],
       monitoring: s.monitoring ? definedOnly(s.monitoring) : {},

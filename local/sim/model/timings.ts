@@ -17,6 +17,14 @@ export interface Timings {
   slowRolloutExtraMs: number;
   dataUpgradePickupMs: number;
   dataUpgradeStepMs: number;
+  /** cluedin-server from container start to readiness (workloads.ts has the sources). */
+  serverReadyMs: number;
+  /** The processing and crawling roles of the server from container start to readiness. */
+  serverRoleReadyMs: number;
+  /** The database jobs `runDatabaseJobsOnUpgrade=true` runs (workloads.ts JOBS has the sources). */
+  sqlserverJobMs: number;
+  neo4jJobMs: number;
+  nugetJobMs: number;
   /** Messages per minute a processing queue drains while consumers run. */
   queueDrainPerMinute: number;
   /** Dead-letter growth per minute with the `deadLetterGrowth` fault. */
@@ -49,9 +57,31 @@ export const DEFAULT_TIMINGS: Timings = {
   dataUpgradePickupMs: 10_000,
   // Versions no page logs run three generic steps of this length (upgrade-scripts.ts); an assumption.
   dataUpgradeStepMs: 20_000,
+  serverReadyMs: 450_000,
+  serverRoleReadyMs: 420_000,
+  sqlserverJobMs: 600_000,
+  neo4jJobMs: 1_200_000,
+  nugetJobMs: 900_000,
   queueDrainPerMinute: 600,
   deadLetterGrowthPerMinute: 30,
 };
+
+/**
+ * The compact set the end-to-end tests run (`timingSet: "compact"`): the rollout as it was before the runbook-scale
+ * durations, a server ready in 2.5 min and database jobs of a minute or so, so that a test's upgrade polls a few
+ * times rather than a few dozen. Everything else is the runbook set.
+ */
+export const COMPACT_TIMINGS: Timings = {
+  ...DEFAULT_TIMINGS,
+  serverReadyMs: 150_000,
+  serverRoleReadyMs: 120_000,
+  sqlserverJobMs: 60_000,
+  neo4jJobMs: 45_000,
+  nugetJobMs: 90_000,
+};
+
+export const TIMING_SETS = { runbook: DEFAULT_TIMINGS, compact: COMPACT_TIMINGS } as const;
+export type TimingSet = keyof typeof TIMING_SETS;
 
 /** Timings with the scale applied: durations shrink, rates grow. */
 export function scaleTimings(timings: Timings, scale: number): Timings {

@@ -1,5 +1,6 @@
 import { getPath, type Values } from "../core/values.js";
 import type { ChartVersion } from "./charts.js";
+import { DEFAULT_TIMINGS } from "./timings.js";
 
 export const RELEASE_LABELS = { "app.kubernetes.io/instance": "cluedin-platform", release: "cluedin-platform" };
 /** The registry cluedin-infrastructure's values.yaml pins for every third-party image. */
@@ -22,6 +23,8 @@ export interface WorkloadDef {
   readinessPath?: string;
   /** Milliseconds from container start to readiness (before time scaling). */
   readyMs: number;
+  /** The timing that gives `readyMs` instead (the server roles, whose start-up sets the Helm command's length). */
+  readyTiming?: "serverReadyMs" | "serverRoleReadyMs";
   scaledToZeroInUpgradeMode: boolean;
   runsInUpgradeMode: boolean;
   serviceType?: "ClusterIP" | "LoadBalancer";
@@ -84,7 +87,8 @@ const serverTag = "application.cluedin.image.tag";
 const server = { readinessPath: "/health/readiness", runsInUpgradeMode: true } as const;
 
 /**
- * How long the server roles take from container start to readiness. The guide's basic Helm upgrade (`--wait
+ * How long the server roles take from container start to readiness (timings.ts `serverReadyMs`,
+ * `serverRoleReadyMs`; `readyMs` below is what the runbook set gives them). The guide's basic Helm upgrade (`--wait
  * --timeout 10m0s`, with runNugetFullRestore=true) says "After about 10 minutes, the Helm command in PowerShell should
  * complete" (CluedIn-io/CluedIn.Documentation docs/190-paas-operations/upgrade/upgrade-guide/
  * 030-perform-for-the-upgrade.md, "Basic Helm upgrade"); helm --wait returns when the slowest workload is ready, and
@@ -92,9 +96,9 @@ const server = { readinessPath: "/health/readiness", runsInUpgradeMode: true } a
  * command takes about 8.8 min (Run Command start 6 s + apply 4 s + termination 30 s + image pull 40 s + 450 s), "about
  * 10 minutes" and still inside the page's 10 min timeout; the split between restore and start-up is an assumption.
  */
-const SERVER_READY_MS = 450_000;
+const SERVER_READY_MS = DEFAULT_TIMINGS.serverReadyMs;
 /** The processing and crawling roles run the same image and restore, without serving the API first (assumption). */
-const SERVER_ROLE_READY_MS = 420_000;
+const SERVER_ROLE_READY_MS = DEFAULT_TIMINGS.serverRoleReadyMs;
 
 /**
  * The workloads cluedin-platform renders, from CluedIn-io/Charts charts/cluedin-platform/2.6.0:
@@ -111,7 +115,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     serverTag,
     SERVER_READY_MS,
     9000,
-    server,
+    { ...server, readyTiming: "serverReadyMs" },
   ),
   app(
     "cluedin-server-processing",
@@ -121,7 +125,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     serverTag,
     SERVER_ROLE_READY_MS,
     9000,
-    server,
+    { ...server, readyTiming: "serverRoleReadyMs" },
   ),
   app(
     "cluedin-server-crawling",
@@ -131,7 +135,7 @@ export const WORKLOADS: readonly WorkloadDef[] = [
     serverTag,
     SERVER_ROLE_READY_MS,
     9000,
-    server,
+    { ...server, readyTiming: "serverRoleReadyMs" },
   ),
   app("cluedin-ui", { app: "ui" }, "ui", "cluedin/ui", "application.ui.image.tag", 25_000, 80, {
     scaledToZeroInUpgradeMode: true,
@@ -270,7 +274,8 @@ export interface JobDef {
   name: string;
   container: string;
   image: string;
-  runMs: number;
+  /** The timing that says how long the job runs. */
+  runTiming: "sqlserverJobMs" | "neo4jJobMs" | "nugetJobMs";
 }
 
 /**
@@ -282,17 +287,17 @@ export interface JobDef {
  * along with a SQL upgrade. It can take up to 20 minutes to complete. It'll be ready when all init-jobs have
  * completed" (docs/190-paas-operations/upgrade/201-upgrade-202401.md, Stage 2). So the neo4j job runs 20 min and the
  * cluster is healthy about 20.3 min after the Helm command starts, 11.5 min after Helm returns; the other two jobs'
- * lengths are assumptions below it.
+ * lengths (10 and 15 min) are assumptions below it. The lengths are timings (timings.ts), so a test can shorten them.
  */
 export const JOBS: readonly JobDef[] = [
   {
     name: "init-sqlserver-job",
     container: "init-sqlserver",
     image: "cluedin/sqlserver-init",
-    runMs: 600_000,
+    runTiming: "sqlserverJobMs",
   },
-  { name: "init-neo4j-job", container: "init-neo4j", image: "cluedin/neo4j-init", runMs: 1_200_000 },
-  { name: "init-cluedin-job", container: "init-cluedin", image: "cluedin/nuget-installer", runMs: 900_000 },
+  { name: "init-neo4j-job", container: "init-neo4j", image: "cluedin/neo4j-init", runTiming: "neo4jJobMs" },
+  { name: "init-cluedin-job", container: "init-cluedin", image: "cluedin/nuget-installer", runTiming: "nugetJobMs" },
 ];
 
 export const SERVER = "cluedin-server";

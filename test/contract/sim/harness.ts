@@ -7,7 +7,7 @@ import type { V1Secret } from "@kubernetes/client-node";
 import { strToU8, zipSync } from "fflate";
 import { afterEach, beforeEach } from "vitest";
 import { VirtualClock } from "../../../local/clock.js";
-import { startSimulator, type ScenarioInput, type Simulator } from "../../../local/sim/index.js";
+import { startSimulator, type ScenarioInput, type Simulator, type TimingSet } from "../../../local/sim/index.js";
 import { armClient } from "./clients.js";
 
 export interface TestSimulator {
@@ -18,8 +18,15 @@ export interface TestSimulator {
 
 export const START = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-/** A simulator on a virtual clock in a fresh temp dir; `close()` stops it and removes the dir. */
-export async function startTestSimulator(scenario?: ScenarioInput | string, timeScale = 1): Promise<TestSimulator> {
+/**
+ * A simulator on a virtual clock in a fresh temp dir; `close()` stops it and removes the dir. The contract tests run
+ * the compact timing set (a rollout of a few minutes) unless they ask for the runbook's.
+ */
+export async function startTestSimulator(
+  scenario?: ScenarioInput | string,
+  timeScale = 1,
+  timingSet: TimingSet = "compact",
+): Promise<TestSimulator> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "cluedin-sim-test-"));
   const clock = new VirtualClock(START);
   const sim = await startSimulator({
@@ -27,6 +34,7 @@ export async function startTestSimulator(scenario?: ScenarioInput | string, time
     clock,
     ...(scenario !== undefined ? { scenario } : {}),
     timeScale,
+    timingSet,
   }).catch(async (error: unknown) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

@@ -129,6 +129,28 @@ describe("helm and kubectl as Run Command sees them", () => {
     expect(t.sim.state().helmOperations.map((o) => o.outcome)).toEqual(["deployed", "deployed", "deployed"]);
   });
 
+  it("at the runbook's durations: helm --wait returns after about 9 min, the database jobs 11 min later", async () => {
+    await t.close();
+    t = await startTestSimulator(undefined, 1, "runbook");
+    aks = armClient(t.sim);
+    const withJobs = `${UPGRADE} --set application.system.runDatabaseJobsOnUpgrade=true`;
+    const result = await run(withJobs, { files: VALUES, stepMs: 1_000, maxSteps: 1_000 });
+    expect(result).toMatchObject({ provisioningState: "Succeeded", exitCode: 0 });
+    const state = t.sim.state();
+    const command = state.commands.at(-1);
+    const helmMs = Date.parse(command?.finishedAt ?? "") - Date.parse(command?.submittedAt ?? "");
+    // "After about 10 minutes, the Helm command [...] should complete" (upgrade-guide/030), inside --timeout 10m0s.
+    expect(helmMs).toBeGreaterThan(8 * 60_000);
+    expect(helmMs).toBeLessThan(10 * 60_000);
+    // "It can take an additional 10–15 minutes for all pods to become fully healthy": the jobs still run.
+    expect(state.jobs.map((j) => j.status)).toEqual(["Running", "Running", "Running"]);
+    const settled = Date.parse(state.rollouts.at(-1)?.settledAt ?? "") - Date.parse(command?.finishedAt ?? "");
+    expect(settled).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(settled).toBeLessThanOrEqual(15 * 60_000);
+    t.clock.advanceBy(settled);
+    expect(t.sim.state().jobs.map((j) => j.status)).toEqual(["Complete", "Complete", "Complete"]);
+  });
+
   it("times out with the helmUpgrade fault: release failed, previous stays deployed, pods come up later", async () => {
     t.sim.setFaults({ helmUpgrade: { mode: "timeout", count: 1 } });
     const result = await run(UPGRADE, { files: VALUES, stepMs: 15_000 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   LATE_RATIO,
   LOGGED_DATA_UPGRADE_MS,
+  PAST_SPREAD_RATIO,
   POLL_FLOOR_MS,
   RUNBOOK_HEALTHY_MS,
   SLOW_INTERVALS,
@@ -122,6 +123,24 @@ describe("nextPollDelay", () => {
     expect(adaptive.polls).toBeLessThanOrEqual(fixed);
   });
 
+  it("polls at the floor throughout the expected window, early or late within it", () => {
+    fc.assert(
+      fc.property(
+        interval,
+        fc.integer({ min: 0, max: 600_000 }),
+        fc.integer({ min: -1000, max: 1000 }),
+        (intervalMs, spreadMs, at) => {
+          const nowMs = T0 + Math.round((at / 1000) * spreadMs);
+          const delay = nextPollDelay(
+            { expectedAtMs: T0, spreadMs, slowMs: SLOW_INTERVALS * intervalMs },
+            { nowMs, intervalMs, deadlineMs: T0 + 86_400_000 },
+          );
+          expect(delay).toBe(Math.min(POLL_FLOOR_MS, intervalMs));
+        },
+      ),
+    );
+  });
+
   it("without a pace polls at the fixed interval, as runs before 2.3 do", () => {
     expect(nextPollAt(undefined, { nowMs: T0, intervalMs: 30_000, deadlineMs: T0 + 3_600_000 })).toBe(T0 + 30_000);
     expect(nextPollAt(undefined, { nowMs: T0, intervalMs: 30_000, deadlineMs: T0 + 10_000 })).toBe(T0 + 10_000);
@@ -180,6 +199,7 @@ describe("paceFor", () => {
   it("paces by previous runs first, slow before the end", () => {
     expect(paceFor({ kind: "verify", after: "basic" }, T0, { verify: 1_230_000, runs: 1 }, intervalMs)).toEqual({
       expectedAt: iso(T0 + 1_230_000),
+      spreadMs: Math.round(PAST_SPREAD_RATIO * 1_230_000),
       slowMs: SLOW_INTERVALS * intervalMs,
     });
   });
