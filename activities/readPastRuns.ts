@@ -16,14 +16,14 @@ const RUNS_USED = 3;
 
 export const makeReadPastRuns =
   (deps: Pick<WorkflowDeps, "audit">): ActivityHandler<typeof ACTIVITIES.readPastRuns> =>
-  async ({ cluster, mode }, context: InvocationContext) => {
+  async ({ cluster, mode, toVersion }, context: InvocationContext) => {
     try {
       const records = (await deps.audit().recent?.(cluster, RECENT_RECORDS)) ?? [];
       const runs: PastRun[] = records
         .filter((r) => r.outcome.status === "completed" && r.mode === mode && !r.hops?.length)
         .slice(0, RUNS_USED)
-        .map((r) => ({ mode, stages: r.stages }));
-      return pastDurations(runs);
+        .map((r) => ({ mode, stages: r.stages, dataUpgradeTo: r.dataUpgrade?.toVersion }));
+      return pastDurations(runs, toVersion);
     } catch (error) {
       context.warn(`previous runs of ${cluster} not read: ${redactText(String(error)).slice(0, 300)}`);
       return { runs: 0 };

@@ -228,7 +228,7 @@ export const ACTIVITIES = {
   /** Runs from 2.3: previous runs' stage times from the cluster's audit records, for adaptive polling. */
   readPastRuns: define<PastDurations>()(
     "readPastRuns",
-    ClusterRefSchema.extend({ mode: z.enum(["basic", "data-upgrade"]) }),
+    ClusterRefSchema.extend({ mode: z.enum(["basic", "data-upgrade"]), toVersion: z.string().max(20).optional() }),
   ),
   archiveRun: define<ArchiveRunResult>()(
     "archiveRun",

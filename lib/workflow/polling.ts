@@ -99,6 +99,8 @@ export const LOGGED_DATA_UPGRADE_MS: Readonly<Record<string, number>> = {
 /** A previous run's stage times, as its audit record keeps them. */
 export interface PastRun {
   mode: "basic" | "data-upgrade";
+  /** The data upgrade's version (`Version450`): how long one takes depends on it above all. */
+  dataUpgradeTo?: string | undefined;
   stages: { name: StageName; startedAt: string; endedAt?: string | undefined; state: string }[];
 }
 
@@ -120,8 +122,11 @@ export interface PastDurations {
 
 const HELM_ANCHORS: readonly StageName[] = ["helm-upgrade", "finalize"];
 
-/** The shortest duration of each wait over `runs` (completed runs only; failed stages do not count). */
-export function pastDurations(runs: readonly PastRun[]): PastDurations {
+/**
+ * The shortest duration of each wait over `runs` (completed runs only; failed stages do not count). The data upgrade's
+ * own step counts only from runs to the same `toVersion`: Version440 ran 51 min where Version450 ran 2 s.
+ */
+export function pastDurations(runs: readonly PastRun[], toVersion?: string): PastDurations {
   const out: PastDurations = { runs: 0 };
   const keep = (key: Exclude<keyof PastDurations, "runs">, ms: number): void => {
     if (!(ms > 0)) return;
@@ -138,8 +143,9 @@ export function pastDurations(runs: readonly PastRun[]): PastDurations {
       if (stage.name === "verify" && anchor !== undefined) {
         keep("verify", end - anchor);
         counted = true;
-      } else if (stage.name === "helm-upgrade" || stage.name === "upgrade-mode" || stage.name === "data-upgrade")
-        keep(stage.name, end - start);
+      } else if (stage.name === "data-upgrade") {
+        if (toVersion !== undefined && run.dataUpgradeTo === toVersion) keep(stage.name, end - start);
+      } else if (stage.name === "helm-upgrade" || stage.name === "upgrade-mode") keep(stage.name, end - start);
       else if (stage.name === "finalize") keep("finalize", end - start);
     }
     if (counted) out.runs++;

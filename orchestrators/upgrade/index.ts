@@ -83,7 +83,7 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
   }
 
   if (startedAtLeast(run.context.df.version, BEHAVIOUR_SINCE.adaptivePolling))
-    run.past = yield* readPastRuns(run, target.plan.mode);
+    run.past = yield* readPastRuns(run, target);
   progress.begun = target.plan.mode;
   const stage = target.plan.mode === "basic" ? basicUpgrade(run, target) : dataUpgrade(run, target);
   return yield* watchOverrun(run, target, stage);
@@ -129,9 +129,14 @@ export function makeUpgradeOrchestrator(deps: UpgradeDeps): OrchestrationHandler
 }
 
 /** This cluster's previous runs of the same kind; none when the archive cannot be read (the runbook's figures apply). */
-function* readPastRuns(run: UpgradeRun, mode: "basic" | "data-upgrade"): Flow<PastDurations | undefined> {
+function* readPastRuns(run: UpgradeRun, target: Target): Flow<PastDurations | undefined> {
+  const { mode, dataUpgrade } = target.plan;
   try {
-    const past = yield* call(run.activities.readPastRuns, { cluster: run.cluster, mode }, transientRetry);
+    const past = yield* call(
+      run.activities.readPastRuns,
+      { cluster: run.cluster, mode, ...(dataUpgrade.kind !== "none" ? { toVersion: dataUpgrade.toVersion } : {}) },
+      transientRetry,
+    );
     if (past.runs > 0) run.record.event(`polling paced by ${past.runs} previous ${mode} run(s) of this cluster`);
     return past.runs > 0 ? past : undefined;
   } catch (error) {

@@ -173,6 +173,7 @@ describe("pastDurations", () => {
     const runs: PastRun[] = [
       {
         mode: "data-upgrade",
+        dataUpgradeTo: "Version450",
         stages: [
           stage("upgrade-mode", 0, 1_230_000),
           stage("data-upgrade", 1_231_000, 1_245_000),
@@ -180,10 +181,12 @@ describe("pastDurations", () => {
           stage("verify", 1_260_500, 1_776_000),
         ],
       },
+      // Version440's data upgrade ran 51 min: it says nothing about Version450's.
+      { mode: "data-upgrade", dataUpgradeTo: "Version440", stages: [stage("data-upgrade", 0, 3_044_055)] },
       { mode: "data-upgrade", stages: [stage("upgrade-mode", 0, 100, "failed")] },
       { mode: "data-upgrade", stages: [{ name: "upgrade-mode", startedAt: iso(T0), state: "running" }] },
     ];
-    expect(pastDurations(runs)).toEqual({
+    expect(pastDurations(runs, "Version450")).toEqual({
       "upgrade-mode": 1_230_000,
       "data-upgrade": 14_000,
       finalize: 14_000,
