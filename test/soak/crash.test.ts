@@ -91,7 +91,13 @@ async function waitFor(id: string, done: (run: UpgradeResource) => boolean, seco
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "cluedin-upgrade-soak-"));
-  sim = await startSimulator({ dataDir: path.join(dir, "sim-data"), clock: new RealClock(), timeScale: 0.02 });
+  // Real time: the compact timing set keeps each run to seconds, as the e2e tests' does.
+  sim = await startSimulator({
+    dataDir: path.join(dir, "sim-data"),
+    clock: new RealClock(),
+    timeScale: 0.02,
+    timingSet: "compact",
+  });
   port = await freePort();
   targetFile = path.join(dir, "target.json");
   await writeFile(
