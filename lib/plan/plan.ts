@@ -107,6 +107,14 @@ export interface Plan {
   ready: boolean;
   /** The claims the snapshot stage will cover, set once the volumes are inventoried; absent when none is taken. */
   snapshots?: SnapshotCoverage;
+  /** The images pulled onto the nodes before the downtime, and what each node lacks (lib/workflow/prepull.ts). */
+  prePull?: PrePullPlan;
+}
+
+export interface PrePullPlan {
+  mode: "best-effort" | "required" | "off";
+  images: string[];
+  nodes: { name: string; missing: number; bytes: number }[];
 }
 
 export interface SnapshotCoverage {

@@ -8,6 +8,7 @@ import { define, type Definition, type ParsedInputOf, type Registered, type Resu
 import { RunEvidenceSchema } from "./evidence.js";
 import type {
   ApplyDataUpgradeResult,
+  CheckNodesResult,
   CheckPodsResult,
   DecisionRequestResult,
   DiagnosePodsResult,
@@ -23,6 +24,7 @@ import type {
 } from "./contracts.js";
 import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
 import { PROCEDURE_PHASES } from "./procedure.js";
+import type { NodeImagesVerdict, PrePullObservation } from "./prepull.js";
 import type {
   ClaimRestoreObservation,
   SnapshotClassInfo,
@@ -224,6 +226,27 @@ export const ACTIVITIES = {
     "observeClaims",
     ClusterRefSchema.extend({ names: z.array(k8sName).max(100) }),
   ),
+  checkNodes: define<CheckNodesResult>()(
+    "checkNodes",
+    ClusterRefSchema.extend({ fromTag: z.string().min(1).max(128), toTag: z.string().min(1).max(128) }),
+  ),
+  startPrePull: define<{ name: string; created: boolean }>()(
+    "startPrePull",
+    ClusterRefSchema.extend({
+      runId,
+      images: z.array(z.string().min(1).max(500)).min(1).max(60),
+      nodes: z.array(k8sName).max(500),
+    }),
+  ),
+  observePrePull: define<PrePullObservation>()("observePrePull", ClusterRefSchema.extend({ name: k8sName })),
+  verifyPrePull: define<NodeImagesVerdict[]>()(
+    "verifyPrePull",
+    ClusterRefSchema.extend({
+      images: z.array(z.string().min(1).max(500)).max(60),
+      nodes: z.array(k8sName).max(500),
+    }),
+  ),
+  deletePrePull: define<{ deleted: boolean }>()("deletePrePull", ClusterRefSchema.extend({ name: k8sName })),
   archiveRun: define<ArchiveRunResult>()(
     "archiveRun",
     z.object({

@@ -4,7 +4,7 @@
  * orchestrators do (docs/deploy.md, "Orchestration versioning"). Keep the `major.minor` form: Durable Task compares
  * versions as System.Version only when both parse as one, and a bare "10" would sort before "9" as a string.
  */
-export const ORCHESTRATION_VERSION = "2.2";
+export const ORCHESTRATION_VERSION = "2.3";
 
 /**
  * The version from which each changed behaviour of the orchestrators applies. A run started before it replays with
@@ -33,6 +33,8 @@ export const BEHAVIOUR_SINCE = {
   helmTimeoutGrace: "2.2",
   /** Volume snapshots before the first Helm change, a restore offered when the upgrade fails, retention at the end. */
   volumeSnapshots: "2.2",
+  /** Node capacity and disk pre-check before approval; the target's images pulled onto the nodes before the downtime. */
+  prePull: "2.3",
 } as const;
 
 /** System.Version.TryParse: two to four non-negative integer components. */

@@ -83,6 +83,8 @@ export const faultsSchema = z
           .object({
             mode: z.enum(["fail", "slow"]),
             match: z.string().min(1).optional(),
+            /** Only pulls on these nodes (names or indexes). */
+            nodes: z.array(z.string()).optional(),
             forMs: z.number().int().positive().optional(),
             factor: z.number().min(1).default(4),
           })

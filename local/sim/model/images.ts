@@ -100,6 +100,8 @@ export interface PullFault {
   mode: "fail" | "slow";
   /** Only images whose reference contains this text. */
   match?: string;
+  /** Only on these nodes. */
+  nodes?: readonly string[];
   /** From when to when the fault applies (simulator time). */
   from: number;
   until: number;
@@ -248,7 +250,11 @@ export class ImageCache {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const start = Math.max(attemptAt, state.busyUntil);
       const fault = this.faults.find(
-        (f) => start >= f.from && start < f.until && (f.match === undefined || ref.includes(f.match)),
+        (f) =>
+          start >= f.from &&
+          start < f.until &&
+          (f.match === undefined || ref.includes(f.match)) &&
+          (f.nodes === undefined || f.nodes.includes(node)),
       );
       const slow = fault?.mode === "slow" ? fault.factor : 1;
       const duration = this.latency + size * this.msPerByte * slow;

@@ -85,6 +85,7 @@ export interface SimState {
     ready: boolean;
     restarts: number;
     image: string;
+    node: string;
   }[];
   jobs: { name: string; status: "Running" | "Complete"; startedAt: string }[];
   dataUpgrades: {
@@ -329,6 +330,7 @@ export class World {
             {
               mode: pull.mode,
               ...(pull.match !== undefined ? { match: pull.match } : {}),
+              ...(pull.nodes !== undefined ? { nodes: pull.nodes.map((n) => this.nodeName(n)) } : {}),
               from: this.pullFaultFrom,
               until: pull.forMs === undefined ? Infinity : this.pullFaultFrom + pull.forMs * this.scale,
               factor: pull.factor,
@@ -337,9 +339,14 @@ export class World {
         : [],
     );
     this.cluster.images.setDiskFull(
-      next.nodeDiskFull.map((n) => (/^\d+$/.test(n) ? (NODES[Number(n)] ?? n) : n)),
+      next.nodeDiskFull.map((n) => this.nodeName(n)),
       at,
     );
+  }
+
+  /** A node named by a fault: its name, or its index in the pool. */
+  private nodeName(n: string): string {
+    return /^\d+$/.test(n) ? (NODES[Number(n)] ?? n) : n;
   }
 
   uiReady(): boolean {
@@ -414,6 +421,7 @@ export class World {
           ready: p.ready,
           restarts: p.container?.restarts ?? 0,
           image: p.image,
+          node: p.nodeName,
         };
       }),
       jobs: this.cluster.jobViews(t).map((j) => ({
@@ -709,7 +717,9 @@ export class World {
       const facts = this.cluster.images.facts(node.metadata.name, t);
       const status = (node.status ?? {}) as Record<string, unknown>;
       const ephemeral = String(facts.capacityBytes);
-      const allocatable = String(Math.floor(facts.capacityBytes * (NODE_SHAPE.allocatable.ephemeralBytes / NODE_SHAPE.capacity.ephemeralBytes)));
+      const allocatable = String(
+        Math.floor(facts.capacityBytes * (NODE_SHAPE.allocatable.ephemeralBytes / NODE_SHAPE.capacity.ephemeralBytes)),
+      );
       this.store.put("/nodes", {
         ...node,
         status: {
