@@ -34,7 +34,7 @@ async function createPrePull(sim: TestSimulator, images: string[], name = "cu-pr
   const apps = kubeConfig(sim.sim).makeApiClient(AppsV1Api);
   await apps.createNamespacedDaemonSet({
     namespace: "cluedin",
-    body: prePullDaemonSet({ name, namespace: "cluedin", runId: "test", images, nodes: NODES }) as never,
+    body: prePullDaemonSet({ name, namespace: "cluedin", runId: "test", images, nodes: NODES }),
   });
 }
 
