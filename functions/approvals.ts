@@ -205,7 +205,7 @@ const PAGE = `<h1><%= it.title %></h1>
 <% }) %></table></div><% } %>
 <% if (it.plan && it.plan.prePull) { %><h2>Images and node capacity</h2><div class="card">
 <p>The nodes have room for the new pods' requests and images. <% if (it.plan.prePull.mode !== "off") { %>Before the downtime the run pulls the target release's images onto every node (<%= it.plan.prePull.mode %>), so the Helm upgrade does not wait for them.<% } %></p>
-<p><%= it.plan.prePull.images.join(", ") %></p>
+<p><%= it.plan.prePull.images %> images of the target release, about <%= (it.plan.prePull.nodes.reduce(function(s, n){ return s + n.bytes; }, 0) / 1e9).toFixed(1) %> GB to pull in all.</p>
 <table><tr><th scope="col">Node</th><th scope="col">Images to pull</th><th scope="col">About</th></tr>
 <% it.plan.prePull.nodes.forEach(function(n){ %><tr><td><%= n.name %></td><td><%= n.missing %></td><td><%= (n.bytes / 1e9).toFixed(1) %> GB</td></tr>
 <% }) %></table></div><% } %>

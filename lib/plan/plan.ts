@@ -111,9 +111,11 @@ export interface Plan {
   prePull?: PrePullPlan;
 }
 
+/** Kept small (the run's view carries the plan): the image list itself is in the run's evidence. */
 export interface PrePullPlan {
   mode: "best-effort" | "required" | "off";
-  images: string[];
+  /** How many images the target release runs that follow its tag. */
+  images: number;
   nodes: { name: string; missing: number; bytes: number }[];
 }
 

@@ -45,7 +45,7 @@ export function* checkNodes(run: UpgradeRun, target: Target): Flow<Step<Target>>
       "failed",
       `blocked by pre-checks, nothing changed: ${checked.findings.map((f) => f.message).join("; ")}`,
     );
-  const withPrePull = { ...plan, prePull: { mode, images: checked.images, nodes: checked.nodes } };
+  const withPrePull = { ...plan, prePull: { mode, images: checked.images.length, nodes: checked.nodes } };
   run.record.plan(withPrePull);
   return go({ ...target, plan: withPrePull });
 }
@@ -53,15 +53,17 @@ export function* checkNodes(run: UpgradeRun, target: Target): Flow<Step<Target>>
 /** The pre-pull stage; `start` is when the change may begin (the window), which the pre-pull never runs past. */
 export function* prePullImages(run: UpgradeRun, target: Target, start: Start): Flow<Step<void>> {
   const policy = run.policy.prePull;
+  const checked = run.record.evidence.prePull;
   const planned = target.plan.prePull;
-  if (!checksNodes(run) || !policy || policy.mode === "off" || !planned || planned.images.length === 0)
+  const images = checked?.images ?? [];
+  if (!checksNodes(run) || !policy || policy.mode === "off" || !planned || !checked || images.length === 0)
     return go(undefined);
   const nodes = planned.nodes.map((n) => n.name);
   const startsAt = start?.startsAt ?? (run.input.notBefore ? new Date(run.input.notBefore).getTime() : undefined);
   const deadline = new Date(prePullDeadline(run.now.getTime(), policy.deadlineMs, startsAt));
-  run.record.startStage("pre-pull", `${planned.images.length} images on ${nodes.length} nodes`);
+  run.record.startStage("pre-pull");
   const evidence: PrePullEvidence = {
-    ...(run.record.evidence.prePull ?? { mode: policy.mode, images: planned.images }),
+    ...checked,
     startedAt: run.now.toISOString(),
     deadline: deadline.toISOString(),
   };
@@ -70,7 +72,7 @@ export function* prePullImages(run: UpgradeRun, target: Target, start: Start): F
   try {
     const started = yield* call(
       run.activities.startPrePull,
-      { cluster: run.cluster, runId: run.id, images: planned.images, nodes },
+      { cluster: run.cluster, runId: run.id, images, nodes },
       transientRetry,
     );
     name = started.name;
@@ -90,7 +92,7 @@ export function* prePullImages(run: UpgradeRun, target: Target, start: Start): F
       const seen = watched.observation;
       const verdicts = yield* call(
         run.activities.verifyPrePull,
-        { cluster: run.cluster, images: planned.images, nodes },
+        { cluster: run.cluster, images, nodes },
         transientRetry,
       );
       evidence.nodes = perNode(verdicts, seen);
@@ -129,7 +131,9 @@ export function* prePullImages(run: UpgradeRun, target: Target, start: Start): F
     );
   }
   if (outcome.ok) {
-    run.record.endStage("pre-pull", "succeeded", outcome.summary);
+    // No stage note: the run's view is kept small (the event and the evidence carry the summary).
+    run.record.event(`pre-pull: ${outcome.summary}`);
+    run.record.endStage("pre-pull", "succeeded");
     return go(undefined);
   }
   if (policy.mode === "required") {
