@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../lib/audit/index.js";
 import { NODES } from "../../local/sim/model/cluster.js";
-import { approve, startDemo, type Demo } from "./harness.js";
+import { APPROVER, approve, startDemo, type Demo } from "./harness.js";
 
 /** A basic upgrade (2024.12.01 -> 2024.12.02) from a registry slow enough that the pulls matter (160 s for the server). */
 const SLOW_REGISTRY = {
@@ -27,19 +27,39 @@ const auditOf = async (d: Demo, id: string): Promise<AuditRecord> => {
   return reply.body;
 };
 
-async function upgradeOnce(prePull: "best-effort" | "off"): Promise<{ demo: Demo; id: string; audit: AuditRecord }> {
+/** The approval page as the approver's browser opens it: the token from the link's fragment, posted in a form. */
+async function approvalPage(d: Demo, id: string): Promise<string> {
+  await d.until(id, (r) => r.approvals.pending?.kind === "approval" || r.finished);
+  const link = (await d.links(id, APPROVER)).at(-1)!;
+  const token = decodeURIComponent(new URL(link).hash.slice(1));
+  const response = await fetch(`${d.app.baseUrl}/api/approvals/view`, {
+    method: "POST",
+    body: new URLSearchParams({ token }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  return await response.text();
+}
+
+async function upgradeOnce(
+  prePull: "best-effort" | "off",
+): Promise<{ demo: Demo; id: string; audit: AuditRecord; page: string }> {
   const d = await startDemo({ scenario: SLOW_REGISTRY, profile: { policies: { prePull } } });
   demo = d;
   const id = await d.start("2024.12.02");
+  const page = await approvalPage(d, id);
   await approve(d, id);
   const run = await d.finished(id);
   expect(run.status, run.reason).toBe("completed");
-  return { demo: d, id, audit: await auditOf(d, id) };
+  return { demo: d, id, audit: await auditOf(d, id), page };
 }
 
 describe("image pre-pull before the downtime", () => {
   it("puts the images on every node before Helm starts, deletes its DaemonSet, and shortens the downtime", async () => {
     const withPull = await upgradeOnce("best-effort");
+    // The approvers saw the images and what each node will pull.
+    expect(withPull.page).toContain("Images and node capacity");
+    expect(withPull.page).toContain("cluedinprod.azurecr.io/cluedin/cluedin-server:2024.12.02");
+    for (const node of NODES) expect(withPull.page).toMatch(new RegExp(`<td>${node}</td><td>11</td><td>9\\.0 GB</td>`));
     const sim = withPull.demo.app.sim;
     const journal = sim.journal();
     const created = journal.find(
