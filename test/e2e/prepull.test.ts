@@ -150,4 +150,44 @@ describe("image pre-pull before the downtime", () => {
     expect(stage.note ?? "").toMatch(/incomplete \(best-effort\)/);
     expect(demo.app.sim.state().pods.some((p) => p.name.startsWith("cu-prepull-"))).toBe(false);
   });
+
+  it("with policy required a pre-pull that does not finish ends the run, nothing changed, the DaemonSet deleted", async () => {
+    demo = await startDemo({
+      scenario: SLOW_REGISTRY,
+      profile: { policies: { prePull: "required" }, timings: { prePullDeadline: "2m" } },
+      faults: { imagePull: { mode: "fail", match: "cluedin/cluedin-server:2024.12.02", nodes: ["0"] } },
+    });
+    const id = await demo.start("2024.12.02");
+    await approve(demo, id);
+    const run = await demo.finished(id);
+    expect(run.status).toBe("failed");
+    expect(run.reason).toMatch(/^image pre-pull failed \(policy required\): /);
+    expect(run.reason).toContain(`${NODES[0]} lacks cluedinprod.azurecr.io/cluedin/cluedin-server:2024.12.02`);
+    expect(run.reason).toMatch(/not done within 2 min/);
+    expect(run.reason).toMatch(/nothing changed on the cluster$/);
+    const journal = demo.app.sim.journal();
+    expect(journal.some((e) => e.actor === "helm")).toBe(false);
+    expect(journal.filter((e) => e.name.startsWith("cu-prepull-")).map((e) => e.verb)).toEqual(["create", "delete"]);
+    expect(run.stages.some((s) => s.name === "downtime-notice")).toBe(false);
+    expect((await auditOf(demo, id)).prePull).toMatchObject({ ok: false, deleted: true });
+  });
+
+  it("a cancel during the pre-pull ends the run cancelled and deletes the DaemonSet", async () => {
+    demo = await startDemo({
+      scenario: SLOW_REGISTRY,
+      faults: { imagePull: { mode: "slow", factor: 50 } },
+    });
+    const d = demo;
+    const id = await d.start("2024.12.02");
+    await approve(d, id);
+    await d.until(id, (r) => r.stages.some((s) => s.name === "pre-pull") || r.finished);
+    expect((await d.api("POST", `/api/upgrades/${id}/cancel`)).status).toBe(202);
+    const run = await d.finished(id);
+    expect(run.status).toBe("cancelled");
+    expect(run.reason).toMatch(/during the image pre-pull; nothing changed on the cluster$/);
+    const journal = d.app.sim.journal();
+    expect(journal.filter((e) => e.name.startsWith("cu-prepull-")).map((e) => e.verb)).toEqual(["create", "delete"]);
+    expect(journal.some((e) => e.actor === "helm")).toBe(false);
+    expect(d.app.sim.state().pods.some((p) => p.name.startsWith("cu-prepull-"))).toBe(false);
+  });
 });
