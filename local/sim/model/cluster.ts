@@ -211,7 +211,8 @@ export class CluedInCluster {
       if (!templateChanged) generation.hash = current.hash;
       state.generations.push(generation);
       state.specGeneration++;
-      const pulledAt = want.replicas > 0 ? this.imageReady(this.nodeOf(state.def.name), imageRef(want), podsCreateAt) : 0;
+      const pulledAt =
+        want.replicas > 0 ? this.imageReady(this.nodeOf(state.def.name), imageRef(want), podsCreateAt) : 0;
       if (options.crashAfterRollout?.includes(state.def.name) && want.replicas > 0) {
         state.crashWindows.push({ from: pulledAt });
       }

@@ -56,7 +56,9 @@ export class DaemonSetRunner {
 
   /** A created DaemonSet: its pods are scheduled on every node at once and their pulls planned. */
   created(object: KubeObject, at: number): void {
-    const spec = (object.spec ?? {}) as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } };
+    const spec = (object.spec ?? {}) as {
+      template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown };
+    };
     const podSpec = (spec.template?.spec ?? {}) as { initContainers?: unknown; containers?: unknown };
     const main = containersOf(podSpec.containers)[0];
     if (!main) return;
@@ -131,7 +133,9 @@ export class DaemonSetRunner {
         return {
           ...base,
           imageID: `${init.image.split(":")[0] ?? ""}@sha256:${hexId(init.image, 64)}`,
-          state: { terminated: { exitCode: 0, reason: "Completed", startedAt: rfc3339(done), finishedAt: rfc3339(done) } },
+          state: {
+            terminated: { exitCode: 0, reason: "Completed", startedAt: rfc3339(done), finishedAt: rfc3339(done) },
+          },
         };
       const waiting = started <= t ? pullWaiting(this.images.pullOf(pod.node, init.image), t) : undefined;
       return { ...base, imageID: "", state: { waiting: waiting ?? { reason: "PodInitializing" } } };
@@ -147,7 +151,14 @@ export class DaemonSetRunner {
         creationTimestamp: created,
         labels: { ...set.labels, "controller-revision-hash": nameSuffix(set.uid, 10), "pod-template-generation": "1" },
         ownerReferences: [
-          { apiVersion: "apps/v1", kind: "DaemonSet", name: set.name, uid: set.uid, controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            name: set.name,
+            uid: set.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: {

@@ -38,7 +38,9 @@ function containerSpec(pod: PodView): Record<string, unknown> {
         }
       : {}),
     // The chart's requests (model/nodes.ts); none for components the chart gives none (BestEffort).
-    ...(WORKLOAD_REQUESTS[pod.workload] ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[pod.workload]) } } : {}),
+    ...(WORKLOAD_REQUESTS[pod.workload]
+      ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[pod.workload]) } }
+      : {}),
   };
 }
 

@@ -21,7 +21,9 @@ function podTemplate(def: WorkloadDef, view: WorkloadView): Record<string, unkno
           imagePullPolicy: "IfNotPresent",
           ports: [{ containerPort: def.port, protocol: "TCP" }],
           ...(env.length ? { env } : {}),
-          ...(WORKLOAD_REQUESTS[def.name] ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[def.name]) } } : {}),
+          ...(WORKLOAD_REQUESTS[def.name]
+            ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[def.name]) } }
+            : {}),
         },
       ],
       restartPolicy: "Always",
