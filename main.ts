@@ -10,6 +10,11 @@ import type { z } from "zod";
 import { makeApplyDataUpgrade } from "./activities/applyDataUpgrade.js";
 import { makeInventoryVolumes } from "./activities/inventoryVolumes.js";
 import { makeListWorkloads } from "./activities/listWorkloads.js";
+import { makeCheckNodes } from "./activities/checkNodes.js";
+import { makeStartPrePull } from "./activities/startPrePull.js";
+import { makeObservePrePull } from "./activities/observePrePull.js";
+import { makeVerifyPrePull } from "./activities/verifyPrePull.js";
+import { makeDeletePrePull } from "./activities/deletePrePull.js";
 import { makeScaleWorkloads } from "./activities/scaleWorkloads.js";
 import { makeEnsureSnapshotClass } from "./activities/ensureSnapshotClass.js";
 import { makeCreateSnapshots } from "./activities/createSnapshots.js";
@@ -138,6 +143,11 @@ const activities: WorkflowActivities = {
   deleteSnapshots: activity(ACTIVITIES.deleteSnapshots, makeDeleteSnapshots(workflow)),
   restoreClaims: activity(ACTIVITIES.restoreClaims, makeRestoreClaims(workflow)),
   observeClaims: activity(ACTIVITIES.observeClaims, makeObserveClaims(workflow)),
+  checkNodes: activity(ACTIVITIES.checkNodes, makeCheckNodes(workflow)),
+  startPrePull: activity(ACTIVITIES.startPrePull, makeStartPrePull(workflow)),
+  observePrePull: activity(ACTIVITIES.observePrePull, makeObservePrePull(workflow)),
+  verifyPrePull: activity(ACTIVITIES.verifyPrePull, makeVerifyPrePull(workflow)),
+  deletePrePull: activity(ACTIVITIES.deletePrePull, makeDeletePrePull(workflow)),
   // Reads other runs' status (a set whose run has not finished is kept), so it takes a durable client.
   applyRetention: activity(ACTIVITIES.applyRetention, makeApplyRetention(workflow), [df.input.durableClient()]),
   readPastRuns: activity(ACTIVITIES.readPastRuns, makeReadPastRuns(workflow)),

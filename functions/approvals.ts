@@ -28,6 +28,7 @@ import { approvalUrl, runUrl } from "../lib/workflow/links.js";
 import type {
   PreChecksResult,
   PrepareValuesResult,
+  CheckNodesResult,
   ReadReleaseResult,
   UpgradeInput,
 } from "../lib/workflow/contracts.js";
@@ -203,6 +204,12 @@ const PAGE = `<h1><%= it.title %></h1>
 <table><tr><th scope="col">Claim</th><th scope="col">Size</th><th scope="col">Snapshot</th></tr>
 <% it.volumes.claims.forEach(function(c){ %><tr><td><%= c.pvc %></td><td><%= c.size || "" %></td><td><%= c.covered ? "yes" : (c.waived ? "waived: " : "no: ") + (c.reason || "") %></td></tr>
 <% }) %></table></div><% } %>
+<% if (it.nodes) { %><h2>Images and node capacity</h2><div class="card">
+<p>The nodes have room for the new pods' requests and for the images. <% if (it.nodes.mode !== "off") { %>Before the downtime the run pulls the target release's images onto every node (<%= it.nodes.mode %>), so the Helm upgrade does not wait for them.<% } %></p>
+<p><%= it.nodes.images.join(", ") %></p>
+<table><tr><th scope="col">Node</th><th scope="col">Images to pull</th><th scope="col">About</th></tr>
+<% it.nodes.nodes.forEach(function(n){ %><tr><td><%= n.name %></td><td><%= n.missing %></td><td><%= (n.bytes / 1e9).toFixed(1) %> GB</td></tr>
+<% }) %></table></div><% } %>
 <% if (it.restore) { %><h2>Snapshot set to restore</h2><div class="card">
 <p>Taken by run <%= it.restore.source.runId %> before its first Helm change. Restoring stops CluedIn, recreates each claim from its snapshot (the current disks are kept, not deleted) and rolls the release back to revision <strong><%= it.restore.source.toRevision %></strong> (<%= it.restore.source.fromRelease %>, chart <%= it.restore.source.fromChart %>). Data written since the snapshots is lost.</p>
 <p>Reason given: <%= it.restore.reason %></p>
@@ -310,6 +317,8 @@ export const makeApprovalPage =
     const inventory = lastActivityResult<VolumeInventory>(checked.history, ACTIVITIES.inventoryVolumes.name);
     const snapshotPolicy = checked.input.policy?.snapshots;
     const volumes = inventory && snapshotPolicy ? decideCoverage(inventory, snapshotPolicy) : undefined;
+    const nodeCheck = lastActivityResult<CheckNodesResult>(checked.history, ACTIVITIES.checkNodes.name);
+    const nodes = nodeCheck ? { ...nodeCheck, mode: checked.input.policy?.prePull?.mode ?? "off" } : undefined;
     const restore = restoreShown(checked);
     const question =
       checked.pending.kind !== "approval"
@@ -332,6 +341,7 @@ export const makeApprovalPage =
         downtime: plan?.expectedDowntimeMinutes,
         checks,
         volumes,
+        nodes,
         queues: queuesEvidence(checked.view),
         blockedDay: blockedDayStatus(checked.input, checked.pending),
         restore,

@@ -17,6 +17,7 @@ import { parseReleaseCatalog, VALUES_FILES_DIR, type ReleaseCatalog } from "./ca
 import { AksClient } from "./clients/aks.js";
 import type { KubeClient } from "./clients/kube.js";
 import type { VolumeClient } from "./clients/volumes.js";
+import type { NodeClient } from "./clients/nodes.js";
 import { CliRunner } from "./clients/cli-runner.js";
 import { RunCommandRunner, type CommandRunner } from "./clients/runner.js";
 import type { ClusterTarget } from "./clients/types.js";
@@ -37,6 +38,8 @@ export interface ClusterClients {
   kube(): Promise<KubeClient>;
   /** Claims, snapshots and workload scale of the namespace (the snapshot and restore stages). */
   volumes(): Promise<VolumeClient>;
+  /** Nodes, pod requests and the image pre-pull DaemonSet (the capacity pre-check and the pre-pull stage). */
+  nodes(): Promise<NodeClient>;
   runner: CommandRunner;
 }
 
@@ -193,11 +196,16 @@ export function buildServices(settings: Settings): Services {
         ([kubeConfig, { VolumeClient }]) => new VolumeClient({ kubeConfig, namespace: profile.namespace }),
       ),
     );
+    const nodes = cachedClient(() =>
+      Promise.all([aks.kubeConfig(), import("./clients/nodes.js")]).then(
+        ([kubeConfig, { NodeClient }]) => new NodeClient({ kubeConfig, namespace: profile.namespace }),
+      ),
+    );
     const runner: CommandRunner =
       profile.helmDriver === "cli"
         ? lazyCliRunner(aks, settings.CLI_STATE_DIR)
         : new RunCommandRunner({ aks, clusterToken: true });
-    return { profile, target, aks, kube, volumes, runner };
+    return { profile, target, aks, kube, volumes, nodes, runner };
   };
 
   return {

@@ -32,11 +32,13 @@ import { taskFailureMessage } from "../lib/workflow/taskFailure.js";
 import { call, scheduleChild, type Flow, type Scheduled } from "./calls.js";
 import { transientRetry } from "./retry.js";
 import { lookAtVolumes, type VolumeMonitorActivity } from "./volumeChecks.js";
+import { lookAtPrePull, type PrePullMonitorActivity } from "./prePullChecks.js";
+import type { PrePullObservation } from "../lib/workflow/prepull.js";
 import type { ClaimRestoreObservation, SnapshotObservation, WorkloadScale } from "../lib/workflow/snapshots.js";
 
 export type MonitorActivities = Pick<
   WorkflowActivities,
-  "pollCommand" | "checkPods" | "observeDataUpgrade" | "observeVerify" | VolumeMonitorActivity
+  "pollCommand" | "checkPods" | "observeDataUpgrade" | "observeVerify" | VolumeMonitorActivity | PrePullMonitorActivity
 >;
 
 /** What each kind of check observes: the monitor's result carries the last observation of its check's kind. */
@@ -48,6 +50,7 @@ export interface ObservationOf {
   quiesced: WorkloadScale[];
   snapshots: SnapshotObservation[];
   claims: ClaimRestoreObservation[];
+  prepull: PrePullObservation;
 }
 
 export type Monitor = Orchestration<(typeof ORCHESTRATIONS.monitor)["input"], MonitorResult>;
@@ -119,6 +122,8 @@ function* look(activities: MonitorActivities, cluster: string, check: MonitorChe
       };
       return { ...evaluateVerify(seen, expected), observation: seen };
     }
+    case "prepull":
+      return yield* lookAtPrePull(activities, cluster, check);
     default:
       return yield* lookAtVolumes(activities, cluster, check);
   }

@@ -98,6 +98,7 @@ export function buildAuditRecord(source: AuditSource): AuditRecord {
     ...(evidence.dataUpgrade ? { dataUpgrade: evidence.dataUpgrade } : {}),
     ...(evidence.verification ? { verification: evidence.verification } : {}),
     ...(evidence.snapshots ? { snapshots: evidence.snapshots } : {}),
+    ...(evidence.prePull ? { prePull: evidence.prePull } : {}),
     ...(evidence.restore ? { restore: evidence.restore } : {}),
     ...(evidence.retention ? { retention: evidence.retention } : {}),
     ...(evidence.restoreOf ? { restoreOf: evidence.restoreOf } : {}),

@@ -361,5 +361,27 @@ function snapshotSections(record: AuditRecord, h: (n: number) => string): string
       out.push(`Replaced volumes kept (reclaim policy Retain): ${r.retainedVolumes.join(", ")}.`);
   }
   if (record.retention) out.push(`${h(2)} Snapshot retention`, `${plain(record.retention.summary)}.`);
+  const p = record.prePull;
+  if (p) {
+    out.push(`${h(2)} Image pre-pull`);
+    out.push(
+      `Policy ${p.mode}; ${p.images.length} image(s): ${p.images.map(plain).join(", ")}.` +
+        (p.summary ? ` ${p.ok ? "Done" : "Not done"}: ${plain(p.summary)}.` : ""),
+    );
+    for (const f of p.check?.findings ?? []) out.push(`Blocker: ${plain(f.message)}.`);
+    if (p.nodes?.length)
+      out.push(
+        table(
+          ["Node", "Pulled", "Missing", "Bytes", "Took (s)"],
+          p.nodes.map((n) => [
+            n.node,
+            String(n.pulled.length),
+            [...n.missing, ...n.unknown.map((u) => `${u} (unknown)`)].join(", ") || undefined,
+            String(n.bytes),
+            n.durationMs === undefined ? undefined : String(Math.round(n.durationMs / 1000)),
+          ]),
+        ),
+      );
+  }
   return out;
 }

@@ -26,6 +26,7 @@ import {
   RetentionEvidenceSchema,
   RevisionSchema,
   SnapshotEvidenceSchema,
+  PrePullEvidenceSchema,
   VerificationSchema,
 } from "../workflow/evidence.js";
 import { RUN_STATUSES, STAGES } from "../workflow/model.js";
@@ -97,6 +98,8 @@ const AuditRecordBase = z.object({
   verification: VerificationSchema.optional(),
   /** The snapshot set taken before the first Helm change, the restore from it, and retention of old sets. */
   snapshots: SnapshotEvidenceSchema.optional(),
+  /** The node capacity check and the image pre-pull before the downtime. */
+  prePull: PrePullEvidenceSchema.optional(),
   restore: RestoreEvidenceSchema.optional(),
   retention: RetentionEvidenceSchema.optional(),
   /** A stand-alone restore's record links the run whose snapshot set it restored. */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { DOCUMENTED_CHART_REPOSITORY, parseChartSource, type ChartSource } from "./chart-source.js";
 import { SNAPSHOT_MODES } from "../workflow/snapshots.js";
+import { PRE_PULL_MODES } from "../workflow/prepull.js";
 import { durationSchema } from "./duration.js";
 import { parseYamlConfig, type ConfigResult } from "./yaml-config.js";
 
@@ -85,6 +86,8 @@ const timingsSchema = z
     decisionDeadline: durationSchema.default(24 * 3_600_000),
     /** How long a snapshot set may take to become ready (Azure copies incremental snapshots in the background). */
     snapshotDeadline: durationSchema.default(30 * 60_000),
+    /** How long the image pre-pull may take before it is given up (it never runs past the maintenance window's start). */
+    prePullDeadline: durationSchema.default(20 * 60_000),
   })
   .prefault({});
 
@@ -159,6 +162,11 @@ const clusterProfileSchema = z
         snapshotWaivers: z.array(z.string().min(1).max(253)).max(100).default([]),
         /** Whether a snapshot stage that fails deletes the snapshots it made. */
         snapshotCleanupOnFailure: z.boolean().default(true),
+        /**
+         * Pulling the target release's images onto the nodes before the downtime (lib/workflow/prepull.ts):
+         * `best-effort` (a failed pre-pull is a warning), `required` (it ends the run, nothing changed) or `off`.
+         */
+        prePull: z.enum(PRE_PULL_MODES).default("best-effort"),
       })
       .prefault({}),
     timings: timingsSchema,

@@ -107,6 +107,16 @@ export interface Plan {
   ready: boolean;
   /** The claims the snapshot stage will cover, set once the volumes are inventoried; absent when none is taken. */
   snapshots?: SnapshotCoverage;
+  /** The images pulled onto the nodes before the downtime, and what each node lacks (lib/workflow/prepull.ts). */
+  prePull?: PrePullPlan;
+}
+
+/** Kept small (the run's view carries the plan): the image list itself is in the run's evidence. */
+export interface PrePullPlan {
+  mode: "best-effort" | "required" | "off";
+  /** How many images the target release runs that follow its tag. */
+  images: number;
+  nodes: { name: string; missing: number; bytes: number }[];
 }
 
 export interface SnapshotCoverage {

@@ -8,6 +8,7 @@ import { define, type Definition, type ParsedInputOf, type Registered, type Resu
 import { RunEvidenceSchema } from "./evidence.js";
 import type {
   ApplyDataUpgradeResult,
+  CheckNodesResult,
   CheckPodsResult,
   DecisionRequestResult,
   DiagnosePodsResult,
@@ -24,6 +25,7 @@ import type {
 import { DecisionEventSchema, DecisionKindSchema, RUN_STATUSES } from "./model.js";
 import type { PastDurations } from "./polling.js";
 import { PROCEDURE_PHASES } from "./procedure.js";
+import type { NodeImagesVerdict, PrePullObservation } from "./prepull.js";
 import type {
   ClaimRestoreObservation,
   SnapshotClassInfo,
@@ -230,6 +232,27 @@ export const ACTIVITIES = {
     "readPastRuns",
     ClusterRefSchema.extend({ mode: z.enum(["basic", "data-upgrade"]), toVersion: z.string().max(20).optional() }),
   ),
+  checkNodes: define<CheckNodesResult>()(
+    "checkNodes",
+    ClusterRefSchema.extend({ fromTag: z.string().min(1).max(128), toTag: z.string().min(1).max(128) }),
+  ),
+  startPrePull: define<{ name: string; created: boolean }>()(
+    "startPrePull",
+    ClusterRefSchema.extend({
+      runId,
+      images: z.array(z.string().min(1).max(500)).min(1).max(60),
+      nodes: z.array(k8sName).max(500),
+    }),
+  ),
+  observePrePull: define<PrePullObservation>()("observePrePull", ClusterRefSchema.extend({ name: k8sName })),
+  verifyPrePull: define<NodeImagesVerdict[]>()(
+    "verifyPrePull",
+    ClusterRefSchema.extend({
+      images: z.array(z.string().min(1).max(500)).max(60),
+      nodes: z.array(k8sName).max(500),
+    }),
+  ),
+  deletePrePull: define<{ deleted: boolean }>()("deletePrePull", ClusterRefSchema.extend({ name: k8sName })),
   archiveRun: define<ArchiveRunResult>()(
     "archiveRun",
     z.object({

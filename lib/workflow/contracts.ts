@@ -17,6 +17,7 @@ import type { Plan } from "../plan/index.js";
 import type { Finding } from "../values/index.js";
 import type { PodDiagnosis } from "./diagnosis.js";
 import { SnapshotPolicySchema } from "./snapshots.js";
+import { PrePullPolicySchema, type CapacityFinding } from "./prepull.js";
 import type { DataUpgradeObservation, PreCheckObservation, VerifyObservation } from "./checks.js";
 import type { PlannedStep } from "./procedure.js";
 
@@ -54,6 +55,8 @@ export const RunPolicySchema = z.object({
   businessImpact: z.string().optional(),
   /** Absent on runs started before snapshots existed (lib/workflow/version.ts). */
   snapshots: SnapshotPolicySchema.optional(),
+  /** Absent on runs started before the image pre-pull existed (lib/workflow/version.ts). */
+  prePull: PrePullPolicySchema.optional(),
 });
 export type RunPolicy = z.infer<typeof RunPolicySchema>;
 
@@ -136,6 +139,14 @@ export interface DecisionRequestResult {
 export interface DiagnosePodsResult {
   pods: PodDiagnosis[];
   lines: string[];
+}
+
+/** The node check before approval: the target's images, what each node lacks, and the blockers (if any). */
+export interface CheckNodesResult {
+  images: string[];
+  /** Nodes that run CluedIn pods: where the images must be. */
+  nodes: { name: string; missing: number; bytes: number }[];
+  findings: CapacityFinding[];
 }
 
 export type NotifyResult = { ok: true; messageId: string } | { ok: false; reason: string };

@@ -213,6 +213,42 @@ export const SnapshotEvidenceSchema = z.object({
   deleted: z.array(z.string()).optional(),
 });
 
+/**
+ * The node pre-check and the image pre-pull (lib/workflow/prepull.ts): the target's images, the capacity and disk
+ * findings before approval, then per node what the pre-pull left there (images, bytes, how long it took).
+ */
+export const PrePullEvidenceSchema = z.object({
+  mode: z.enum(["best-effort", "required", "off"]),
+  images: z.array(z.string()),
+  check: z
+    .object({
+      at: iso,
+      nodes: z.array(z.object({ name: z.string(), missing: z.number().int(), bytes: z.number() })),
+      findings: z.array(z.object({ code: z.string(), node: z.string(), message: text })),
+    })
+    .optional(),
+  name: z.string().optional(),
+  startedAt: iso.optional(),
+  endedAt: iso.optional(),
+  deadline: iso.optional(),
+  nodes: z
+    .array(
+      z.object({
+        node: z.string(),
+        pulled: z.array(z.string()),
+        missing: z.array(z.string()),
+        unknown: z.array(z.string()),
+        bytes: z.number(),
+        durationMs: z.number().optional(),
+        waiting: text.optional(),
+      }),
+    )
+    .optional(),
+  ok: z.boolean().optional(),
+  summary: text.optional(),
+  deleted: z.boolean().optional(),
+});
+
 /** A restore from the snapshot set: who chose it, which claims came back, which old volumes were retained. */
 export const RestoreEvidenceSchema = z.object({
   claims: z.array(z.object({ pvc: z.string(), snapshot: z.string() })),
@@ -271,12 +307,14 @@ export const RunEvidenceSchema = z.object({
   overrunNotices: z.array(OverrunNoticeSchema).optional(),
   diagnosis: DiagnosisEvidenceSchema.optional(),
   snapshots: SnapshotEvidenceSchema.optional(),
+  prePull: PrePullEvidenceSchema.optional(),
   restore: RestoreEvidenceSchema.optional(),
   retention: RetentionEvidenceSchema.optional(),
   /** Set by a stand-alone restore (lib/workflow/restores.ts): the run it restores and what the approvers saw. */
   restoreOf: RestoreRequestEvidenceSchema.optional(),
 });
 export type SnapshotEvidence = z.infer<typeof SnapshotEvidenceSchema>;
+export type PrePullEvidence = z.infer<typeof PrePullEvidenceSchema>;
 export type RestoreEvidence = z.infer<typeof RestoreEvidenceSchema>;
 export type RetentionEvidence = z.infer<typeof RetentionEvidenceSchema>;
 export type RestoreRequestEvidence = z.infer<typeof RestoreRequestEvidenceSchema>;

@@ -32,6 +32,7 @@ export const STAGES = [
   "prepare-values",
   "pre-checks",
   "approval",
+  "pre-pull",
   "maintenance-window",
   "downtime-notice",
   "snapshot",

@@ -38,6 +38,8 @@ export const MonitorCheckSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("snapshots"), names: z.array(z.string().max(253)).max(100) }),
   /** Every restored claim is bound to a volume made from its snapshot. */
   z.object({ kind: z.literal("claims"), names: z.array(z.string().max(253)).max(100) }),
+  /** The image pre-pull DaemonSet has a ready pod on every node (orchestrators/prePullChecks.ts). */
+  z.object({ kind: z.literal("prepull"), name: z.string().max(253) }),
 ]);
 export type MonitorCheck = z.infer<typeof MonitorCheckSchema>;
 

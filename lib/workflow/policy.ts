@@ -40,5 +40,6 @@ export function runPolicyFor(profile: ClusterProfile, expectedDowntimeMinutes: n
       waivers: profile.policies.snapshotWaivers,
       deleteOnFailure: profile.policies.snapshotCleanupOnFailure,
     },
+    prePull: { mode: profile.policies.prePull, deadlineMs: timings.prePullDeadline },
   };
 }

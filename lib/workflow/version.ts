@@ -38,6 +38,8 @@ export const BEHAVIOUR_SINCE = {
    * wait is expected to end (previous runs' stage times read before the Helm change, else the runbook's figures).
    */
   adaptivePolling: "2.3",
+  /** Node capacity and disk pre-check before approval; the target's images pulled onto the nodes before the downtime. */
+  prePull: "2.3",
 } as const;
 
 /** System.Version.TryParse: two to four non-negative integer components. */

@@ -20,6 +20,7 @@ import { describeError } from "./errors.js";
 import { finish } from "./finish.js";
 import { watchOverrun } from "./overrun.js";
 import { prepareNewValues } from "./prepareValues.js";
+import { checkNodes, prePullImages } from "./prePull.js";
 import { runProcedure, stepsOf } from "./procedure.js";
 import { runPreChecks } from "./preChecks.js";
 import { readCurrentValues } from "./readValues.js";
@@ -58,8 +59,15 @@ function* runbook(run: UpgradeRun, progress: Progress): Flow<RunEnd> {
   if (!inventoried.go) return inventoried.end;
   target = progress.target = inventoried.value;
 
+  const nodesChecked = yield* checkNodes(run, target);
+  if (!nodesChecked.go) return nodesChecked.end;
+  target = progress.target = nodesChecked.value;
+
   const approved = yield* getApproval(run, target);
   if (!approved.go) return approved.end;
+
+  const prePulled = yield* prePullImages(run, target, approved.value);
+  if (!prePulled.go) return prePulled.end;
 
   const windowOpen = yield* waitForMaintenanceWindow(run, target, approved.value);
   if (!windowOpen.go) return windowOpen.end;

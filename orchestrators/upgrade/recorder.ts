@@ -30,6 +30,7 @@ import {
   type RestoreRequestEvidence,
   type RetentionEvidence,
   type SnapshotEvidence,
+  type PrePullEvidence,
   type RunEvidence,
   type Verification,
 } from "../../lib/workflow/evidence.js";
@@ -247,6 +248,11 @@ export class RunRecorder {
   /** The snapshot set (up to ~15 claims) lives in the evidence only: the view keeps a stage note. */
   snapshots(snapshots: SnapshotEvidence): void {
     this.proof = { ...this.proof, snapshots };
+  }
+
+  /** The node check and the image pre-pull, per node: in the evidence only (the view keeps events). */
+  prePull(prePull: PrePullEvidence): void {
+    this.proof = { ...this.proof, prePull };
   }
 
   restore(restore: RestoreEvidence): void {

@@ -68,6 +68,8 @@ describe("release page steps", () => {
       "prepare-values",
       "pre-checks",
       "approval",
+      // Orchestration 2.3: the target's images pulled onto the nodes before the downtime (profile default best-effort).
+      "pre-pull",
       "downtime-notice",
       "before-helm",
       "notify",

@@ -26,6 +26,8 @@ describe("an upgrade, end to end", () => {
       "prepare-values",
       "pre-checks",
       "approval",
+      // Orchestration 2.3: the target's images pulled onto the nodes before the downtime (profile default best-effort).
+      "pre-pull",
       "downtime-notice",
       "before-helm",
       "helm-upgrade",

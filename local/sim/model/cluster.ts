@@ -1,5 +1,7 @@
 import { nameSuffix, smallInt, uidFor } from "../core/hash.js";
 import { containerAt, type ContainerTimings, type ContainerView, type CrashWindow } from "./containers.js";
+import { ImageCache, PULL_LATENCY_MS, pullWaiting, SERVER_IMAGE_BYTES, type Pull } from "./images.js";
+import { NODE_SHAPE, placeWorkloads } from "./nodes.js";
 import type { Timings } from "./timings.js";
 import {
   JOBS,
@@ -61,6 +63,8 @@ export interface PodView {
   phase: PodPhase;
   /** Undefined while the image is pulled (ContainerCreating). */
   container?: ContainerView;
+  /** The container waits on a pull that failed (ErrImagePull, ImagePullBackOff). */
+  pullWaiting?: { reason: string; message: string };
   completed?: { startedAt: number; finishedAt: number };
   ready: boolean;
   nodeName: string;
@@ -109,12 +113,23 @@ export const NODES = [
   "aks-nodepool1-31415926-vmss000002",
 ];
 
+/**
+ * The node image stores for a scenario's timings: the server image pulls in `imagePullMs` (the flat pull time this
+ * model replaces), every other image in proportion to its size, after a fixed latency (model/images.ts).
+ */
+export function imageCacheFor(timings: Timings, scale: number): ImageCache {
+  const latency = Math.min(PULL_LATENCY_MS * scale, timings.imagePullMs / 2);
+  const msPerByte = Math.max(0, timings.imagePullMs - latency) / SERVER_IMAGE_BYTES;
+  return new ImageCache(NODES, NODE_SHAPE.capacity.ephemeralBytes, msPerByte, latency, scale);
+}
+
 /** The CluedIn workloads over time: every rollout is kept as a generation, and pod state is derived from them. */
 export class CluedInCluster {
   private readonly workloads = new Map<string, WorkloadState>();
   private readonly jobs = new Map<string, JobState>();
   private notReady = new Set<string>();
   private initWaiting = new Set<string>();
+  private readonly placement: Map<string, string>;
 
   /** `timings` are already scaled; `scale` converts the workloads' own realistic durations. */
   constructor(
@@ -123,7 +138,13 @@ export class CluedInCluster {
     installedAt: number,
     desired: DesiredState,
     runningSince: number,
+    readonly images: ImageCache = imageCacheFor(timings, scale),
   ) {
+    this.placement = placeWorkloads(
+      WORKLOADS.map((w) => w.name),
+      NODES,
+      (name) => smallInt(name, NODES.length),
+    );
     for (const def of WORKLOADS) {
       const want = desired.workloads.get(def.name);
       if (!want) continue;
@@ -141,6 +162,22 @@ export class CluedInCluster {
         def,
         runs: [{ run: 1, startAt: runningSince, image: jobImage(def, desired), tag: desired.platformTag }],
       });
+    // What the nodes pulled for the pods and jobs that run now.
+    for (const state of this.workloads.values())
+      for (const g of state.generations)
+        if (g.desired.replicas > 0) this.images.seed(this.nodeOf(state.def.name), imageRef(g.desired), installedAt);
+    for (const job of this.jobs.values())
+      for (const run of job.runs) this.images.seed(this.jobNode(job.def, run), `${run.image}:${run.tag}`, installedAt);
+  }
+
+  /** The node the scheduler gave a workload's pods (model/nodes.ts). */
+  nodeOf(workload: string): string {
+    return this.placement.get(workload) ?? NODES[0] ?? "aks-nodepool1-0";
+  }
+
+  /** When a container of `image` can start on `node` for a pod created at `at` (the image pulled, or held). */
+  private imageReady(node: string, image: string, at: number): number {
+    return this.images.readyAt(node, image, at);
   }
 
   /** Rolls the workloads to `desired` at time `at` (what `kubectl apply` of the rendered chart does). */
@@ -157,6 +194,7 @@ export class CluedInCluster {
           generations: [this.generation(def, want, 1, at, at, options.notReadyUntil ?? 0)],
           crashWindows: [],
         });
+        if (want.replicas > 0) this.imageReady(this.nodeOf(def.name), imageRef(want), at);
         changed.push(def.name);
       } else if (!want && this.workloads.delete(def.name)) changed.push(def.name);
     }
@@ -173,19 +211,23 @@ export class CluedInCluster {
       if (!templateChanged) generation.hash = current.hash;
       state.generations.push(generation);
       state.specGeneration++;
+      const pulledAt =
+        want.replicas > 0 ? this.imageReady(this.nodeOf(state.def.name), imageRef(want), podsCreateAt) : 0;
       if (options.crashAfterRollout?.includes(state.def.name) && want.replicas > 0) {
-        state.crashWindows.push({ from: podsCreateAt + this.timings.imagePullMs });
+        state.crashWindows.push({ from: pulledAt });
       }
       changed.push(state.def.name);
     }
     if (desired.runDatabaseJobs) {
       for (const job of this.jobs.values()) {
-        job.runs.push({
+        const run = {
           run: (job.runs[job.runs.length - 1]?.run ?? 0) + 1,
           startAt: at,
           image: jobImage(job.def, desired),
           tag: desired.platformTag,
-        });
+        };
+        job.runs.push(run);
+        this.jobStart(job.def, run);
       }
     }
     return changed;
@@ -251,7 +293,8 @@ export class CluedInCluster {
 
   private readyAtOfUncreated(def: WorkloadDef, generation: Generation, t: number): number {
     const state = this.workloads.get(def.name);
-    const start = generation.podsCreateAt + this.timings.imagePullMs;
+    const start = this.imageReady(this.nodeOf(def.name), imageRef(generation.desired), generation.podsCreateAt);
+    if (start === Infinity) return Infinity;
     const view = containerAt(
       start,
       state?.crashWindows ?? [],
@@ -298,7 +341,10 @@ export class CluedInCluster {
       ? `${def.name}-${ordinal}`
       : `${def.name}-${generation.hash}-${nameSuffix(`${def.name}/${generation.startAt}/${ordinal}`, 5)}`;
     const ownerName = isStatefulSet ? def.name : `${def.name}-${generation.hash}`;
-    const containerStart = generation.podsCreateAt + this.timings.imagePullMs;
+    const nodeName = this.nodeOf(def.name);
+    const image = imageRef(generation.desired);
+    const containerStart = this.imageReady(nodeName, image, generation.podsCreateAt);
+    const waitingOnPull = pullWaiting(this.images.pullOf(nodeName, image), t);
     const blocked = this.initWaiting.has(def.name) && def.waitsFor?.[0] !== undefined;
     const running =
       t >= containerStart && !blocked
@@ -331,14 +377,15 @@ export class CluedInCluster {
       labels,
       createdAt: generation.podsCreateAt,
       containerName: def.container,
-      image: `${generation.desired.image}:${generation.desired.tag}`,
+      image,
       phase: container ? "Running" : "Pending",
       ...(container !== undefined ? { container } : {}),
+      ...(container === undefined && waitingOnPull ? { pullWaiting: waitingOnPull } : {}),
       ...(probeFailing ? { probeFailing } : {}),
       ...(init !== undefined ? { blockedInit: init } : {}),
       ...(def.waitsFor?.length ? { waitsFor: def.waitsFor } : {}),
       ready: container?.ready ?? false,
-      nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
+      nodeName,
       podIP: `10.244.${smallInt(`${name}/a`, 3)}.${2 + smallInt(`${name}/b`, 250)}`,
       env,
       port: def.port,
@@ -351,7 +398,7 @@ export class CluedInCluster {
   private jobView(def: JobDef, run: JobRun, t: number): JobView {
     const name = `${def.name}-${nameSuffix(`${def.name}/${run.run}/${run.startAt}`, 5)}`;
     const jobUid = uidFor(`${def.name}/${run.run}/${run.startAt}`);
-    const containerStart = run.startAt + this.timings.imagePullMs / 4;
+    const containerStart = this.jobStart(def, run);
     const completedAt = containerStart + this.timings[def.runTiming];
     const done = t >= completedAt;
     const running = t >= containerStart;
@@ -377,12 +424,28 @@ export class CluedInCluster {
         : {}),
       ...(done ? { completed: { startedAt: containerStart, finishedAt: completedAt } } : {}),
       ready: running && !done,
-      nodeName: NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0",
+      nodeName: this.jobNode(def, run),
       podIP: `10.244.${smallInt(`${name}/a`, 3)}.${2 + smallInt(`${name}/b`, 250)}`,
       env: {},
       isServer: false,
     };
     return { def, run, uid: jobUid, pod, completedAt };
+  }
+
+  private jobNode(def: JobDef, run: JobRun): string {
+    const name = `${def.name}-${nameSuffix(`${def.name}/${run.run}/${run.startAt}`, 5)}`;
+    return NODES[smallInt(name, NODES.length)] ?? "aks-nodepool1-0";
+  }
+
+  /**
+   * The init jobs' images are `imagePullPolicy: Always` (cluedin-application values.yaml containerImages): a held
+   * image still costs the registry round trip that resolves its digest; an absent one is pulled.
+   */
+  private jobStart(def: JobDef, run: JobRun): number {
+    const node = this.jobNode(def, run);
+    const image = `${run.image}:${run.tag}`;
+    const pull: Pull | undefined = this.images.require(node, image, run.startAt);
+    return pull ? pull.doneAt : run.startAt + this.images.latency;
   }
 
   private generation(
@@ -422,6 +485,8 @@ export class CluedInCluster {
     return realisticMs * this.scale;
   }
 }
+
+const imageRef = (desired: DesiredWorkload): string => `${desired.image}:${desired.tag}`;
 
 function templateKey(desired: DesiredWorkload): string {
   return `${desired.image}:${desired.tag}|${desired.templateKey}`;

@@ -72,6 +72,27 @@ export const faultsSchema = z
       )
       .nullable(),
     serverLogErrors: z.boolean(),
+    /**
+     * Image pulls (model/images.ts): `fail` answers Docker Hub's 429 pull-rate-limit error, `slow` takes `factor`
+     * times as long; only images containing `match`, for `forMs` (realistic ms) from when the fault is set.
+     */
+    imagePull: z
+      .preprocess(
+        (value) => (typeof value === "string" ? { mode: value } : value),
+        z
+          .object({
+            mode: z.enum(["fail", "slow"]),
+            match: z.string().min(1).optional(),
+            /** Only pulls on these nodes (names or indexes). */
+            nodes: z.array(z.string()).optional(),
+            forMs: z.number().int().positive().optional(),
+            factor: z.number().min(1).default(4),
+          })
+          .strict(),
+      )
+      .nullable(),
+    /** Nodes (names or indexes) whose disk is so full that the images in use fill it to 83 %. */
+    nodeDiskFull: z.array(z.string()),
     seed: z.number().int(),
   })
   .strict();
@@ -100,6 +121,8 @@ export const NO_FAULTS: Faults = {
   deadLetterGrowth: false,
   ui: null,
   serverLogErrors: false,
+  imagePull: null,
+  nodeDiskFull: [],
   seed: 1,
 };
 

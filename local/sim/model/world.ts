@@ -17,6 +17,8 @@ import { kubectl } from "../shell/kubectl.js";
 import type { ShellHost } from "../shell/types.js";
 import { chartDefaults, findChart, type ChartVersion } from "./charts.js";
 import { CluedInCluster, NODES, type PodView } from "./cluster.js";
+import { DaemonSetRunner } from "./daemonsets.js";
+import { NODE_SHAPE } from "./nodes.js";
 import { RunCommands, type CommandRecord } from "./commands.js";
 import { DataUpgradeOperator } from "./dataupgrade.js";
 import { FaultState, type Faults, type InjectedFault } from "./faults.js";
@@ -40,6 +42,7 @@ import { Queues, type QueueRow } from "./queues.js";
 import { PLANTED_SECRETS, type Scenario } from "./scenario.js";
 import { VolumeModel, type SnapshotState, type VolumeState } from "./snapshots.js";
 import { scaleTimings, type Timings } from "./timings.js";
+import { SYSTEM_IMAGES } from "./images.js";
 import { PROCESSING, renderDesired, SERVER, UI, WORKLOADS, type DesiredState } from "./workloads.js";
 
 export interface SimState {
@@ -82,6 +85,7 @@ export interface SimState {
     ready: boolean;
     restarts: number;
     image: string;
+    node: string;
   }[];
   jobs: { name: string; status: "Running" | "Complete"; startedAt: string }[];
   dataUpgrades: {
@@ -118,6 +122,16 @@ export interface SimState {
   /** Claims with the data version on their volume; snapshots with what they hold (model/snapshots.ts). */
   volumes: VolumeState[];
   snapshots: SnapshotState[];
+  /** Each node's images (names, bytes, since when) and every pull planned, with its attempts (model/images.ts). */
+  nodes: { name: string; images: { ref: string; sizeBytes: number }[]; usedBytes: number; capacityBytes: number }[];
+  pulls: {
+    node: string;
+    ref: string;
+    sizeBytes: number;
+    requestedAt: string;
+    doneAt?: string;
+    failures: { at: string; message: string }[];
+  }[];
 }
 
 const NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "aks-command"];
@@ -138,6 +152,7 @@ export class World {
   readonly commands: RunCommands;
   private readonly releases: ReleaseStore;
   private readonly cluster: CluedInCluster;
+  private readonly daemonSets: DaemonSetRunner;
   private readonly logs = new LogBook();
   private readonly queues: Queues;
   private readonly operator: DataUpgradeOperator;
@@ -152,6 +167,7 @@ export class World {
   private appliedChart: ChartVersion;
   private appliedDesired: DesiredState;
   private refreshedAt = -Infinity;
+  private pullFaultFrom = 0;
   private dirty = true;
 
   constructor(
@@ -195,6 +211,8 @@ export class World {
     });
 
     this.cluster = new CluedInCluster(this.timings, scale, installedAt, this.appliedDesired, runningSince);
+    for (const node of NODES) for (const image of SYSTEM_IMAGES) this.cluster.images.seed(node, image.ref, installedAt);
+    this.daemonSets = new DaemonSetRunner(this.cluster.images, NODES, 2_000 * scale);
     this.queues = new Queues(
       scenario.queues,
       t0,
@@ -217,6 +235,10 @@ export class World {
             source,
           );
           if (def === DATAUPGRADES) this.operator.created(object, via);
+          if (def === DAEMONSETS && object.metadata.name !== NODE_EXPORTER) {
+            this.daemonSets.created(object, this.timeline.now());
+            this.changed();
+          }
           this.volumes.created(def.plural, object);
         },
         changed: (def, object, verb, via, source) => {
@@ -225,6 +247,10 @@ export class World {
         deleted: (def, object, via) => {
           this.journalKube(def, object, "delete", via);
           if (def === DATAUPGRADES) this.operator.deleted(object);
+          if (def === DAEMONSETS) {
+            this.daemonSets.deleted(object.metadata.namespace ?? "", object.metadata.name, this.timeline.now());
+            this.changed();
+          }
           this.volumes.deleted(def.plural, object);
         },
         scale: (def, namespace, name, body) => this.scaleWorkload(def, namespace, name, body),
@@ -298,8 +324,38 @@ export class World {
     if (!next.serverLogErrors && previous.serverLogErrors) this.logs.stopErrors(at);
     if (next.queuesStuck !== previous.queuesStuck || next.deadLetterGrowth !== previous.deadLetterGrowth)
       this.updateQueues(at);
+    this.applyImageFaults(previous, next, at);
     this.changed();
     return next;
+  }
+
+  /** Pull faults hold for `forMs` (scaled) from when they are set; a full disk shrinks the node's disk from now. */
+  private applyImageFaults(previous: Faults, next: Faults, at: number): void {
+    const pull = next.imagePull;
+    if (JSON.stringify(pull) !== JSON.stringify(previous.imagePull) || !this.pullFaultFrom) this.pullFaultFrom = at;
+    this.cluster.images.setPullFaults(
+      pull
+        ? [
+            {
+              mode: pull.mode,
+              ...(pull.match !== undefined ? { match: pull.match } : {}),
+              ...(pull.nodes !== undefined ? { nodes: pull.nodes.map((n) => this.nodeName(n)) } : {}),
+              from: this.pullFaultFrom,
+              until: pull.forMs === undefined ? Infinity : this.pullFaultFrom + pull.forMs * this.scale,
+              factor: pull.factor,
+            },
+          ]
+        : [],
+    );
+    this.cluster.images.setDiskFull(
+      next.nodeDiskFull.map((n) => this.nodeName(n)),
+      at,
+    );
+  }
+
+  /** A node named by a fault: its name, or its index in the pool. */
+  private nodeName(n: string): string {
+    return /^\d+$/.test(n) ? (NODES[Number(n)] ?? n) : n;
   }
 
   uiReady(): boolean {
@@ -374,6 +430,7 @@ export class World {
           ready: p.ready,
           restarts: p.container?.restarts ?? 0,
           image: p.image,
+          node: p.nodeName,
         };
       }),
       jobs: this.cluster.jobViews(t).map((j) => ({
@@ -420,6 +477,23 @@ export class World {
       faults: this.faults.get(),
       volumes: this.volumes.volumes(),
       snapshots: this.volumes.snapshots(),
+      nodes: NODES.map((name) => {
+        const facts = this.cluster.images.facts(name, t);
+        return {
+          name,
+          images: facts.images.map((i) => ({ ref: i.names[0] ?? "", sizeBytes: i.sizeBytes })),
+          usedBytes: facts.usedBytes,
+          capacityBytes: facts.capacityBytes,
+        };
+      }),
+      pulls: this.cluster.images.pulls().map((p) => ({
+        node: p.node,
+        ref: p.ref,
+        sizeBytes: p.size,
+        requestedAt: new Date(p.requestedAt).toISOString(),
+        ...(p.doneAt !== Infinity ? { doneAt: new Date(p.doneAt).toISOString() } : {}),
+        failures: p.failures.map((f) => ({ at: new Date(f.failedAt).toISOString(), message: f.message })),
+      })),
     };
   }
 
@@ -658,10 +732,28 @@ export class World {
     const views = this.cluster.workloadViews(t);
     const jobs = this.cluster.jobViews(t);
     const pods = [...views.flatMap((v) => v.pods), ...jobs.map((j) => j.pod)];
-    this.store.reconcile(
-      "/pods",
-      pods.map((p) => podObject(p, ctx)),
-    );
+    this.store.reconcile("/pods", [...pods.map((p) => podObject(p, ctx)), ...this.daemonSets.pods(t)]);
+    for (const ds of this.store.list("apps/daemonsets")) {
+      const status = this.daemonSets.status(ds.metadata.namespace ?? "", ds.metadata.name, t);
+      if (status) this.store.put("apps/daemonsets", { ...ds, status });
+    }
+    for (const node of this.store.list("/nodes")) {
+      const facts = this.cluster.images.facts(node.metadata.name, t);
+      const status = (node.status ?? {}) as Record<string, unknown>;
+      const ephemeral = String(facts.capacityBytes);
+      const allocatable = String(
+        Math.floor(facts.capacityBytes * (NODE_SHAPE.allocatable.ephemeralBytes / NODE_SHAPE.capacity.ephemeralBytes)),
+      );
+      this.store.put("/nodes", {
+        ...node,
+        status: {
+          ...status,
+          capacity: { ...(status.capacity as object), "ephemeral-storage": ephemeral },
+          allocatable: { ...(status.allocatable as object), "ephemeral-storage": allocatable },
+          images: facts.images,
+        },
+      });
+    }
     this.store.reconcile(
       "apps/deployments",
       views.filter((v) => v.def.kind === "Deployment").map((v) => workloadObject(v, ctx)),

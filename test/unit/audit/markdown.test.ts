@@ -96,6 +96,41 @@ describe("auditMarkdown", () => {
     );
   });
 
+  it("shows the image pre-pull per node, with what is missing and the node check's blockers", () => {
+    const md = auditMarkdown(
+      record({
+        prePull: {
+          mode: "best-effort",
+          images: ["r/cluedin/ui:2", "r/cluedin/cluedin-server:2"],
+          check: {
+            at: "2026-01-05T09:00:00Z",
+            nodes: [],
+            findings: [{ code: "node-disk", node: "n1", message: "node n1 | full" }],
+          },
+          nodes: [
+            {
+              node: "n0",
+              pulled: ["r/cluedin/ui:2", "r/cluedin/cluedin-server:2"],
+              missing: [],
+              unknown: [],
+              bytes: 4.2e9,
+              durationMs: 61_000,
+            },
+            { node: "n1", pulled: [], missing: ["r/cluedin/ui:2"], unknown: ["r/cluedin/cluedin-server:2"], bytes: 0 },
+          ],
+          ok: false,
+          summary: "n1 lacks r/cluedin/ui:2",
+        },
+      }),
+    );
+    expect(md).toContain("## Image pre-pull");
+    expect(md).toContain("Policy best-effort; 2 image(s)");
+    expect(md).toContain("Not done: n1 lacks r/cluedin/ui:2.");
+    expect(md).toContain("Blocker: node n1 \\| full.");
+    expect(md).toContain("| n0 | 2 | – | 4200000000 | 61 |");
+    expect(md).toContain("r/cluedin/ui:2, r/cluedin/cluedin-server:2 \\(unknown\\)");
+  });
+
   it("nests the hops of a chain one heading level down", () => {
     const md = auditMarkdown(record({ hops: [record({ runId: "demo-20260105t090000z-abc123-hop1" })] }));
     expect(md).toContain("\n## Upgrade audit: demo-20260105t090000z-abc123-hop1\n");

@@ -1,6 +1,7 @@
 import { rfc3339 } from "../../core/format.js";
 import { smallInt, uidFor } from "../../core/hash.js";
 import type { KubeObject } from "../../kube/types.js";
+import { cpuText, NODE_SHAPE } from "../nodes.js";
 import { RELEASE_LABELS, type WorkloadDef } from "../workloads.js";
 import { helmAnnotations, helmLabels, type ObjectContext } from "./context.js";
 
@@ -59,7 +60,7 @@ export function nodeObjects(names: readonly string[], kubernetesVersion: string,
         "kubernetes.azure.com/role": "agent",
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
-        "node.kubernetes.io/instance-type": "Standard_D8s_v5",
+        "node.kubernetes.io/instance-type": NODE_SHAPE.instanceType,
       },
     },
     spec: { podCIDR: `10.244.${index}.0/24`, providerID: `azure:///subscriptions/sim/virtualMachineScaleSets/${name}` },
@@ -74,8 +75,17 @@ export function nodeObjects(names: readonly string[], kubernetesVersion: string,
         { type: "InternalIP", address: `10.224.0.${4 + index}` },
         { type: "Hostname", address: name },
       ],
-      capacity: { cpu: "8", memory: "32863356Ki", pods: "110" },
-      allocatable: { cpu: "7820m", memory: "28434556Ki", pods: "110" },
+      // model/nodes.ts; ephemeral-storage and images are written by the world from the node's image store.
+      capacity: {
+        cpu: cpuText(NODE_SHAPE.capacity.cpu),
+        memory: `${NODE_SHAPE.capacity.memory / 1024}Ki`,
+        pods: String(NODE_SHAPE.capacity.pods),
+      },
+      allocatable: {
+        cpu: cpuText(NODE_SHAPE.allocatable.cpu),
+        memory: `${NODE_SHAPE.allocatable.memory / 1024}Ki`,
+        pods: String(NODE_SHAPE.allocatable.pods),
+      },
       nodeInfo: {
         kubeletVersion: `v${kubernetesVersion}`,
         kubeProxyVersion: `v${kubernetesVersion}`,

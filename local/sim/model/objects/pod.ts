@@ -3,6 +3,7 @@ import { hexId, smallInt, uidFor } from "../../core/hash.js";
 import type { KubeObject } from "../../kube/types.js";
 import type { PodView } from "../cluster.js";
 import type { ContainerState, Terminated } from "../containers.js";
+import { requestsJson, WORKLOAD_REQUESTS } from "../nodes.js";
 import type { ObjectContext } from "./context.js";
 
 function stateJson(state: ContainerState): Record<string, unknown> {
@@ -36,7 +37,10 @@ function containerSpec(pod: PodView): Record<string, unknown> {
           },
         }
       : {}),
-    resources: { requests: { cpu: "250m", memory: "512Mi" } },
+    // The chart's requests (model/nodes.ts); none for components the chart gives none (BestEffort).
+    ...(WORKLOAD_REQUESTS[pod.workload]
+      ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[pod.workload]) } }
+      : {}),
   };
 }
 
@@ -82,6 +86,7 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
     state = { terminated: { ...terminatedJson({ ...pod.completed, exitCode: 0, reason: "Completed" }) } };
   else if (container) state = stateJson(container.state);
   else if (pod.blockedInit) state = { waiting: { reason: "PodInitializing" } };
+  else if (pod.pullWaiting) state = { waiting: pod.pullWaiting };
   else state = { waiting: { reason: "ContainerCreating" } };
   const readySince = container && pod.ready ? rfc3339(container.readyAt) : created;
   const condition = (type: string, ok: boolean, at: string): Record<string, unknown> => ({
@@ -154,7 +159,7 @@ export function podObject(pod: PodView, ctx: ObjectContext): KubeObject {
           lastState: container?.lastTerminated ? { terminated: terminatedJson(container.lastTerminated) } : {},
         },
       ],
-      qosClass: "Burstable",
+      qosClass: WORKLOAD_REQUESTS[pod.workload] ? "Burstable" : "BestEffort",
     },
   };
 }

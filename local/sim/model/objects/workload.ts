@@ -2,6 +2,7 @@ import { rfc3339 } from "../../core/format.js";
 import { uidFor } from "../../core/hash.js";
 import type { KubeObject } from "../../kube/types.js";
 import type { JobView, WorkloadView } from "../cluster.js";
+import { requestsJson, WORKLOAD_REQUESTS } from "../nodes.js";
 import { RELEASE_LABELS, type WorkloadDef } from "../workloads.js";
 import { helmAnnotations, helmLabels, type ObjectContext } from "./context.js";
 
@@ -17,8 +18,12 @@ function podTemplate(def: WorkloadDef, view: WorkloadView): Record<string, unkno
         {
           name: def.container,
           image: `${desired.image}:${desired.tag}`,
+          imagePullPolicy: "IfNotPresent",
           ports: [{ containerPort: def.port, protocol: "TCP" }],
           ...(env.length ? { env } : {}),
+          ...(WORKLOAD_REQUESTS[def.name]
+            ? { resources: { requests: requestsJson(WORKLOAD_REQUESTS[def.name]) } }
+            : {}),
         },
       ],
       restartPolicy: "Always",
