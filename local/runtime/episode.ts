@@ -122,7 +122,8 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
   const oversized = customStatusRefusal(customStatus);
   if (oversized) return { episode: finished(base, "Failed", failedWith(oversized)), ...nothingMore };
   const host: HostReplayResult = replayHost({
-    history: [...record.history, ...newEvents],
+    history: record.history,
+    newEvents,
     newEventsFrom: record.history.length,
     actions: state.actions[0] ?? [],
     executionId: record.executionId,

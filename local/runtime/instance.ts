@@ -338,6 +338,8 @@ export function historyForStatus(
 
 /** The orchestration version the instance was created with (its ExecutionStarted's Version). */
 export function versionOf(record: InstanceRecord): string {
-  const started = [...record.history, ...record.inbox].find((e) => e.EventType === EventType.ExecutionStarted);
+  // Asked before every episode: searched in place (history first, it leads), the history is not copied.
+  const isStarted = (e: HistoryEvent): boolean => e.EventType === EventType.ExecutionStarted;
+  const started = record.history.find(isStarted) ?? record.inbox.find(isStarted);
   return started?.EventType === EventType.ExecutionStarted ? started.Version : "";
 }
