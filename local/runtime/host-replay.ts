@@ -180,17 +180,13 @@ function checkRetryDelays(options: WireRetryOptions): void {
 interface OpenTask {
   kind: PlannedAction["kind"];
   signal: Signal;
-  fireAt?: number;
+  fireAt: number | undefined;
 }
 
 const nameOf = (action: PlannedAction): string => (action.kind === "timer" ? "" : action.name);
 
-const describe = (action: PlannedAction | undefined): string =>
-  action === undefined
-    ? "nothing"
-    : action.kind === "timer"
-      ? "a timer"
-      : `${action.kind === "activity" ? "activity" : "sub-orchestration"} '${action.name}'`;
+const describe = (kind: PlannedAction["kind"], name: string): string =>
+  kind === "timer" ? "a timer" : `${kind === "activity" ? "activity" : "sub-orchestration"} '${name}'`;
 
 /** JS sends string inputs of activities and continueAsNew already as JSON text (`Utils.processInput`). */
 function jsonTextOf(input: unknown, stringsAreJson: boolean): string | null {
@@ -220,7 +216,7 @@ class HostReplay {
    * Inputs of planned actions as the orchestrator sent them, turned into JSON text only for the actions that are
    * decisions in the end: those replayed against history are matched by kind and name alone.
    */
-  private readonly rawInputs = new Map<number, { input: unknown; stringsAreJson: boolean }>();
+  private readonly rawInputs = new Map<number, unknown>();
   private readonly open = new Map<number, OpenTask>();
   private readonly waiters = new Map<string, Signal[]>();
   private readonly buffered = new Map<string, EventRaisedEvent[]>();
@@ -269,8 +265,7 @@ class HostReplay {
     }
     const decisions = [...this.planned.values()];
     for (const action of decisions) {
-      const raw = this.rawInputs.get(action.id);
-      if (raw && action.kind !== "timer") action.input = jsonTextOf(raw.input, raw.stringsAreJson);
+      if (action.kind !== "timer") action.input = jsonTextOf(this.rawInputs.get(action.id), action.kind === "activity");
     }
     return {
       decisions,
@@ -295,25 +290,12 @@ class HostReplay {
         this.replayActions();
         return;
       case EventType.TaskScheduled:
-        return this.matchScheduled(event.EventId, "activity", event.Name, () => ({
-          kind: "activity",
-          id: event.EventId,
-          name: event.Name,
-          input: null,
-        }));
-      case EventType.TimerCreated: {
-        const fireAt = Date.parse(event.FireAt);
-        this.matchScheduled(event.EventId, "timer", "", () => ({ kind: "timer", id: event.EventId, fireAt }));
-        return this.updateFireAt(event.EventId, fireAt);
-      }
+        return this.matchScheduled(event, "activity", event.Name);
+      case EventType.TimerCreated:
+        this.matchScheduled(event, "timer", "");
+        return this.updateFireAt(event.EventId, Date.parse(event.FireAt));
       case EventType.SubOrchestrationInstanceCreated:
-        return this.matchScheduled(event.EventId, "subOrchestration", event.Name, () => ({
-          kind: "subOrchestration",
-          id: event.EventId,
-          name: event.Name,
-          instanceId: event.InstanceId,
-          input: null,
-        }));
+        return this.matchScheduled(event, "subOrchestration", event.Name);
       case EventType.TaskCompleted:
       case EventType.SubOrchestrationInstanceCompleted:
         return this.complete(event.TaskScheduledId, "succeeded");
@@ -339,10 +321,10 @@ class HostReplay {
 
   /**
    * DTFx HandleTaskScheduledEvent / HandleTimerCreatedEvent / HandleSubOrchestrationCreatedEvent: the action with the
-   * event's sequence id must be of its kind and name (compared case-insensitively). `recorded` describes the event
-   * for the failure message.
+   * event's sequence id must be of its kind and name (compared case-insensitively).
    */
-  private matchScheduled(id: number, kind: PlannedAction["kind"], name: string, recorded: () => PlannedAction): void {
+  private matchScheduled(event: HistoryEvent, kind: PlannedAction["kind"], name: string): void {
+    const id = event.EventId;
     const replayed = this.planned.get(id);
     const matches =
       replayed !== undefined &&
@@ -350,8 +332,8 @@ class HostReplay {
       (nameOf(replayed) === name || nameOf(replayed).toLowerCase() === name.toLowerCase());
     if (!matches) {
       throw new ReplayFailure(
-        `Non-Deterministic workflow detected: history has ${describe(recorded())} at sequence ID ${id}, but the ` +
-          `current replay of the orchestrator ${replayed ? `scheduled ${describe(replayed)} there` : "has not scheduled it"}. ` +
+        `Non-Deterministic workflow detected: history has ${describe(kind, name)} at sequence ID ${id}, but the ` +
+          `current replay of the orchestrator ${replayed ? `scheduled ${describe(replayed.kind, nameOf(replayed))} there` : "has not scheduled it"}. ` +
           "Was a change made to the orchestrator code after this instance had already started running?",
       );
     }
@@ -421,7 +403,7 @@ class HostReplay {
     this.open.set(action.id, {
       kind: action.kind,
       signal,
-      ...(action.kind === "timer" ? { fireAt: action.fireAt } : {}),
+      fireAt: action.kind === "timer" ? action.fireAt : undefined,
     });
     return signal;
   }
@@ -437,14 +419,14 @@ class HostReplay {
     const name = action.functionName ?? "";
     this.checkFunction("activity", name);
     const id = this.nextId++;
-    this.rawInputs.set(id, { input: action.input, stringsAreJson: true });
+    this.rawInputs.set(id, action.input);
     return this.track({ kind: "activity", id, name, input: null });
   }
 
   private scheduleSubOrchestration(action: WireAction): Signal {
     this.checkFunction("orchestrator", action.functionName ?? "");
     const id = this.nextId++;
-    this.rawInputs.set(id, { input: action.input, stringsAreJson: false });
+    this.rawInputs.set(id, action.input);
     return this.track({
       kind: "subOrchestration",
       id,

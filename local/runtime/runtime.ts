@@ -498,16 +498,21 @@ export class LocalRuntime {
     this.work.track(this.episodeLoop(live));
   }
 
-  private async episodeLoop(live: LiveInstance): Promise<void> {
-    const current = (): boolean =>
+  /** Whether the instance has an episode to run now. */
+  private runnable(live: LiveInstance): boolean {
+    return (
       this.state === "running" &&
       !live.writeFailed &&
       this.instances.get(live.record.instanceId) === live &&
       live.record.inbox.length > 0 &&
       !isFinished(live.record.status) &&
-      !this.rejectsVersion(live.record);
+      !this.rejectsVersion(live.record)
+    );
+  }
+
+  private async episodeLoop(live: LiveInstance): Promise<void> {
     try {
-      while (current()) await this.runOneEpisode(live);
+      while (this.runnable(live)) await this.runOneEpisode(live);
     } finally {
       live.episodeRunning = false;
     }
