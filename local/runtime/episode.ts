@@ -41,6 +41,11 @@ export function customStatusRefusal(json: string | null): string | undefined {
   );
 }
 
+/** The output of a failed orchestrator function, as the shim reports it. */
+function failedWith(name: string, message: string): string {
+  return JSON.stringify(`Orchestrator function '${name}' failed: ${message}`);
+}
+
 const nothingMore = { decisions: [], warnings: [] } satisfies Omit<EpisodeResult, "episode">;
 
 function decisionEvent(action: PlannedAction, at: number): HistoryEvent {
@@ -111,18 +116,17 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     },
     env,
   );
-  const failedWith = (message: string): string =>
-    JSON.stringify(`Orchestrator function '${record.name}' failed: ${message}`);
   if (outcome.kind === "crash")
-    return { episode: finished(base, "Failed", failedWith(outcome.message)), ...nothingMore };
+    return { episode: finished(base, "Failed", failedWith(record.name, outcome.message)), ...nothingMore };
 
   const { state } = outcome;
   // The shim sets the custom status before it replays the actions; a refused one fails the orchestrator function.
   const customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
   const oversized = customStatusRefusal(customStatus);
-  if (oversized) return { episode: finished(base, "Failed", failedWith(oversized)), ...nothingMore };
+  if (oversized) return { episode: finished(base, "Failed", failedWith(record.name, oversized)), ...nothingMore };
   const host: HostReplayResult = replayHost({
-    history: [...record.history, ...newEvents],
+    history: record.history,
+    newEvents,
     newEventsFrom: record.history.length,
     actions: state.actions[0] ?? [],
     executionId: record.executionId,
@@ -135,7 +139,7 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     return { ...result, decisions: [], episode: finished(withStatus, "Failed", JSON.stringify(host.failure)) };
   }
   if (host.refusal !== undefined) {
-    return { ...result, decisions: [], episode: finished(withStatus, "Failed", failedWith(host.refusal)) };
+    return { ...result, decisions: [], episode: finished(withStatus, "Failed", failedWith(record.name, host.refusal)) };
   }
   const openCount = host.open.activities.length + host.open.timers.length + host.open.subOrchestrations.length;
   // DTFx completes an instance only when the shim is through its actions and no task is open (REFERENCE §2).
@@ -143,7 +147,7 @@ export async function runEpisode(record: InstanceRecord, now: number, env: Episo
     if (outcome.threw) {
       return {
         ...result,
-        episode: finished(withStatus, "Failed", failedWith(state.error ?? "unknown error"), decisions),
+        episode: finished(withStatus, "Failed", failedWith(record.name, state.error ?? "unknown error"), decisions),
       };
     }
     if (host.continueAsNew) {

@@ -187,7 +187,13 @@ export const DECISION_EVENT_TYPES: readonly number[] = [
   EventType.SubOrchestrationInstanceCreated,
 ];
 
-export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
+let lastIso: { at: number; text: string } | undefined;
+
+/** ISO 8601 text of an epoch time; the last one is remembered, as an episode stamps all its events alike. */
+export function isoTime(epochMs: number): string {
+  if (lastIso?.at !== epochMs) lastIso = { at: epochMs, text: new Date(epochMs).toISOString() };
+  return lastIso.text;
+}
 
 type EventOf<T extends HistoryEvent["EventType"]> = Extract<HistoryEvent, { EventType: T }>;
 type Fields<T extends HistoryEvent["EventType"]> = Omit<EventOf<T>, keyof EventBase | "EventType">;

@@ -55,6 +55,11 @@ export interface KnownFunctions {
 
 export interface HostReplayInput {
   history: readonly HistoryEvent[];
+  /**
+   * This episode's new events, replayed after `history` (then `newEventsFrom` is `history.length`): the runtime
+   * passes an instance's history and its new events as they are, without joining them into one more array.
+   */
+  newEvents?: readonly HistoryEvent[];
   /** When given, calls to functions not in it fail the orchestration as the extension does. */
   functions?: KnownFunctions;
   /** Index of this episode's OrchestratorStarted: events before it were played in earlier episodes. */
@@ -130,6 +135,18 @@ class ActionRefused extends Error {
   }
 }
 
+/** Lower-cased names of each list of known functions, built once per list (an episode checks every action). */
+const lowerCasedNames = new WeakMap<readonly string[], Set<string>>();
+
+function lowerCased(names: readonly string[]): Set<string> {
+  let set = lowerCasedNames.get(names);
+  if (!set) {
+    set = new Set(names.map((n) => n.toLowerCase()));
+    lowerCasedNames.set(names, set);
+  }
+  return set;
+}
+
 /**
  * DurableTaskExtension.ThrowIfFunctionDoesNotExist, called by DurableOrchestrationContext.CallDurableTaskFunctionAsync
  * each time an action is replayed: an unknown name fails the orchestration, it is no catchable task failure.
@@ -137,7 +154,7 @@ class ActionRefused extends Error {
 function checkFunctionExists(known: KnownFunctions | undefined, kind: "activity" | "orchestrator", name: string): void {
   if (!known) return;
   const names = kind === "activity" ? known.activities : known.orchestrators;
-  if (names.some((n) => n.toLowerCase() === name.toLowerCase())) return;
+  if (lowerCased(names).has(name.toLowerCase())) return;
   const list =
     names.length > 0
       ? `The following are the known ${kind} functions: '${names.join("', '")}'.`
@@ -163,17 +180,13 @@ function checkRetryDelays(options: WireRetryOptions): void {
 interface OpenTask {
   kind: PlannedAction["kind"];
   signal: Signal;
-  fireAt?: number;
+  fireAt: number | undefined;
 }
 
 const nameOf = (action: PlannedAction): string => (action.kind === "timer" ? "" : action.name);
 
-const describe = (action: PlannedAction | undefined): string =>
-  action === undefined
-    ? "nothing"
-    : action.kind === "timer"
-      ? "a timer"
-      : `${action.kind === "activity" ? "activity" : "sub-orchestration"} '${action.name}'`;
+const describe = (kind: PlannedAction["kind"], name: string): string =>
+  kind === "timer" ? "a timer" : `${kind === "activity" ? "activity" : "sub-orchestration"} '${name}'`;
 
 /** JS sends string inputs of activities and continueAsNew already as JSON text (`Utils.processInput`). */
 function jsonTextOf(input: unknown, stringsAreJson: boolean): string | null {
@@ -193,9 +206,17 @@ export function retryDelay(options: WireRetryOptions, attempt: number, firstAtte
 
 class HostReplay {
   private nextId = 0;
-  private now = 0;
+  /** The current OrchestratorStarted's Timestamp, parsed only when an action needs the time (timers, retries). */
+  private nowText = "";
+  private parsedText: string | undefined;
+  private parsedNow = 0;
   private replaying = true;
   private readonly planned = new Map<number, PlannedAction>();
+  /**
+   * Inputs of planned actions as the orchestrator sent them, turned into JSON text only for the actions that are
+   * decisions in the end: those replayed against history are matched by kind and name alone.
+   */
+  private readonly rawInputs = new Map<number, unknown>();
   private readonly open = new Map<number, OpenTask>();
   private readonly waiters = new Map<string, Signal[]>();
   private readonly buffered = new Map<string, EventRaisedEvent[]>();
@@ -204,17 +225,33 @@ class HostReplay {
   private actionIndex = 0;
   private actionsReplayed = false;
   private readonly warnings: string[] = [];
+  /** Names this replay has checked against the known functions already, by kind. */
+  private readonly checked = { activity: new Set<string>(), orchestrator: new Set<string>() };
 
   constructor(private readonly input: HostReplayInput) {}
+
+  /** DTFx's CurrentUtcDateTime: the Timestamp of the episode's OrchestratorStarted being replayed (0 before any). */
+  private get now(): number {
+    if (this.parsedText !== this.nowText) {
+      this.parsedText = this.nowText;
+      this.parsedNow = this.nowText === "" ? 0 : Date.parse(this.nowText);
+    }
+    return this.parsedNow;
+  }
 
   run(): HostReplayResult {
     let failure: string | undefined;
     let refusal: string | undefined;
     try {
-      this.input.history.forEach((event, index) => {
-        this.replaying = index < this.input.newEventsFrom;
-        this.process(event);
-      });
+      const { history, newEvents, newEventsFrom } = this.input;
+      for (let index = 0; index < history.length; index += 1) {
+        this.replaying = index < newEventsFrom;
+        this.process(history[index]!);
+      }
+      if (newEvents) {
+        this.replaying = false;
+        for (const event of newEvents) this.process(event);
+      }
     } catch (error) {
       if (error instanceof ReplayFailure) failure = error.message;
       else if (error instanceof ActionRefused) refusal = error.message;
@@ -226,8 +263,12 @@ class HostReplay {
       else if (task.kind === "timer") open.timers.push({ id, fireAt: task.fireAt ?? this.now });
       else open.subOrchestrations.push(id);
     }
+    const decisions = [...this.planned.values()];
+    for (const action of decisions) {
+      if (action.kind !== "timer") action.input = jsonTextOf(this.rawInputs.get(action.id), action.kind === "activity");
+    }
     return {
-      decisions: [...this.planned.values()],
+      decisions,
       open,
       actionsReplayed: this.actionsReplayed,
       ...(this.continueAsNew ? { continueAsNew: this.continueAsNew } : {}),
@@ -243,29 +284,18 @@ class HostReplay {
   private process(event: HistoryEvent): void {
     switch (event.EventType) {
       case EventType.OrchestratorStarted:
-        this.now = Date.parse(event.Timestamp);
+        this.nowText = event.Timestamp;
         return;
       case EventType.ExecutionStarted:
         this.replayActions();
         return;
       case EventType.TaskScheduled:
-        return this.matchScheduled(event.EventId, {
-          kind: "activity",
-          id: event.EventId,
-          name: event.Name,
-          input: null,
-        });
+        return this.matchScheduled(event, "activity", event.Name);
       case EventType.TimerCreated:
-        this.matchScheduled(event.EventId, { kind: "timer", id: event.EventId, fireAt: Date.parse(event.FireAt) });
+        this.matchScheduled(event, "timer", "");
         return this.updateFireAt(event.EventId, Date.parse(event.FireAt));
       case EventType.SubOrchestrationInstanceCreated:
-        return this.matchScheduled(event.EventId, {
-          kind: "subOrchestration",
-          id: event.EventId,
-          name: event.Name,
-          instanceId: event.InstanceId,
-          input: null,
-        });
+        return this.matchScheduled(event, "subOrchestration", event.Name);
       case EventType.TaskCompleted:
       case EventType.SubOrchestrationInstanceCompleted:
         return this.complete(event.TaskScheduledId, "succeeded");
@@ -289,21 +319,26 @@ class HostReplay {
     }
   }
 
-  /** DTFx HandleTaskScheduledEvent / HandleTimerCreatedEvent / HandleSubOrchestrationCreatedEvent. */
-  private matchScheduled(id: number, recorded: PlannedAction): void {
+  /**
+   * DTFx HandleTaskScheduledEvent / HandleTimerCreatedEvent / HandleSubOrchestrationCreatedEvent: the action with the
+   * event's sequence id must be of its kind and name (compared case-insensitively).
+   */
+  private matchScheduled(event: HistoryEvent, kind: PlannedAction["kind"], name: string): void {
+    const id = event.EventId;
     const replayed = this.planned.get(id);
     const matches =
       replayed !== undefined &&
-      replayed.kind === recorded.kind &&
-      nameOf(replayed).toLowerCase() === nameOf(recorded).toLowerCase();
+      replayed.kind === kind &&
+      (nameOf(replayed) === name || nameOf(replayed).toLowerCase() === name.toLowerCase());
     if (!matches) {
       throw new ReplayFailure(
-        `Non-Deterministic workflow detected: history has ${describe(recorded)} at sequence ID ${id}, but the ` +
-          `current replay of the orchestrator ${replayed ? `scheduled ${describe(replayed)} there` : "has not scheduled it"}. ` +
+        `Non-Deterministic workflow detected: history has ${describe(kind, name)} at sequence ID ${id}, but the ` +
+          `current replay of the orchestrator ${replayed ? `scheduled ${describe(replayed.kind, nameOf(replayed))} there` : "has not scheduled it"}. ` +
           "Was a change made to the orchestrator code after this instance had already started running?",
       );
     }
     this.planned.delete(id);
+    this.rawInputs.delete(id);
   }
 
   private updateFireAt(id: number, fireAt: number): void {
@@ -368,27 +403,37 @@ class HostReplay {
     this.open.set(action.id, {
       kind: action.kind,
       signal,
-      ...(action.kind === "timer" ? { fireAt: action.fireAt } : {}),
+      fireAt: action.kind === "timer" ? action.fireAt : undefined,
     });
     return signal;
   }
 
+  private checkFunction(kind: "activity" | "orchestrator", name: string): void {
+    const checked = this.checked[kind];
+    if (checked.has(name)) return;
+    checkFunctionExists(this.input.functions, kind, name);
+    checked.add(name);
+  }
+
   private scheduleActivity(action: WireAction): Signal {
     const name = action.functionName ?? "";
-    checkFunctionExists(this.input.functions, "activity", name);
-    return this.track({ kind: "activity", id: this.nextId++, name, input: jsonTextOf(action.input, true) });
+    this.checkFunction("activity", name);
+    const id = this.nextId++;
+    this.rawInputs.set(id, action.input);
+    return this.track({ kind: "activity", id, name, input: null });
   }
 
   private scheduleSubOrchestration(action: WireAction): Signal {
-    checkFunctionExists(this.input.functions, "orchestrator", action.functionName ?? "");
+    this.checkFunction("orchestrator", action.functionName ?? "");
     const id = this.nextId++;
+    this.rawInputs.set(id, action.input);
     return this.track({
       kind: "subOrchestration",
       id,
       name: action.functionName ?? "",
       // DTFx default: `{executionId}:{sequence}` (REFERENCE §2).
       instanceId: action.instanceId || `${this.input.executionId}:${id}`,
-      input: jsonTextOf(action.input, false),
+      input: null,
     });
   }
 

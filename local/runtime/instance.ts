@@ -336,8 +336,11 @@ export function historyForStatus(
   return items.filter((_, index) => !dropped.has(index));
 }
 
+const isStarted = (event: HistoryEvent): boolean => event.EventType === EventType.ExecutionStarted;
+
 /** The orchestration version the instance was created with (its ExecutionStarted's Version). */
 export function versionOf(record: InstanceRecord): string {
-  const started = [...record.history, ...record.inbox].find((e) => e.EventType === EventType.ExecutionStarted);
+  // Asked before every episode: searched in place (history first, it leads), the history is not copied.
+  const started = record.history.find(isStarted) ?? record.inbox.find(isStarted);
   return started?.EventType === EventType.ExecutionStarted ? started.Version : "";
 }

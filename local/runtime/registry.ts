@@ -39,6 +39,8 @@ interface Registry {
   functions: Map<string, RegisteredFunction>;
   hooks: RegisteredHook[];
   installed: boolean;
+  /** Counts registrations and disposals, so that what is derived from the functions can be cached until they change. */
+  changes?: number;
 }
 
 // Kept on globalThis so that every copy of this module (test runners may load it twice) shares one registry.
@@ -82,7 +84,13 @@ export function captureRegistrations(): void {
       // Azure refuses to start an app with two functions of one name (names are case-insensitive).
       if (reg.functions.has(key)) throw new Error(`A function named '${metadata.name}' is already registered.`);
       reg.functions.set(key, toRegisteredFunction(metadata, handler));
-      return { dispose: () => reg.functions.delete(key) };
+      reg.changes = (reg.changes ?? 0) + 1;
+      return {
+        dispose: () => {
+          reg.changes = (reg.changes ?? 0) + 1;
+          return reg.functions.delete(key);
+        },
+      };
     },
     registerHook(hookName: string, callback: unknown): { dispose(): void } {
       const hook = { hookName, callback };
@@ -105,6 +113,11 @@ export function findFunction(name: string, triggerType?: string): RegisteredFunc
   const fn = registry().functions.get(name.toLowerCase());
   if (fn && triggerType && fn.triggerType !== triggerType) return undefined;
   return fn;
+}
+
+/** Changes whenever a function is registered or disposed of. */
+export function registrationVersion(): number {
+  return registry().changes ?? 0;
 }
 
 export function registeredFunctions(): RegisteredFunction[] {

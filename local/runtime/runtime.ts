@@ -37,7 +37,7 @@ import {
   type RuntimeStatus,
   type StatusOptions,
 } from "./instance.js";
-import { findFunction, registeredFunctions, TriggerType } from "./registry.js";
+import { findFunction, registeredFunctions, registrationVersion, TriggerType } from "./registry.js";
 import type { KnownFunctions } from "./host-replay.js";
 import { InstanceStore, StoreStoppedError, type LateMessages } from "./store.js";
 import { WorkTracker } from "./work-tracker.js";
@@ -90,12 +90,36 @@ export interface DriveOptions {
 }
 
 interface LiveInstance {
+  /** The instance as its episodes left it; its last episodes' journal lines may still be on their way to disk. */
   record: InstanceRecord;
   /** Serializes this instance's store writes with the in-memory changes that follow them. */
   chain: Promise<unknown>;
   episodeRunning: boolean;
   timers: Map<number, () => void>;
+  /** Episodes applied to `record` so far (of its current execution); their lines reach the journal in this order. */
+  applied: number;
+  /** What the journal durably holds while episode lines are still being written; undefined once all of them are. */
+  durable: DurableView | undefined;
+  /** An episode's line could not be written: no more episodes run here (recovery starts from the journal). */
+  writeFailed: boolean;
 }
+
+/** The part of a record an episode changes that callers see: status queries show only what is durable. */
+interface DurableView {
+  status: RuntimeStatus;
+  output: string | null;
+  customStatus: string | null;
+  lastUpdatedTime: number;
+  historyLength: number;
+}
+
+const viewOf = (record: InstanceRecord): DurableView => ({
+  status: record.status,
+  output: record.output,
+  customStatus: record.customStatus,
+  lastUpdatedTime: record.lastUpdatedTime,
+  historyLength: record.history.length,
+});
 
 interface Target {
   instanceId: string;
@@ -148,6 +172,8 @@ export class LocalRuntime {
   private readonly server: RuntimeHttpServer;
   private readonly work: WorkTracker;
   private readonly activities: ActivityPool<ActivityWork>;
+  /** The known functions of the last episode, kept while no function is registered or disposed of. */
+  private known: { version: number; functions: KnownFunctions } | undefined;
 
   private constructor(
     options: LocalRuntimeOptions,
@@ -161,7 +187,7 @@ export class LocalRuntime {
       log: this.log,
       clientData: () => this.clientData(),
       codeFor: (name) => options.substitutes?.[name] ?? name,
-      knownFunctions: () => knownFunctions(options.substitutes ?? {}),
+      knownFunctions: () => this.knownFunctions(options.substitutes ?? {}),
     };
     this.server = new RuntimeHttpServer(this, {
       routePrefix: options.routePrefix ?? "api",
@@ -176,6 +202,13 @@ export class LocalRuntime {
     );
     const concurrency = Math.max(1, options.activityConcurrency ?? 8);
     this.activities = new ActivityPool(concurrency, (work) => this.executeActivity(work), this.work);
+  }
+
+  /** Every episode asks which functions the host knows; they change only when registrations do. */
+  private knownFunctions(substitutes: Record<string, string>): KnownFunctions {
+    const version = registrationVersion();
+    if (this.known?.version !== version) this.known = { version, functions: knownFunctions(substitutes) };
+    return this.known.functions;
   }
 
   /** Opens the store, serves HTTP, and resumes every unfinished instance from its history. */
@@ -227,10 +260,11 @@ export class LocalRuntime {
   /** Deletes a finished instance and its history. */
   async purge(instanceId: string): Promise<void> {
     const live = this.liveOrThrow(instanceId);
-    if (!isFinished(live.record.status)) {
+    const { status } = this.visible(live);
+    if (!isFinished(status)) {
       throw new LocalRuntimeError(
         "conflict",
-        `Instance '${instanceId}' is ${live.record.status}; only finished instances can be purged.`,
+        `Instance '${instanceId}' is ${status}; only finished instances can be purged.`,
       );
     }
     await this.serial(live, async () => {
@@ -241,14 +275,14 @@ export class LocalRuntime {
 
   getStatus(instanceId: string, options: StatusOptions = {}): Promise<InstanceStatus | undefined> {
     const live = this.instances.get(instanceId);
-    return Promise.resolve(live ? toStatus(live.record, options) : undefined);
+    return Promise.resolve(live ? toStatus(this.visible(live), options) : undefined);
   }
 
   list(filter: ListFilter = {}): Promise<InstanceStatus[]> {
     const from = filter.createdTimeFrom?.getTime() ?? -Infinity;
     const to = filter.createdTimeTo?.getTime() ?? Infinity;
     const records = [...this.instances.values()]
-      .map((live) => live.record)
+      .map((live) => this.visible(live))
       .filter(
         (r) =>
           (!filter.runtimeStatus?.length || filter.runtimeStatus.includes(r.status)) &&
@@ -260,9 +294,9 @@ export class LocalRuntime {
     return Promise.resolve(records.map((r) => toStatus(r, { showInput: filter.showInput ?? true })));
   }
 
-  /** The current execution's history in wire form (a copy). */
+  /** The current execution's durable history in wire form (a copy). */
   history(instanceId: string): Promise<HistoryEvent[]> {
-    return Promise.resolve(structuredClone(this.liveOrThrow(instanceId).record.history));
+    return Promise.resolve(structuredClone(this.visible(this.liveOrThrow(instanceId)).history));
   }
 
   /** Resolves once no episode, activity or store write is in flight or queued. Never moves the clock. */
@@ -304,10 +338,10 @@ export class LocalRuntime {
   async waitForCompletion(instanceId: string, options: DriveOptions = {}): Promise<InstanceStatus> {
     this.liveOrThrow(instanceId);
     await this.runUntil(() => {
-      const record = this.instances.get(instanceId)?.record;
-      return !record || isFinished(record.status);
+      const live = this.instances.get(instanceId);
+      return !live || isFinished(this.visible(live).status);
     }, options);
-    return toStatus(this.liveOrThrow(instanceId).record);
+    return toStatus(this.visible(this.liveOrThrow(instanceId)));
   }
 
   /** Stops serving, lets in-flight episodes and activities finish, and leaves queued work in the store. */
@@ -362,8 +396,27 @@ export class LocalRuntime {
     return run;
   }
 
+  /**
+   * The instance as callers may see it: what its journal durably holds. While the lines of its last episodes are
+   * being written, their effects stay hidden, as DTFx's status is only what the orchestration's checkpoint wrote.
+   */
+  private visible(live: LiveInstance): InstanceRecord {
+    const { record, durable } = live;
+    if (!durable) return record;
+    const { historyLength, ...fields } = durable;
+    return { ...record, ...fields, history: record.history.slice(0, historyLength) };
+  }
+
   private adopt(record: InstanceRecord): LiveInstance {
-    const live: LiveInstance = { record, chain: Promise.resolve(), episodeRunning: false, timers: new Map() };
+    const live: LiveInstance = {
+      record,
+      chain: Promise.resolve(),
+      episodeRunning: false,
+      timers: new Map(),
+      applied: 0,
+      durable: undefined,
+      writeFailed: false,
+    };
     this.instances.set(record.instanceId, live);
     return live;
   }
@@ -379,11 +432,12 @@ export class LocalRuntime {
       this.log(`${name} '${instanceId}': a concurrent start of the same id was accepted and dropped`);
       return;
     }
-    if (this.reserved.has(instanceId) || (existing && !isFinished(existing.record.status))) {
+    const existingStatus = existing && this.visible(existing).status;
+    if (this.reserved.has(instanceId) || (existingStatus && !isFinished(existingStatus))) {
       // DurableTask.AzureStorage's dedupe (overridableExistingInstanceStates: NonRunningStates) refuses the start.
       throw new LocalRuntimeError(
         parent === null ? "already-exists" : "conflict",
-        `An Orchestration instance with the status ${existing?.record.status ?? "Pending"} already exists.`,
+        `An Orchestration instance with the status ${existingStatus ?? "Pending"} already exists.`,
       );
     }
     this.reserved.add(instanceId);
@@ -407,8 +461,9 @@ export class LocalRuntime {
   private async appendToInbox(live: LiveInstance, event: InboxEvent): Promise<void> {
     const durable = await this.serial(live, () => {
       const { record } = live;
-      if (isFinished(record.status) || this.instances.get(record.instanceId) !== live) {
-        throw new LocalRuntimeError("gone", `Instance '${record.instanceId}' is ${record.status}.`);
+      const { status } = this.visible(live);
+      if (isFinished(status) || this.instances.get(record.instanceId) !== live) {
+        throw new LocalRuntimeError("gone", `Instance '${record.instanceId}' is ${status}.`);
       }
       const written = this.store.appendMessage(record.instanceId, event);
       record.inbox.push(event);
@@ -443,20 +498,37 @@ export class LocalRuntime {
     this.work.track(this.episodeLoop(live));
   }
 
-  private async episodeLoop(live: LiveInstance): Promise<void> {
-    const current = (): boolean =>
+  /** Whether the instance has an episode to run now. */
+  private runnable(live: LiveInstance): boolean {
+    return (
       this.state === "running" &&
+      !live.writeFailed &&
       this.instances.get(live.record.instanceId) === live &&
       live.record.inbox.length > 0 &&
       !isFinished(live.record.status) &&
-      !this.rejectsVersion(live.record);
+      !this.rejectsVersion(live.record)
+    );
+  }
+
+  private async episodeLoop(live: LiveInstance): Promise<void> {
     try {
-      while (current()) await this.runOneEpisode(live);
+      while (this.runnable(live)) await this.runOneEpisode(live);
     } finally {
       live.episodeRunning = false;
     }
   }
 
+  /**
+   * Runs one episode and commits it. The episode's line is appended to the journal and the episode applied in memory
+   * at once; what it scheduled is sent at once too, before the line is durable, as DurableTask.AzureStorage enqueues
+   * an episode's outbound messages before it writes the history checkpoint (AzureStorageOrchestrationService
+   * CompleteTaskOrchestrationWorkItemAsync: CommitOutboundQueueMessages, then trackingStore.UpdateStateAsync). The
+   * next episode may run while the line is being written: its own line comes after it in the same journal, so the
+   * journal always holds a prefix of the episodes, and a crash loses at most the last ones, which recovery runs
+   * again from the work they had been given (activities re-run: at least once, as in DTFx). Everything a caller can
+   * see waits for the line: status queries (`visible`), the start of sub-orchestrations and the parent's
+   * notification of a finished child happen only once it is durable.
+   */
   private async runOneEpisode(live: LiveInstance): Promise<void> {
     const now = this.clock.now();
     const result = await runEpisode(live.record, now, this.env);
@@ -468,9 +540,12 @@ export class LocalRuntime {
         const old = live.record;
         const unprocessed = old.inbox.slice(result.episode.consumed);
         const next = continuedRecord(old, input, result.episode.customStatus, carriedEvents, unprocessed, now);
+        // The snapshot replaces the journal after the lines before it: once it is written, all of them are.
         await this.store.write(next);
         for (const event of next.inbox) this.unjournaled.delete(event);
         live.record = next;
+        live.applied = 0;
+        live.durable = undefined;
       });
       this.disarmTimers(live);
       this.log(`${name} '${instanceId}' continued as new`);
@@ -478,12 +553,50 @@ export class LocalRuntime {
       return;
     }
     this.measureCustomStatus(instanceId, result.episode.customStatus);
-    const late: LateMessages = live.record.inbox
-      .slice(0, result.episode.consumed)
-      .flatMap((event, index) => (this.unjournaled.has(event) ? [[index, event] as const] : []));
-    await this.store.appendEpisode(instanceId, result.episode, late);
-    applyEpisode(live.record, result.episode);
-    this.afterEpisode(live, result);
+    const { record } = live;
+    const late: LateMessages = [];
+    for (let index = 0; index < result.episode.consumed; index += 1) {
+      const event = record.inbox[index];
+      if (event && this.unjournaled.has(event)) late.push([index, event]);
+    }
+    const written = this.store.appendEpisode(instanceId, result.episode, late);
+    live.durable ??= viewOf(record);
+    applyEpisode(record, result.episode);
+    live.applied += 1;
+    this.work.track(this.commit(live, record, live.applied, written, result));
+    this.dispatch(live, result);
+  }
+
+  /** Once an episode's line is durable: callers see its state, and what waited for it happens. */
+  private async commit(
+    live: LiveInstance,
+    record: InstanceRecord,
+    episode: number,
+    written: Promise<void>,
+    result: EpisodeResult,
+  ): Promise<void> {
+    const view = viewOf(record);
+    try {
+      await written;
+    } catch (error) {
+      if (live.record === record) live.writeFailed = true;
+      throw error;
+    }
+    if (live.record !== record) return;
+    // Lines become durable in order; the last episode's makes the record itself visible.
+    live.durable = live.applied === episode ? undefined : view;
+    if (isFinished(result.episode.status)) {
+      const detail = result.episode.status === "Completed" ? "" : `: ${String(parseJsonText(result.episode.output))}`;
+      this.log(`${record.name} '${record.instanceId}' ${result.episode.status.toLowerCase()}${detail}`);
+      if (record.parent) this.work.track(this.notifyParent(record));
+    } else {
+      for (const decision of result.decisions) {
+        if (decision.kind === "subOrchestration" && result.episode.pending.subOrchestrations.includes(decision.id)) {
+          this.work.track(this.startChild(record, decision.id, decision.name, decision.instanceId, decision.input));
+        }
+      }
+    }
+    this.work.notifyProgress();
   }
 
   /** CurrentOrOlder + Reject (DurableTask.Core VersioningSettings): a newer instance waits for a newer worker. */
@@ -499,13 +612,11 @@ export class LocalRuntime {
     if (utf16Bytes > (this.largestCustomStatus?.utf16Bytes ?? 0)) this.largestCustomStatus = { instanceId, utf16Bytes };
   }
 
-  private afterEpisode(live: LiveInstance, result: EpisodeResult): void {
+  /** What an episode scheduled that needs no durable line first: activities and timers (their results come back). */
+  private dispatch(live: LiveInstance, result: EpisodeResult): void {
     const { record } = live;
     if (isFinished(record.status)) {
       this.disarmTimers(live);
-      const detail = record.status === "Completed" ? "" : `: ${String(parseJsonText(record.output))}`;
-      this.log(`${record.name} '${record.instanceId}' ${record.status.toLowerCase()}${detail}`);
-      if (record.parent) this.work.track(this.notifyParent(record));
     } else {
       const open = record.pending;
       for (const decision of result.decisions) {
@@ -516,8 +627,6 @@ export class LocalRuntime {
           // later delivers TimerFired, one more wake-up the orchestrator ignores (OutOfProcOrchestrationShim
           // InvokeAPIFromAction, CreateTimer with a cancelled token).
           this.armTimer(live, decision.id, decision.fireAt);
-        } else if (decision.kind === "subOrchestration" && open.subOrchestrations.includes(decision.id)) {
-          this.work.track(this.startChild(record, decision.id, decision.name, decision.instanceId, decision.input));
         }
       }
     }
