@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../lib/audit/index.js";
-import { APPROVER, approve, editRelease, ON_2024_12_01, startDemo, type Demo } from "./harness.js";
+import { APPROVER, approvalPage, approve, editRelease, ON_2024_12_01, startDemo, type Demo } from "./harness.js";
 
 let demo: Demo | undefined;
 afterEach(async () => {
@@ -15,17 +15,6 @@ afterEach(async () => {
 
 const DOCUMENTED = "https://cluedin-io.github.io/Charts/";
 const commands = (d: Demo): string[] => d.app.sim.state().commands.map((c) => c.command);
-
-/** The approval page as the approver's browser opens it: the token from the link's fragment, posted in a form. */
-async function approvalPage(d: Demo, link: string): Promise<string> {
-  const token = decodeURIComponent(new URL(link).hash.slice(1));
-  const response = await fetch(`${d.app.baseUrl}/api/approvals/view`, {
-    method: "POST",
-    body: new URLSearchParams({ token }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  return await response.text();
-}
 
 const unescapeHtml = (html: string): string =>
   html

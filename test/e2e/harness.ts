@@ -138,6 +138,17 @@ export async function startDemo(options: Partial<Omit<LocalAppOptions, "dir" | "
 }
 
 /** Waits for the approval request, then approves through the e-mailed link as the approver would. */
+/** The approval page as the approver's browser opens it: the token from the link's fragment, posted in a form. */
+export async function approvalPage(demo: Demo, link: string): Promise<string> {
+  const token = decodeURIComponent(new URL(link).hash.slice(1));
+  const response = await fetch(`${demo.app.baseUrl}/api/approvals/view`, {
+    method: "POST",
+    body: new URLSearchParams({ token }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  return await response.text();
+}
+
 export async function approve(demo: Demo, id: string, approver = APPROVER): Promise<void> {
   await demo.until(id, (r) => r.status === "awaiting-approval" || isFinished(r));
   const link = (await demo.links(id, approver)).at(-1);

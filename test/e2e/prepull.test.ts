@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../lib/audit/index.js";
 import { NODES } from "../../local/sim/model/cluster.js";
-import { APPROVER, approve, startDemo, type Demo } from "./harness.js";
+import { APPROVER, approvalPage, approve, startDemo, type Demo } from "./harness.js";
 
 /** A basic upgrade (2024.12.01 -> 2024.12.02) from a registry slow enough that the pulls matter (160 s for the server). */
 const SLOW_REGISTRY = {
@@ -27,17 +27,10 @@ const auditOf = async (d: Demo, id: string): Promise<AuditRecord> => {
   return reply.body;
 };
 
-/** The approval page as the approver's browser opens it: the token from the link's fragment, posted in a form. */
-async function approvalPage(d: Demo, id: string): Promise<string> {
+/** The approval page of the run's newest approval link. */
+async function approvalPageOf(d: Demo, id: string): Promise<string> {
   await d.until(id, (r) => r.approvals.pending?.kind === "approval" || r.finished);
-  const link = (await d.links(id, APPROVER)).at(-1)!;
-  const token = decodeURIComponent(new URL(link).hash.slice(1));
-  const response = await fetch(`${d.app.baseUrl}/api/approvals/view`, {
-    method: "POST",
-    body: new URLSearchParams({ token }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  return await response.text();
+  return approvalPage(d, (await d.links(id, APPROVER)).at(-1)!);
 }
 
 async function upgradeOnce(
@@ -46,7 +39,7 @@ async function upgradeOnce(
   const d = await startDemo({ scenario: SLOW_REGISTRY, profile: { policies: { prePull } } });
   demo = d;
   const id = await d.start("2024.12.02");
-  const page = await approvalPage(d, id);
+  const page = await approvalPageOf(d, id);
   await approve(d, id);
   const run = await d.finished(id);
   expect(run.status, run.reason).toBe("completed");
